@@ -1,0 +1,354 @@
+"""The storage interface every backend implements (SQLite now, PostgreSQL later).
+
+Records are frozen dataclasses; the backend owns SQL and nothing else. Every
+state change is a *conditional* write (``WHERE status = ...``) so that two
+callers, two instances or a crash in between can never both win: the method
+returns ``None`` (or raises :class:`Conflict`) when the precondition no longer
+holds, and the service maps that to the documented error.
+
+Time stamps are UTC seconds since the epoch (``float``), passed in by the caller
+so that tests can control the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, overload
+
+
+class StorageError(Exception):
+    """Base class of storage failures that are not the caller's fault."""
+
+
+class Conflict(Exception):  # noqa: N818 -- interface name, used everywhere
+    """A precondition of a conditional write no longer holds (e.g. already picked)."""
+
+
+class NotFound(Exception):  # noqa: N818 -- interface name, used everywhere
+    """The referenced row does not exist."""
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    id: str
+    name: str
+    always_open: bool
+    rollout: str  # 'live' | 'pilot'
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Queue:
+    id: str  # '<unit_id>:<competence>'
+    unit_id: str
+    competence: str
+    name: str
+    max_waiting: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    username: str
+    display_name: str
+    role: str  # nurse | doctor | manager | admin
+    password_hash: str
+    totp_secret: str | None
+    disabled: bool
+    created_at: float
+    unit_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    id_hash: str
+    user_id: int
+    csrf_token: str
+    created_at: float
+    last_seen_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class NewContact:
+    """What intake hands to storage. ``status`` is 'queued' or 'emergency_advised'."""
+
+    id: str
+    unit_id: str
+    queue_id: str
+    status: str
+    level: str
+    tags: tuple[str, ...]
+    reasons: tuple[Mapping[str, Any], ...]
+    red_flag: bool
+    emergency_acknowledged: bool
+    lang: str
+    age: int
+    name: str
+    text: str
+    would_otherwise: str
+    patient_token_hash: str | None
+    created_at: float
+    priority_tier: int
+    priority_key: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    id: str
+    unit_id: str
+    queue_id: str
+    status: str  # emergency_advised | queued | assigned | closed
+    level: str
+    intake_level: str
+    tags: tuple[str, ...]
+    reasons: tuple[Mapping[str, Any], ...]
+    red_flag: bool
+    emergency_acknowledged: bool
+    lang: str
+    age: int
+    name: str
+    text: str
+    would_otherwise: str
+    created_at: float
+    queued_at: float | None
+    priority_tier: int
+    priority_key: float | None
+    assigned_user_id: int | None
+    assigned_name: str | None
+    assigned_at: float | None
+    first_picked_at: float | None
+    first_staff_reply_at: float | None
+    closed_at: float | None
+    outcome: str | None
+    last_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    contact_id: str
+    sender: str  # patient | staff | system
+    sender_key: str  # 'p:<contact_id>' | 's:<user_id>' | 'sys'
+    sender_name: str
+    client_id: str
+    body: str
+    sent_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    contact_id: str
+    seq: int
+    sender: str
+    sender_name: str
+    client_id: str
+    body: str
+    sent_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class AppendResult:
+    """``duplicate`` is True when (sender_key, client_id) was already stored:
+    ``message`` is then the original, and nothing new was written."""
+
+    message: Message
+    duplicate: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ContactEvent:
+    id: int
+    contact_id: str
+    at: float
+    kind: str
+    actor_user_id: int | None
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Storage(Protocol):
+    """Async storage. Implementations: :mod:`chatserver.storage.sqlite`."""
+
+    # -- life cycle -------------------------------------------------------
+    async def open(self) -> None:
+        """Connect and apply pending numbered migrations."""
+
+    # ``close`` has two meanings, told apart by its arguments (see the
+    # overloads): ``close()`` shuts the storage down; ``close(contact_id, ...)``
+    # closes one contact. ``close_contact`` is the unambiguous spelling of the latter.
+    @overload
+    async def close(self) -> None:
+        """Flush pending writes and close every connection."""
+
+    @overload
+    async def close(
+        self,
+        contact_id: str,
+        *,
+        outcome: str,
+        at: float,
+        actor_user_id: int | None,
+    ) -> Contact | None:
+        """Any open status → closed. None if already closed or unknown."""
+
+    async def ping(self) -> bool:
+        """True when a trivial read succeeds (for /readyz)."""
+
+    # -- units and queues -------------------------------------------------
+    async def add_unit(self, unit: Unit, queues: Sequence[Queue]) -> None:
+        """Create a unit with its queues. Raises Conflict if the id exists."""
+
+    async def get_unit(self, unit_id: str) -> Unit | None: ...
+
+    async def list_units(self) -> list[Unit]: ...
+
+    async def list_queues(self, unit_ids: Sequence[str] | None = None) -> list[Queue]:
+        """Queues of the given units (all when None), ordered by id."""
+
+    async def get_queue(self, queue_id: str) -> Queue | None: ...
+
+    # -- staff ------------------------------------------------------------
+    async def add_user(
+        self,
+        *,
+        username: str,
+        display_name: str,
+        role: str,
+        password_hash: str,
+        totp_secret: str | None,
+        unit_ids: Sequence[str],
+        created_at: float,
+    ) -> User:
+        """Create a user. Raises Conflict if the username exists, NotFound for an unknown unit."""
+
+    async def get_user(self, user_id: int) -> User | None: ...
+
+    async def get_user_by_username(self, username: str) -> User | None: ...
+
+    async def set_password_hash(self, user_id: int, password_hash: str) -> None: ...
+
+    # -- sessions ---------------------------------------------------------
+    async def create_session(self, session: Session) -> None: ...
+
+    async def get_session(self, id_hash: str) -> Session | None: ...
+
+    async def touch_session(self, id_hash: str, at: float) -> None: ...
+
+    async def delete_session(self, id_hash: str) -> None: ...
+
+    # -- contacts ---------------------------------------------------------
+    async def create_contact(self, new: NewContact) -> Contact:
+        """Insert a contact; ``queued_at`` = ``created_at`` when status is 'queued'."""
+
+    async def get_contact(self, contact_id: str) -> Contact | None: ...
+
+    async def get_contact_by_token_hash(self, token_hash: str) -> Contact | None: ...
+
+    async def acknowledge_emergency(
+        self,
+        contact_id: str,
+        *,
+        patient_token_hash: str,
+        priority_tier: int,
+        priority_key: float,
+        at: float,
+    ) -> Contact | None:
+        """emergency_advised → queued (first in line, red flag). None if not in that state."""
+
+    async def waiting(self, queue_ids: Sequence[str]) -> list[Contact]:
+        """Queued contacts of these queues in waiting-room order
+        (priority_tier, priority_key, created_at, id); a NULL priority_key sorts
+        last within its tier (PostgreSQL's default for ascending order)."""
+
+    async def count_waiting(self, queue_id: str) -> int: ...
+
+    async def pick(
+        self,
+        queue_ids: Sequence[str],
+        *,
+        user_id: int,
+        staff_name: str,
+        at: float,
+        contact_id: str | None = None,
+    ) -> Contact | None:
+        """Atomically assign the first waiting contact of ``queue_ids`` (or exactly
+        ``contact_id`` if given and still waiting in one of them) to the user.
+        Records a 'pick' contact event. None when nothing matched."""
+
+    async def transfer(
+        self,
+        contact_id: str,
+        *,
+        queue_id: str,
+        priority_tier: int,
+        priority_key: float,
+        at: float,
+        actor_user_id: int | None,
+        note: str | None,
+    ) -> Contact | None:
+        """queued|assigned → queued in ``queue_id`` (unassigned). Records a
+        'transfer' event with from/to queue and note. None if closed or unknown."""
+
+    async def requeue(
+        self,
+        contact_id: str,
+        *,
+        priority_tier: int,
+        priority_key: float,
+        at: float,
+        reason: str,
+    ) -> Contact | None:
+        """assigned → queued in the same queue (e.g. staff vanished). None otherwise."""
+
+    async def set_level(
+        self,
+        contact_id: str,
+        *,
+        level: str,
+        tags: Sequence[str],
+        priority_key: float | None,
+        at: float,
+        actor_user_id: int | None,
+        reason: str,
+    ) -> Contact | None:
+        """Change the current triage level (records a 'triage_change' event).
+        ``priority_key`` None keeps the current key. None if closed or unknown."""
+
+    async def close_contact(
+        self,
+        contact_id: str,
+        *,
+        outcome: str,
+        at: float,
+        actor_user_id: int | None,
+    ) -> Contact | None:
+        """Any open status → closed. None if already closed or unknown."""
+
+    async def assigned_to(self, user_id: int) -> list[Contact]:
+        """Contacts currently assigned to the user, oldest assignment first."""
+
+    async def recent_pick_times(self, queue_id: str, since: float) -> list[float]:
+        """Times of 'pick' events for contacts picked from this queue since ``since``."""
+
+    async def add_event(
+        self,
+        contact_id: str,
+        *,
+        kind: str,
+        at: float,
+        actor_user_id: int | None,
+        data: Mapping[str, Any],
+    ) -> None: ...
+
+    async def events(self, contact_id: str) -> list[ContactEvent]: ...
+
+    # -- messages ---------------------------------------------------------
+    async def append_message(self, new: NewMessage) -> AppendResult:
+        """Store a message with the next gapless ``seq`` of its contact and return
+        only after COMMIT. Re-sending the same (sender_key, client_id) returns the
+        original with ``duplicate=True``. Raises Conflict when the contact is closed
+        or NotFound when it does not exist. Concurrent calls are group-committed."""
+
+    async def messages_after(
+        self, contact_id: str, after_seq: int, limit: int | None = None
+    ) -> list[Message]:
+        """Messages with seq > after_seq, in seq order."""
