@@ -1,0 +1,182 @@
+"""The ``chatserver`` command line (PROTOCOL.md "Command line")."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from chatserver.access import ROLES
+from chatserver.settings import Settings
+from chatserver.storage.base import Conflict, NotFound, Queue, Storage, Unit
+
+UNIT_ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, object] = {}
+    if args.data_dir is not None:
+        overrides["data_dir"] = Path(args.data_dir)
+    for key in ("host", "port"):
+        value = getattr(args, key, None)
+        if value is not None:
+            overrides[key] = value
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+async def _with_storage(settings: Settings) -> Storage:
+    from chatserver.app import open_storage  # noqa: PLC0415
+
+    storage = open_storage(settings)
+    await storage.open()
+    return storage
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from chatserver.server import serve  # noqa: PLC0415
+
+    return serve(_settings(args), demo=args.demo)
+
+
+async def add_unit(
+    storage: Storage, unit_id: str, name: str, *, always_open: bool, rollout: str = "live"
+) -> Unit:
+    unit = Unit(id=unit_id, name=name, always_open=always_open, rollout=rollout, created_at=time.time())
+    queues = [Queue(id=f"{unit_id}:nurse", unit_id=unit_id, competence="nurse", name="Sjuksköterska")]
+    await storage.add_unit(unit, queues)
+    return unit
+
+
+def cmd_unit_add(args: argparse.Namespace) -> int:
+    if not args.id or set(args.id.lower()) - UNIT_ID_CHARS or len(args.id) > 64:
+        print("error: a unit id is 1-64 characters of a-z, 0-9, - and _", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        storage = await _with_storage(_settings(args))
+        try:
+            await add_unit(storage, args.id, args.name, always_open=args.always_open,
+                           rollout=args.rollout)
+        except Conflict:
+            print(f"error: unit {args.id!r} already exists", file=sys.stderr)
+            return 1
+        finally:
+            await storage.close()
+        print(f"unit {args.id} created with queue {args.id}:nurse")
+        return 0
+
+    return asyncio.run(run())
+
+
+async def add_user(
+    storage: Storage,
+    settings: Settings,
+    username: str,
+    password: str,
+    role: str,
+    unit_ids: Sequence[str],
+    display_name: str | None = None,
+) -> tuple[int, str | None]:
+    """Create a user; returns (id, otpauth URI or None)."""
+    from chatserver.passwords import hash_password  # noqa: PLC0415
+    from chatserver.sessions import new_totp_secret, provisioning_uri  # noqa: PLC0415
+
+    secret = new_totp_secret() if settings.require_otp else None
+    user = await storage.add_user(
+        username=username,
+        display_name=display_name or username,
+        role=role,
+        password_hash=hash_password(password),
+        totp_secret=secret,
+        unit_ids=list(unit_ids),
+        created_at=time.time(),
+    )
+    return user.id, provisioning_uri(secret, username) if secret else None
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    if not args.password_stdin:
+        print("error: pass the password on stdin with --password-stdin", file=sys.stderr)
+        return 2
+    password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < 8:
+        print("error: the password must be at least 8 characters", file=sys.stderr)
+        return 2
+    settings = _settings(args)
+
+    async def run() -> int:
+        storage = await _with_storage(settings)
+        try:
+            _, uri = await add_user(
+                storage, settings, args.username, password, args.role, args.unit, args.display_name
+            )
+        except Conflict:
+            print(f"error: user {args.username!r} already exists", file=sys.stderr)
+            return 1
+        except NotFound as exc:
+            print(f"error: unknown unit ({exc})", file=sys.stderr)
+            return 1
+        finally:
+            await storage.close()
+        if uri:
+            print(uri)
+        print(f"user {args.username} created ({args.role})", file=sys.stderr)
+        return 0
+
+    return asyncio.run(run())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        default=argparse.SUPPRESS,
+        help="data directory (default ./data or $CHATSERVER_DATA_DIR)",
+    )
+    p = argparse.ArgumentParser(prog="chatserver", parents=[common])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", parents=[common], help="run the service")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--demo", action="store_true",
+                       help="create a demo unit and demo staff accounts, print their sign-in")
+    serve.set_defaults(func=cmd_serve)
+
+    unit = sub.add_parser("unit", parents=[common], help="care units").add_subparsers(
+        dest="unit_command", required=True
+    )
+    ua = unit.add_parser("add", parents=[common], help="create a unit with a nurse queue")
+    ua.add_argument("id")
+    ua.add_argument("--name", required=True)
+    ua.add_argument("--always-open", action="store_true")
+    ua.add_argument("--rollout", choices=["live", "pilot"], default="live")
+    ua.set_defaults(func=cmd_unit_add)
+
+    user = sub.add_parser("user", parents=[common], help="staff accounts").add_subparsers(
+        dest="user_command", required=True
+    )
+    us = user.add_parser("add", parents=[common], help="create a staff account")
+    us.add_argument("username")
+    us.add_argument("--role", required=True, choices=sorted(ROLES))
+    us.add_argument("--unit", required=True, action="append", help="repeat for several units")
+    us.add_argument("--password-stdin", action="store_true")
+    us.add_argument("--display-name")
+    us.set_defaults(func=cmd_user_add)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "data_dir"):
+        args.data_dir = os.environ.get("CHATSERVER_DATA_DIR")
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

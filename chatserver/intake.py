@@ -1,0 +1,210 @@
+"""Intake: a patient's first words → triage → a queued contact (or 112 advice).
+
+``POST /api/contacts`` (PROTOCOL.md "Intake"). The patient token is returned
+once and stored only as its SHA-256.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+import triage
+from chatserver.core.waiting_room import TIER_FRONT, priority_key, tier_for
+from chatserver.errors import InvalidInput, NotFoundError, StateConflict
+from chatserver.fanout import Fanout
+from chatserver.metrics import Metrics
+from chatserver.queue_service import QueueService
+from chatserver.sessions import hash_secret
+from chatserver.storage.base import Contact, NewContact, Storage, Unit
+
+MAX_TEXT_CHARS = 2000  # PROTOCOL.md: "text": 1..2000 chars
+MAX_NAME_CHARS = 100
+
+WouldOtherwise = Literal["physical_visit", "phone", "video", "self_care", "unknown"]
+
+
+class IntakeRequest(BaseModel):
+    model_config = ConfigDict(frozen=True, strict=True, extra="ignore")
+
+    unit_id: Annotated[str, Field(min_length=1, max_length=64)]
+    lang: Literal["sv", "en"] = "sv"
+    age: Annotated[int, Field(ge=0, le=120)]
+    name: Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS)]
+    text: Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS)]
+    would_otherwise: WouldOtherwise = "unknown"
+    acknowledge_emergency: bool = False
+    contact_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+
+
+def parse_intake(data: Any) -> IntakeRequest:
+    if not isinstance(data, dict):
+        raise InvalidInput("invalid_body", "the body must be a JSON object")
+    try:
+        req = IntakeRequest.model_validate(data)
+    except ValidationError as exc:
+        fields = {
+            ".".join(str(p) for p in e["loc"]) or "body": e["msg"]
+            for e in exc.errors(include_url=False, include_input=False)
+        }
+        raise InvalidInput("invalid_field", "a field is missing or invalid", fields=fields) from None
+    if not req.text.strip():
+        raise InvalidInput("invalid_field", "text is empty", fields={"text": "empty"})
+    if not req.name.strip():
+        raise InvalidInput("invalid_field", "name is empty", fields={"name": "empty"})
+    return req
+
+
+def triage_body(c: Contact) -> dict[str, Any]:
+    return {"level": c.level, "tags": list(c.tags), "reasons": [dict(r) for r in c.reasons]}
+
+
+class IntakeService:
+    def __init__(
+        self,
+        storage: Storage,
+        queues: QueueService,
+        fanout: Fanout,
+        metrics: Metrics,
+        clock: Callable[[], float],
+        unit_gate: Callable[[Unit, float], None] | None = None,
+    ) -> None:
+        self.storage = storage
+        self.queues = queues
+        self.fanout = fanout
+        self.metrics = metrics
+        self.clock = clock
+        # Raises StateConflict('unit_closed') outside opening hours (operations).
+        self.unit_gate = unit_gate
+
+    async def intake(self, req: IntakeRequest) -> tuple[int, dict[str, Any]]:
+        """Returns (HTTP status, body)."""
+        unit = await self.storage.get_unit(req.unit_id)
+        if unit is None:
+            raise NotFoundError("unknown_unit", "no such care unit")
+        now = self.clock()
+        if self.unit_gate is not None:
+            self.unit_gate(unit, now)
+        if req.contact_id is not None and req.acknowledge_emergency:
+            return await self._acknowledge(req, unit, now)
+
+        result = triage.assess(req.text, req.age, req.lang)
+        level = result.level.value
+        self.metrics.intakes.labels(level).inc()
+        queue_id = f"{unit.id}:nurse"
+        queue = await self.queues.queue(queue_id)
+        if queue is None:
+            raise NotFoundError("unknown_queue", "the unit has no nurse queue")
+        emergency = level == "emergency"
+        reasons = tuple(r.to_dict() for r in result.reasons)
+        tags = tuple(sorted(result.tags))
+        if emergency and not req.acknowledge_emergency:
+            contact = await self.storage.create_contact(
+                NewContact(
+                    id=secrets.token_hex(16),
+                    unit_id=unit.id,
+                    queue_id=queue_id,
+                    status="emergency_advised",
+                    level=level,
+                    tags=tags,
+                    reasons=reasons,
+                    red_flag=True,
+                    emergency_acknowledged=False,
+                    lang=req.lang,
+                    age=req.age,
+                    name=req.name,
+                    text=req.text,
+                    would_otherwise=req.would_otherwise,
+                    patient_token_hash=None,
+                    created_at=now,
+                    priority_tier=TIER_FRONT,
+                    priority_key=None,
+                )
+            )
+            return 200, {
+                "contact_id": contact.id,
+                "status": "emergency",
+                "triage": triage_body(contact),
+                "advice": result.advice.to_dict(),
+            }
+
+        await self._check_capacity(queue_id, queue.max_waiting)
+        token = secrets.token_urlsafe(32)
+        red_flag = emergency  # acknowledged on first submission
+        contact = await self.storage.create_contact(
+            NewContact(
+                id=secrets.token_hex(16),
+                unit_id=unit.id,
+                queue_id=queue_id,
+                status="queued",
+                level=level,
+                tags=tags,
+                reasons=reasons,
+                red_flag=red_flag,
+                emergency_acknowledged=emergency,
+                lang=req.lang,
+                age=req.age,
+                name=req.name,
+                text=req.text,
+                would_otherwise=req.would_otherwise,
+                patient_token_hash=hash_secret(token),
+                created_at=now,
+                priority_tier=tier_for(level, red_flag=red_flag),
+                priority_key=priority_key(level, now),
+            )
+        )
+        return 201, await self._queued_body(contact, token, result.advice.to_dict())
+
+    async def _acknowledge(
+        self, req: IntakeRequest, unit: Unit, now: float
+    ) -> tuple[int, dict[str, Any]]:
+        assert req.contact_id is not None
+        existing = await self.storage.get_contact(req.contact_id)
+        if existing is None or existing.unit_id != unit.id:
+            raise NotFoundError("unknown_contact", "no such contact")
+        if existing.status != "emergency_advised":
+            raise StateConflict("already_acknowledged", "this contact is already queued or closed")
+        token = secrets.token_urlsafe(32)
+        contact = await self.storage.acknowledge_emergency(
+            existing.id,
+            patient_token_hash=hash_secret(token),
+            priority_tier=TIER_FRONT,
+            priority_key=priority_key(existing.level, now),
+            at=now,
+        )
+        if contact is None:
+            raise StateConflict("already_acknowledged", "this contact is already queued or closed")
+        advice = triage.advice_for(contact.level, contact.lang, tags=contact.tags).to_dict()
+        return 201, await self._queued_body(contact, token, advice)
+
+    async def _check_capacity(self, queue_id: str, max_waiting: int | None) -> None:
+        if max_waiting is not None and await self.storage.count_waiting(queue_id) >= max_waiting:
+            raise StateConflict(
+                "queue_full",
+                "the chat queue is full right now",
+                extra={"alternatives": ALTERNATIVES},
+            )
+
+    async def _queued_body(
+        self, contact: Contact, token: str, advice: dict[str, Any]
+    ) -> dict[str, Any]:
+        await self.fanout.queue_changed(contact.unit_id)
+        pos = await self.queues.position_of(contact)
+        return {
+            "contact_id": contact.id,
+            "status": "queued",
+            "patient_token": token,
+            "triage": triage_body(contact),
+            "queue": pos or {"position": 1, "estimated_wait_s": 0},
+            "advice": advice,
+        }
+
+
+# Where to turn when the chat cannot take the contact (unit closed, queue full).
+ALTERNATIVES: list[dict[str, str]] = [
+    {"phone": "112", "sv": "Ring 112 vid livshotande tillstånd.", "en": "Call 112 in a life-threatening emergency."},
+    {"phone": "1177", "sv": "Ring 1177 för sjukvårdsrådgivning dygnet runt.", "en": "Call 1177 for medical advice, day and night."},
+]

@@ -1,0 +1,164 @@
+"""``/ws/patient``: a thin adapter between one patient socket and the services."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING, Any
+
+from starlette.websockets import WebSocket
+
+from chatserver import wire
+from chatserver.errors import (
+    CLOSE_HELLO_TIMEOUT,
+    CLOSE_NOT_AUTHENTICATED,
+    CLOSE_POLICY,
+    ChatError,
+    Forbidden,
+    InvalidInput,
+    StateConflict,
+)
+from chatserver.hub import Connection
+from chatserver.logs import get_logger
+from chatserver.origin import origin_allowed
+from chatserver.sessions import hash_secret
+from chatserver.storage.base import Contact
+
+if TYPE_CHECKING:
+    from chatserver.app import AppState
+
+log = get_logger("chatserver.ws.patient")
+
+
+async def receive_text(ws: WebSocket) -> str | None:
+    """Next text frame; None when the peer is gone. Binary frames are decoded as UTF-8."""
+    msg = await ws.receive()
+    if msg["type"] == "websocket.disconnect":
+        return None
+    text = msg.get("text")
+    if text is not None:
+        return str(text)
+    data = msg.get("bytes") or b""
+    try:
+        return bytes(data).decode("utf-8")
+    except UnicodeDecodeError:
+        return "\x00invalid-utf8"
+
+
+async def patient_endpoint(ws: WebSocket) -> None:
+    state: AppState = ws.app.state.chat
+    if not origin_allowed(
+        ws.headers.get("origin"), ws.headers, state.settings.allowed_origins, state.settings.tls
+    ):
+        await ws.close(CLOSE_POLICY)  # before accept: uvicorn answers 403, no upgrade
+        return
+    await ws.accept()
+    conn = state.hub.new_connection(ws, "patient")
+    try:
+        contact = await _await_hello(state, ws, conn)
+        if contact is None:
+            return
+        await _serve(state, ws, conn, contact.id)
+    finally:
+        await state.hub.unregister(conn)
+        if conn.contact_id is not None:
+            state.presence.patient_gone(conn.contact_id)
+
+
+async def _await_hello(state: AppState, ws: WebSocket, conn: Connection) -> Contact | None:
+    deadline = time.monotonic() + state.settings.hello_timeout_s
+    while True:
+        remaining = deadline - time.monotonic()
+        try:
+            text = await asyncio.wait_for(receive_text(ws), timeout=max(remaining, 0.001))
+        except TimeoutError:
+            conn.close_soon(CLOSE_HELLO_TIMEOUT, "no hello in time")
+            return None
+        if text is None:
+            return None
+        try:
+            frame = wire.parse(text, wire.PATIENT_TYPES)
+            if not isinstance(frame, wire.Hello):
+                raise StateConflict("hello_required", "send hello first")
+        except ChatError as exc:
+            _error(state, conn, exc)
+            continue
+        contact = await _welcome(state, conn, frame)
+        if contact is None:
+            conn.close_soon(CLOSE_NOT_AUTHENTICATED, "unknown token")
+        return contact
+
+
+async def _welcome(state: AppState, conn: Connection, hello: wire.Hello) -> Contact | None:
+    if not hello.token:
+        return None
+    contact = await state.storage.get_contact_by_token_hash(hash_secret(hello.token))
+    if contact is None:
+        return None
+    conn.hold()
+    state.hub.bind_patient(conn, contact.id)
+    state.presence.patient_back(contact.id)
+    # Read after binding: a message committed in between is either in this
+    # history or held live, never lost (duplicates are dropped by seq).
+    contact = await state.storage.get_contact(contact.id) or contact
+    msgs = await state.storage.messages_after(contact.id, hello.last_seq)
+    welcome: dict[str, Any] = {
+        "type": "welcome",
+        "contact_id": contact.id,
+        "status": contact.status,
+        "queue": await state.queues.position_of(contact),
+        "messages": wire.messages_list(msgs),
+        "staff_name": contact.assigned_name if contact.status == "assigned" else None,
+        "outcome": contact.outcome,
+        "lang": contact.lang,
+        "last_seq": contact.last_seq,
+    }
+    conn.token_hash = hash_secret(hello.token)
+    conn.push_now(wire.encode(welcome))
+    conn.release(max([hello.last_seq, *(m.seq for m in msgs)]))
+    return contact
+
+
+def _error(state: AppState, conn: Connection, exc: ChatError, **ctx: Any) -> None:
+    state.metrics.errors.labels(exc.code).inc()
+    conn.push(wire.encode(exc.ws_frame(**ctx)))
+
+
+async def _serve(state: AppState, ws: WebSocket, conn: Connection, contact_id: str) -> None:
+    conv = state.conversations
+    limiter = state.limits.frame_limiter()
+    while True:
+        text = await receive_text(ws)
+        if text is None or conn.closed:
+            return
+        t0 = time.perf_counter()
+        try:
+            if not limiter.allow():
+                if limiter.abusive():
+                    conn.close_soon(CLOSE_POLICY, "rate limit")
+                    return
+                raise ChatError("rate_limited", "too many frames, slow down")
+            frame = wire.parse(text, wire.PATIENT_TYPES)
+            if isinstance(frame, wire.SendMessage):
+                ack = await conv.patient_message(contact_id, frame.client_id, frame.body, conn.id)
+                conn.push(wire.encode(ack))
+                state.metrics.ack_latency.observe(time.perf_counter() - t0)
+            elif isinstance(frame, wire.Sync):
+                if frame.contact_id not in (None, contact_id):
+                    raise Forbidden("forbidden", "not your contact")
+                conn.push(wire.encode(await conv.history(contact_id, frame.after_seq)))
+            elif isinstance(frame, wire.Typing):
+                await conv.patient_typing(contact_id)
+            elif isinstance(frame, wire.Leave):
+                await conv.patient_leave(contact_id)
+            elif isinstance(frame, wire.Hello):
+                if not frame.token or hash_secret(frame.token) != conn.token_hash:
+                    raise InvalidInput("invalid_field", "hello must use this chat's token")
+                await _welcome(state, conn, frame)
+            elif isinstance(frame, wire.Ping):
+                conn.push('{"type":"pong"}')
+        except ChatError as exc:
+            _error(state, conn, exc, client_id=wire.client_id_of(text))
+        except Exception:  # noqa: BLE001 - one bad frame never ends the connection
+            log.exception("patient_frame_failed", conn=conn.id)
+            _error(state, conn, ChatError("internal_error", "something went wrong; try again"))

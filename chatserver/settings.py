@@ -1,0 +1,51 @@
+"""Configuration: command-line flags over ``CHATSERVER_*`` environment variables.
+
+Every field is documented in docs/operations.md; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CHATSERVER_", extra="ignore")
+
+    data_dir: Path = Path("./data")
+    # Absent = embedded SQLite in data_dir; postgresql://... = PostgreSQL.
+    database_url: str | None = None
+    # Absent = in-process fan-out; redis://... = Redis pub/sub across instances.
+    redis_url: str | None = None
+    # Origins allowed on the WebSockets and state-changing requests, besides
+    # the service's own origin (always allowed).
+    allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # SQLite durability: FULL fsyncs every (group) commit; NORMAL survives a
+    # process crash but may lose the last commits on power loss.
+    sqlite_synchronous: Literal["NORMAL", "FULL"] = "FULL"
+    # Staff sessions (HSLF-FS 2016:40 asks for automatic log-out on inactivity).
+    session_idle_timeout_s: int = Field(default=30 * 60, ge=60)
+    session_absolute_timeout_s: int = Field(default=12 * 3600, ge=300)
+    # Require a TOTP second factor for every staff account (strong authentication).
+    require_otp: bool = True
+    # Served over TLS (directly or behind a TLS-terminating proxy): Secure cookies, HSTS.
+    tls: bool = False
+    log_level: str = "info"
+    # Seconds a patient has to send `hello` after connecting.
+    hello_timeout_s: float = 10.0
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, v: object) -> object:
+        if isinstance(v, str):
+            return tuple(o.strip().rstrip("/") for o in v.split(",") if o.strip())
+        return v
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "chatserver.sqlite3"

@@ -1,0 +1,143 @@
+"""``/ws/staff``: a thin adapter between one staff socket and the services."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from starlette.websockets import WebSocket
+
+from chatserver import wire
+from chatserver.conversation import Staff
+from chatserver.errors import CLOSE_NOT_AUTHENTICATED, CLOSE_POLICY, ChatError
+from chatserver.hub import Connection
+from chatserver.logs import get_logger
+from chatserver.origin import origin_allowed
+from chatserver.patient_ws import receive_text
+from chatserver.sessions import ActiveSession, TOUCH_EVERY_S
+from chatserver.wire import contact_dict
+
+if TYPE_CHECKING:
+    from chatserver.app import AppState
+
+log = get_logger("chatserver.ws.staff")
+
+
+def user_dict(active: ActiveSession) -> dict[str, Any]:
+    u = active.user
+    return {
+        "id": u.id,
+        "username": u.username,
+        "display_name": u.display_name,
+        "role": u.role,
+        "units": list(u.unit_ids),
+    }
+
+
+async def staff_endpoint(ws: WebSocket) -> None:
+    state: AppState = ws.app.state.chat
+    if not origin_allowed(
+        ws.headers.get("origin"), ws.headers, state.settings.allowed_origins, state.settings.tls
+    ):
+        await ws.close(CLOSE_POLICY)  # before accept: uvicorn answers 403, no upgrade
+        return
+    active = await state.sessions.resolve(ws.cookies.get(state.sessions.cookie_name))
+    await ws.accept()
+    if active is None:
+        await ws.close(CLOSE_NOT_AUTHENTICATED, "not authenticated")
+        return
+    conn = state.hub.new_connection(ws, "staff")
+    user = active.user
+    state.hub.bind_staff(conn, user.id, user.unit_ids, active.session.id_hash)
+    state.presence.staff_back(user.id)
+    try:
+        conn.push(wire.encode(await welcome(state, active)))
+        await _serve(state, ws, conn, active)
+    finally:
+        await state.hub.unregister(conn)
+        state.presence.staff_gone(user.id)
+
+
+async def welcome(state: AppState, active: ActiveSession) -> dict[str, Any]:
+    user = active.user
+    assigned = await state.storage.assigned_to(user.id)
+    return {
+        "type": "welcome",
+        "user": user_dict(active),
+        "queues": await state.queues.staff_view(user.unit_ids),
+        "assigned": [contact_dict(c) for c in assigned],
+    }
+
+
+def _error(state: AppState, conn: Connection, exc: ChatError, **ctx: Any) -> None:
+    state.metrics.errors.labels(exc.code).inc()
+    conn.push(wire.encode(exc.ws_frame(**ctx)))
+
+
+async def _serve(state: AppState, ws: WebSocket, conn: Connection, active: ActiveSession) -> None:
+    staff = Staff(active.user, conn.id, active.session.id_hash)
+    limiter = state.limits.frame_limiter()
+    last_touch = time.monotonic()
+    while True:
+        text = await receive_text(ws)
+        if text is None or conn.closed:
+            return
+        t0 = time.perf_counter()
+        if t0 - last_touch >= TOUCH_EVERY_S:
+            # Work on the socket is activity: it keeps the session from idling out.
+            last_touch = t0
+            await state.sessions.touch(active.session.id_hash)
+        try:
+            if not limiter.allow():
+                if limiter.abusive():
+                    conn.close_soon(CLOSE_POLICY, "rate limit")
+                    return
+                raise ChatError("rate_limited", "too many frames, slow down")
+            frame = wire.parse(text, wire.STAFF_TYPES)
+            reply = await _dispatch(state, staff, frame)
+            if reply is not None:
+                conn.push(wire.encode(reply))
+            if isinstance(frame, wire.SendMessage):
+                state.metrics.ack_latency.observe(time.perf_counter() - t0)
+        except ChatError as exc:
+            ctx = {"client_id": wire.client_id_of(text)}
+            _error(state, conn, exc, **ctx)
+        except Exception:  # noqa: BLE001 - one bad frame never ends the connection
+            log.exception("staff_frame_failed", conn=conn.id)
+            _error(state, conn, ChatError("internal_error", "something went wrong; try again"))
+
+
+async def _dispatch(state: AppState, staff: Staff, frame: Any) -> dict[str, Any] | None:
+    conv = state.conversations
+    if isinstance(frame, wire.SendMessage):
+        if frame.contact_id is None:
+            raise ChatError("invalid_field", "contact_id is required", fields={"contact_id": "required"})
+        return await conv.staff_message(staff, frame.contact_id, frame.client_id, frame.body)
+    if isinstance(frame, wire.Sync):
+        if frame.contact_id is None:
+            raise ChatError("invalid_field", "contact_id is required", fields={"contact_id": "required"})
+        await conv.readable_contact(staff, frame.contact_id)
+        return await conv.history(frame.contact_id, frame.after_seq)
+    if isinstance(frame, wire.Typing):
+        if frame.contact_id is None:
+            raise ChatError("invalid_field", "contact_id is required", fields={"contact_id": "required"})
+        await conv.staff_typing(staff, frame.contact_id)
+        return None
+    if isinstance(frame, wire.Pick):
+        return await conv.pick(staff, frame.queue, frame.contact_id)
+    if isinstance(frame, wire.Close):
+        return await conv.close(staff, frame.contact_id, frame.outcome)
+    if isinstance(frame, wire.Transfer):
+        return await conv.transfer(staff, frame.contact_id, frame.queue, frame.note)
+    if isinstance(frame, wire.Note):
+        return await conv.note(staff, frame.contact_id, frame.body)
+    if isinstance(frame, wire.Override):
+        return await conv.override(staff, frame.contact_id, frame.level, frame.reason)
+    if isinstance(frame, wire.Hello):
+        session = await state.sessions.resolve_hash(staff.session_hash)
+        if session is None:
+            raise ChatError("not_authenticated", "session ended")
+        return await welcome(state, session)
+    if isinstance(frame, wire.Ping):
+        return {"type": "pong"}
+    return None
