@@ -21,6 +21,7 @@ __all__ = [
     "MIGRATIONS_DIR",
     "Migration",
     "MigrationError",
+    "applied_versions",
     "apply_sqlite",
     "list_migrations",
     "parse_filename",
@@ -86,18 +87,23 @@ def pending(migrations: Iterable[Migration], applied: Iterable[int]) -> list[Mig
 
 
 def split_sql(script: str) -> Iterator[str]:
-    """Split a script into complete statements (semicolons inside strings,
-    comments or trigger bodies do not split). Comment-only tails are dropped."""
+    """Split a script into statements (semicolons inside strings, comments or
+    trigger bodies do not split). Comment-only pieces are dropped; a final
+    statement may omit its semicolon. Raises MigrationError on an unterminated
+    string, comment or trigger body."""
+    pieces = script.split(";")
     current = ""
-    for piece in script.split(";"):
-        current += piece + ";"
-        if sqlite3.complete_statement(current):
+    for index, piece in enumerate(pieces):
+        last = index == len(pieces) - 1
+        current += piece if last else piece + ";"
+        if last or sqlite3.complete_statement(current):
             statement = current.strip()
             current = ""
-            if _has_code(statement):
-                yield statement
-    if _has_code(current.rstrip(";")):
-        raise MigrationError(f"incomplete SQL statement at end of script: {current[:80]!r}")
+            if not _has_code(statement):
+                continue
+            if not sqlite3.complete_statement(statement.rstrip(";") + ";"):
+                raise MigrationError(f"unterminated SQL at end of script: {statement[:80]!r}")
+            yield statement
 
 
 def _has_code(sql: str) -> bool:
@@ -147,5 +153,9 @@ def apply_sqlite(
 
 def applied_versions(conn: sqlite3.Connection) -> list[int]:
     """Versions recorded in ``schema_migrations`` (empty before the first run)."""
-    conn.execute(_CREATE_TABLE)
+    exists = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+    ).fetchone()
+    if exists is None:
+        return []
     return [int(r[0]) for r in conn.execute("SELECT version FROM schema_migrations ORDER BY 1")]

@@ -74,7 +74,9 @@ def new_contact(contact_id: str, **changes: Any) -> NewContact:
     return dataclasses.replace(base, **changes)
 
 
-def patient_message(contact_id: str, client_id: str, body: str = "hej", at: float = T0) -> NewMessage:
+def patient_message(
+    contact_id: str, client_id: str, body: str = "hej", at: float = T0
+) -> NewMessage:
     return NewMessage(
         contact_id=contact_id,
         sender="patient",

@@ -73,12 +73,18 @@ async def test_emergency_advised_then_acknowledged(storage: Storage, seeded: See
     """emergency_advised is not waiting; acknowledging queues it first in line with a red flag."""
     advised = await storage.create_contact(
         new_contact(
-            "e1", status="emergency_advised", level="emergency", patient_token_hash=None,
-            priority_key=None, red_flag=True,
+            "e1",
+            status="emergency_advised",
+            level="emergency",
+            patient_token_hash=None,
+            priority_key=None,
+            red_flag=True,
         )
     )
     assert (advised.status, advised.queued_at, advised.intake_level) == (
-        "emergency_advised", None, "emergency",
+        "emergency_advised",
+        None,
+        "emergency",
     )
     await storage.create_contact(new_contact("c1", priority_key=T0 - 100))
     assert [c.id for c in await storage.waiting(["u1:nurse"])] == ["c1"]
@@ -97,12 +103,18 @@ async def test_emergency_advised_then_acknowledged(storage: Storage, seeded: See
         "e1", patient_token_hash="tok-x", priority_tier=0, priority_key=T0, at=T0 + 6
     )
     assert again is None
-    assert await storage.acknowledge_emergency(
-        "c1", patient_token_hash="tok-y", priority_tier=0, priority_key=T0, at=T0
-    ) is None
-    assert await storage.acknowledge_emergency(
-        "c404", patient_token_hash="tok-z", priority_tier=0, priority_key=T0, at=T0
-    ) is None
+    assert (
+        await storage.acknowledge_emergency(
+            "c1", patient_token_hash="tok-y", priority_tier=0, priority_key=T0, at=T0
+        )
+        is None
+    )
+    assert (
+        await storage.acknowledge_emergency(
+            "c404", patient_token_hash="tok-z", priority_tier=0, priority_key=T0, at=T0
+        )
+        is None
+    )
 
 
 async def test_waiting_order_and_count(storage: Storage, seeded: Seed) -> None:
@@ -123,7 +135,13 @@ async def test_waiting_order_and_count(storage: Storage, seeded: Seed) -> None:
     await storage.create_contact(new_contact("h", queue_id="u2:nurse", unit_id="u2"))
     assert [c.id for c in await storage.waiting(["u1:nurse"])] == ["d", "c", "f", "b", "a", "e"]
     assert [c.id for c in await storage.waiting(["u1:nurse", "u1:doctor"])] == [
-        "d", "g", "c", "f", "b", "a", "e",
+        "d",
+        "g",
+        "c",
+        "f",
+        "b",
+        "a",
+        "e",
     ]
     assert await storage.waiting([]) == []
     assert await storage.count_waiting("u1:nurse") == 6
@@ -136,8 +154,13 @@ async def test_transfer(storage: Storage, seeded: Seed) -> None:
     await storage.create_contact(new_contact("c1"))
     await storage.pick(["u1:nurse"], user_id=seeded.alice.id, staff_name="Alice A", at=T0 + 10)
     moved = await storage.transfer(
-        "c1", queue_id="u2:nurse", priority_tier=0, priority_key=T0 + 20, at=T0 + 20,
-        actor_user_id=seeded.alice.id, note="fel enhet",
+        "c1",
+        queue_id="u2:nurse",
+        priority_tier=0,
+        priority_key=T0 + 20,
+        at=T0 + 20,
+        actor_user_id=seeded.alice.id,
+        note="fel enhet",
     )
     assert moved is not None
     assert (moved.status, moved.queue_id, moved.unit_id) == ("queued", "u2:nurse", "u2")
@@ -148,10 +171,14 @@ async def test_transfer(storage: Storage, seeded: Seed) -> None:
     assert await storage.assigned_to(seeded.alice.id) == []
     last = (await storage.events("c1"))[-1]
     assert (last.kind, last.at, last.actor_user_id, dict(last.data)) == (
-        "transfer", T0 + 20, seeded.alice.id,
+        "transfer",
+        T0 + 20,
+        seeded.alice.id,
         {
-            "from_queue_id": "u1:nurse", "to_queue_id": "u2:nurse",
-            "from_user_id": seeded.alice.id, "note": "fel enhet",
+            "from_queue_id": "u1:nurse",
+            "to_queue_id": "u2:nurse",
+            "from_user_id": seeded.alice.id,
+            "note": "fel enhet",
         },
     )
 
@@ -161,57 +188,87 @@ async def test_transfer_refusals(storage: Storage, seeded: Seed) -> None:
     await storage.create_contact(new_contact("c1"))
     with pytest.raises(NotFound):
         await storage.transfer(
-            "c1", queue_id="u9:nurse", priority_tier=1, priority_key=T0, at=T0,
-            actor_user_id=None, note=None,
+            "c1",
+            queue_id="u9:nurse",
+            priority_tier=1,
+            priority_key=T0,
+            at=T0,
+            actor_user_id=None,
+            note=None,
         )
     await storage.close_contact("c1", outcome="done", at=T0 + 1, actor_user_id=None)
     for cid in ("c1", "c404"):
-        assert await storage.transfer(
-            cid, queue_id="u1:doctor", priority_tier=1, priority_key=T0, at=T0,
-            actor_user_id=None, note=None,
-        ) is None
+        assert (
+            await storage.transfer(
+                cid,
+                queue_id="u1:doctor",
+                priority_tier=1,
+                priority_key=T0,
+                at=T0,
+                actor_user_id=None,
+                note=None,
+            )
+            is None
+        )
     assert await _kinds(storage, "c1") == ["intake", "close"]
 
 
 async def test_requeue(storage: Storage, seeded: Seed) -> None:
     """Requeue returns an assigned contact to its own queue; anything else gives None."""
     await storage.create_contact(new_contact("c1"))
-    assert await storage.requeue(
-        "c1", priority_tier=0, priority_key=T0, at=T0, reason="x"
-    ) is None  # queued, not assigned
+    assert (
+        await storage.requeue("c1", priority_tier=0, priority_key=T0, at=T0, reason="x") is None
+    )  # queued, not assigned
     await storage.pick(["u1:nurse"], user_id=seeded.bob.id, staff_name="Bob B", at=T0 + 5)
     back = await storage.requeue(
         "c1", priority_tier=0, priority_key=T0 + 1, at=T0 + 9, reason="staff_gone"
     )
     assert back is not None
     assert (back.status, back.queue_id, back.assigned_user_id, back.priority_tier) == (
-        "queued", "u1:nurse", None, 0,
+        "queued",
+        "u1:nurse",
+        None,
+        0,
     )
     assert back.first_picked_at == T0 + 5
     last = (await storage.events("c1"))[-1]
     assert (last.kind, last.actor_user_id, dict(last.data)) == (
-        "requeue", None,
+        "requeue",
+        None,
         {"queue_id": "u1:nurse", "from_user_id": seeded.bob.id, "reason": "staff_gone"},
     )
-    assert await storage.requeue(
-        "c404", priority_tier=0, priority_key=T0, at=T0, reason="x"
-    ) is None
+    assert (
+        await storage.requeue("c404", priority_tier=0, priority_key=T0, at=T0, reason="x") is None
+    )
 
 
 async def test_set_level(storage: Storage, seeded: Seed) -> None:
     """set_level changes level and tags, keeps intake_level, and None keeps the priority key."""
     await storage.create_contact(new_contact("c1", priority_key=50.0))
     raised = await storage.set_level(
-        "c1", level="urgent", tags=["chest_pain"], priority_key=10.0, at=T0 + 1,
-        actor_user_id=seeded.alice.id, reason="staff",
+        "c1",
+        level="urgent",
+        tags=["chest_pain"],
+        priority_key=10.0,
+        at=T0 + 1,
+        actor_user_id=seeded.alice.id,
+        reason="staff",
     )
     assert raised is not None
     assert (raised.level, raised.intake_level, raised.tags, raised.priority_key) == (
-        "urgent", "standard", ("chest_pain",), 10.0,
+        "urgent",
+        "standard",
+        ("chest_pain",),
+        10.0,
     )
     kept = await storage.set_level(
-        "c1", level="standard", tags=[], priority_key=None, at=T0 + 2,
-        actor_user_id=None, reason="auto",
+        "c1",
+        level="standard",
+        tags=[],
+        priority_key=None,
+        at=T0 + 2,
+        actor_user_id=None,
+        reason="auto",
     )
     assert kept is not None
     assert (kept.level, kept.tags, kept.priority_key) == ("standard", (), 10.0)
@@ -221,14 +278,20 @@ async def test_set_level(storage: Storage, seeded: Seed) -> None:
         if e.kind == "triage_change"
     ]
     assert changes == [
-        (T0 + 1, seeded.alice.id,
-         {"from": "standard", "to": "urgent", "tags": ["chest_pain"], "reason": "staff"}),
+        (
+            T0 + 1,
+            seeded.alice.id,
+            {"from": "standard", "to": "urgent", "tags": ["chest_pain"], "reason": "staff"},
+        ),
         (T0 + 2, None, {"from": "urgent", "to": "standard", "tags": [], "reason": "auto"}),
     ]
     await storage.close_contact("c1", outcome="done", at=T0 + 3, actor_user_id=None)
-    assert await storage.set_level(
-        "c1", level="urgent", tags=[], priority_key=None, at=T0, actor_user_id=None, reason="x"
-    ) is None
+    assert (
+        await storage.set_level(
+            "c1", level="urgent", tags=[], priority_key=None, at=T0, actor_user_id=None, reason="x"
+        )
+        is None
+    )
 
 
 async def test_close(storage: Storage, seeded: Seed) -> None:
@@ -244,7 +307,10 @@ async def test_close(storage: Storage, seeded: Seed) -> None:
     assert await storage.assigned_to(seeded.alice.id) == []
     last = (await storage.events("c1"))[-1]
     assert (last.kind, last.at, last.actor_user_id, dict(last.data)) == (
-        "close", T0 + 2, seeded.alice.id, {"outcome": "advice", "from_status": "assigned"},
+        "close",
+        T0 + 2,
+        seeded.alice.id,
+        {"outcome": "advice", "from_status": "assigned"},
     )
 
 
@@ -281,8 +347,13 @@ async def test_recent_pick_times(storage: Storage, seeded: Seed) -> None:
     await storage.pick(["u1:nurse"], user_id=seeded.alice.id, staff_name="A", at=T0 + 30)
     # A transfer afterwards does not rewrite where the pick came from.
     await storage.transfer(
-        "n1", queue_id="u1:doctor", priority_tier=1, priority_key=T0, at=T0 + 40,
-        actor_user_id=None, note=None,
+        "n1",
+        queue_id="u1:doctor",
+        priority_tier=1,
+        priority_key=T0,
+        at=T0 + 40,
+        actor_user_id=None,
+        note=None,
     )
     assert await storage.recent_pick_times("u1:nurse", T0) == [T0 + 10, T0 + 30]
     assert await storage.recent_pick_times("u1:nurse", T0 + 11) == [T0 + 30]
@@ -294,7 +365,10 @@ async def test_add_event(storage: Storage, seeded: Seed) -> None:
     """Custom events are stored with their JSON data in order; unknown contacts raise NotFound."""
     await storage.create_contact(new_contact("c1"))
     await storage.add_event(
-        "c1", kind="note", at=T0 + 1, actor_user_id=seeded.bob.id,
+        "c1",
+        kind="note",
+        at=T0 + 1,
+        actor_user_id=seeded.bob.id,
         data={"text": "ring upp", "n": [1, 2]},
     )
     events = await storage.events("c1")

@@ -79,13 +79,23 @@ async def test_add_user_conflict_and_unknown_unit(storage: Storage, seeded: Seed
     """A taken username raises Conflict; an unknown unit raises NotFound and adds nobody."""
     with pytest.raises(Conflict):
         await storage.add_user(
-            username="alice", display_name="A2", role="nurse", password_hash="x",
-            totp_secret=None, unit_ids=["u1"], created_at=T0,
+            username="alice",
+            display_name="A2",
+            role="nurse",
+            password_hash="x",
+            totp_secret=None,
+            unit_ids=["u1"],
+            created_at=T0,
         )
     with pytest.raises(NotFound):
         await storage.add_user(
-            username="carol", display_name="C", role="nurse", password_hash="x",
-            totp_secret=None, unit_ids=["u1", "u404"], created_at=T0,
+            username="carol",
+            display_name="C",
+            role="nurse",
+            password_hash="x",
+            totp_secret=None,
+            unit_ids=["u1", "u404"],
+            created_at=T0,
         )
     assert await storage.get_user_by_username("carol") is None
 

@@ -19,14 +19,20 @@ async def test_pick_first_waiting(storage: Storage, seeded: Seed) -> None:
     )
     assert picked is not None
     assert (picked.id, picked.status, picked.assigned_user_id, picked.assigned_name) == (
-        "early", "assigned", seeded.alice.id, "Alice A",
+        "early",
+        "assigned",
+        seeded.alice.id,
+        "Alice A",
     )
     assert (picked.assigned_at, picked.first_picked_at) == (T0 + 60, T0 + 60)
     assert [c.id for c in await storage.waiting(["u1:nurse"])] == ["late"]
     assert [c.id for c in await storage.assigned_to(seeded.alice.id)] == ["early"]
     last = (await storage.events("early"))[-1]
     assert (last.kind, last.at, last.actor_user_id, dict(last.data)) == (
-        "pick", T0 + 60, seeded.alice.id, {"queue_id": "u1:nurse"},
+        "pick",
+        T0 + 60,
+        seeded.alice.id,
+        {"queue_id": "u1:nurse"},
     )
 
 
@@ -43,12 +49,18 @@ async def test_pick_by_contact_id(storage: Storage, seeded: Seed) -> None:
     await storage.create_contact(new_contact("first", priority_key=T0))
     await storage.create_contact(new_contact("second", priority_key=T0 + 1))
     await storage.create_contact(new_contact("doc", queue_id="u1:doctor"))
-    assert await storage.pick(
-        ["u1:nurse"], user_id=seeded.alice.id, staff_name="A", at=T0, contact_id="doc"
-    ) is None
-    assert await storage.pick(
-        ["u1:nurse"], user_id=seeded.alice.id, staff_name="A", at=T0, contact_id="c404"
-    ) is None
+    assert (
+        await storage.pick(
+            ["u1:nurse"], user_id=seeded.alice.id, staff_name="A", at=T0, contact_id="doc"
+        )
+        is None
+    )
+    assert (
+        await storage.pick(
+            ["u1:nurse"], user_id=seeded.alice.id, staff_name="A", at=T0, contact_id="c404"
+        )
+        is None
+    )
     picked = await storage.pick(
         ["u1:nurse"], user_id=seeded.alice.id, staff_name="A", at=T0, contact_id="second"
     )
@@ -69,7 +81,9 @@ async def test_repick_keeps_first_picked_at(storage: Storage, seeded: Seed) -> N
     second = await storage.pick(["u1:nurse"], user_id=seeded.bob.id, staff_name="B", at=T0 + 3)
     assert second is not None
     assert (second.assigned_user_id, second.assigned_at, second.first_picked_at) == (
-        seeded.bob.id, T0 + 3, T0 + 1,
+        seeded.bob.id,
+        T0 + 3,
+        T0 + 1,
     )
 
 
