@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable
@@ -44,6 +45,11 @@ from chatserver.storage.base import Storage, Unit, User
 
 log = get_logger("chatserver.app")
 
+# Feature modules beyond the core. Each has ``routes() -> list[BaseRoute]`` and
+# may have ``attach(state: AppState) -> None``, called once when the app is
+# built (to replace a hook of AppState or register start/stop callbacks).
+FEATURE_MODULES: tuple[str, ...] = ()
+
 # 60 intakes a minute per client address: a health centre's whole day of chat
 # intakes comes in at a few a minute; a waiting room behind one NAT may share
 # an address, so the limit is generous.
@@ -73,6 +79,9 @@ class AppState:
     instance_id: str = field(default_factory=lambda: secrets.token_hex(4))
     limits: Limits = field(default_factory=Limits)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    # Extra start/stop callbacks registered by feature modules (``attach``).
+    on_start: list[Callable[[], Any]] = field(default_factory=list)
+    on_stop: list[Callable[[], Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.hub = Hub(self.metrics, self.instance_id)
@@ -123,8 +132,21 @@ class AppState:
         await self.fanout.start()
         await self.queues.start()
         self.tasks.append(asyncio.get_running_loop().create_task(self._sweep_sessions()))
+        for cb in self.on_start:
+            res = cb()
+            if asyncio.iscoroutine(res):
+                await res
+
+    def spawn(self, coro: Any) -> None:
+        """Run a background task for the app's lifetime (cancelled on stop)."""
+        self.tasks.append(asyncio.get_running_loop().create_task(coro))
 
     async def stop(self) -> None:
+        for cb in reversed(self.on_stop):
+            with contextlib.suppress(Exception):
+                res = cb()
+                if asyncio.iscoroutine(res):
+                    await res
         for t in self.tasks:
             t.cancel()
         for t in self.tasks:
@@ -198,11 +220,18 @@ def create_app(
 
     from chatserver import web  # noqa: PLC0415 - pages are optional at import time
 
+    feature_routes: list[BaseRoute] = []
+    for name in FEATURE_MODULES:
+        module = importlib.import_module(name)
+        if hasattr(module, "attach"):
+            module.attach(state)
+        feature_routes.extend(module.routes())
     routes: list[BaseRoute] = [
         *http_api.routes(),
         *staff_http.routes(),
         WebSocketRoute("/ws/patient", patient_endpoint),
         WebSocketRoute("/ws/staff", staff_endpoint),
+        *feature_routes,
         *(extra_routes or []),
         *web.routes(),
     ]

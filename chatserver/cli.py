@@ -16,6 +16,10 @@ from chatserver.storage.base import Conflict, NotFound, Queue, Storage, Unit
 
 UNIT_ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
 
+# Feature modules that add subcommands: each has
+# ``register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)``.
+FEATURE_CLIS: tuple[str, ...] = ()
+
 
 def _settings(args: argparse.Namespace) -> Settings:
     overrides: dict[str, object] = {}
@@ -167,6 +171,11 @@ def build_parser() -> argparse.ArgumentParser:
     us.add_argument("--password-stdin", action="store_true")
     us.add_argument("--display-name")
     us.set_defaults(func=cmd_user_add)
+
+    import importlib  # noqa: PLC0415
+
+    for name in FEATURE_CLIS:
+        importlib.import_module(name).register(sub, common)
     return p
 
 
