@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import sqlite3
@@ -102,6 +103,7 @@ class SqliteStorage:
         self._readers = [ThreadConnection(f"sqlite-reader-{i}") for i in range(readers)]
         self._next_reader = itertools.cycle(self._readers)
         self._open = False
+        self._used = False
 
     @property
     def stats(self) -> WriterStats:
@@ -116,16 +118,30 @@ class SqliteStorage:
     # -- life cycle -------------------------------------------------------
 
     async def open(self) -> None:
+        """Create the directory and file if needed, apply migrations, connect.
+        An instance is opened once; after close() build a new one."""
         if self._open:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self._used:
+            raise StorageError("a closed SqliteStorage cannot be reopened; make a new one")
+        self._used = True
         migrations = list_migrations("sqlite")
-        await self._writer.connection.open_writer(self.path, self._synchronous)
-        await self._writer.connection.run(lambda conn: apply_sqlite(conn, migrations))
-        for reader in self._readers:
-            await reader.open_reader(self.path)
+        try:
+            await asyncio.to_thread(self.path.parent.mkdir, parents=True, exist_ok=True)
+            await self._writer.connection.open_writer(self.path, self._synchronous)
+            await self._writer.connection.run(lambda conn: apply_sqlite(conn, migrations))
+            for reader in self._readers:
+                await reader.open_reader(self.path)
+        except BaseException:
+            await self._close_connections()
+            raise
         self._writer.start()
         self._open = True
+
+    async def _close_connections(self) -> None:
+        for reader in self._readers:
+            await reader.close()
+        await self._writer.connection.close()
 
     @overload
     async def close(self) -> None: ...
@@ -155,9 +171,8 @@ class SqliteStorage:
             raise TypeError("close() without contact_id shuts the storage down")
         if self._open:
             self._open = False
-            await self._writer.close()
-            for reader in self._readers:
-                await reader.close()
+            await self._writer.stop()
+            await self._close_connections()
         return None
 
     async def ping(self) -> bool:

@@ -50,9 +50,13 @@ def _existing(conn: sqlite3.Connection, keys: list[Key]) -> dict[Key, Message]:
     for chunk in _chunks(keys):
         values = ", ".join(["(?, ?, ?)"] * len(chunk))
         params = [part for key in chunk for part in key]
+        # A join from a VALUES list searches the unique index once per key;
+        # the row-value form "(a, b, c) IN (VALUES ...)" makes SQLite 3.40
+        # scan the whole messages table instead.
         rows = conn.execute(
-            f"SELECT {MESSAGE_COLUMNS}, sender_key FROM messages"
-            f" WHERE (contact_id, sender_key, client_id) IN (VALUES {values})",
+            f"WITH k(c, s, i) AS (VALUES {values})"
+            f" SELECT {MESSAGE_COLUMNS}, sender_key FROM k JOIN messages"
+            " ON contact_id = k.c AND sender_key = k.s AND client_id = k.i",
             params,
         )
         for row in rows:

@@ -114,15 +114,16 @@ class SqliteWriter:
         self._queue.put_nowait(op)
         return await op.future
 
-    async def close(self) -> None:
-        """Finish every queued operation, then close the connection."""
+    async def stop(self) -> None:
+        """Refuse new operations and finish every queued one (the connection stays
+        open: the owner closes it after the readers, so the last connection to
+        close is a read-write one and can checkpoint and remove the WAL file)."""
         if self._closed:
             return
         self._closed = True
         if self._task is not None:
             self._queue.put_nowait(_STOP)
             await self._task
-        await self.connection.close()
 
     # -- the writer task ----------------------------------------------------
 
@@ -142,7 +143,8 @@ class SqliteWriter:
                     stopping = True
                     break
                 batch.append(cast(_Op, item))
-            # A caller that gave up before its turn is not written at all.
+            # A caller that gave up (was cancelled) before its turn is not
+            # written at all; one that gives up later may still be committed.
             live = [op for op in batch if not op.future.done()]
             if live:
                 await self._run(live)

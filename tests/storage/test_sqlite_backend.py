@@ -193,3 +193,23 @@ async def test_close_overloads(sqlite_storage: SqliteStorage) -> None:
 def test_stats_start_at_zero() -> None:
     """A fresh WriterStats counts nothing."""
     assert WriterStats() == WriterStats(transactions=0, ops=0, failed_batches=0, largest_batch=0)
+
+
+async def test_close_checkpoints_and_instance_is_single_use(tmp_path: Path) -> None:
+    """After close() the WAL is folded back and removed; reopening the instance is refused."""
+    path = tmp_path / "db.sqlite"
+    store = SqliteStorage(path)
+    await store.open()
+    await seed(store)
+    await store.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["db.sqlite"]
+    with pytest.raises(StorageError, match="reopened"):
+        await store.open()
+
+
+async def test_failed_open_releases_connections(tmp_path: Path) -> None:
+    """If open() fails (here: the path is a directory), it raises and leaves no thread behind."""
+    store = SqliteStorage(tmp_path)
+    with pytest.raises(sqlite3.OperationalError):
+        await store.open()
+    assert [t.name for t in threading.enumerate() if t.name.startswith("sqlite-")] == []
