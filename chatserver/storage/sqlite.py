@@ -34,6 +34,7 @@ from .base import (
     NewMessage,
     Queue,
     Session,
+    Storage,
     StorageError,
     Unit,
     User,
@@ -460,3 +461,8 @@ class SqliteStorage:
         )
         params = (contact_id, after_seq, -1 if limit is None else limit)
         return await self._read(lambda c: [message_from_row(r) for r in c.execute(sql, params)])
+
+
+def _conforms(store: SqliteStorage) -> Storage:
+    """Never called: makes mypy check that SqliteStorage implements Storage."""
+    return store
