@@ -1,21 +1,23 @@
-"""A SQLite connection that lives on its own thread.
+"""A SQLite connection that lives on its own thread, managed by aiosqlite.
 
-``sqlite3`` is blocking, so each connection gets a dedicated one-thread
-executor (the same model as aiosqlite). Unlike aiosqlite, where every
-``execute``/``fetch`` is a separate hop to that thread, :meth:`ThreadConnection.run`
-ships a whole synchronous function (a complete read, or a whole write batch)
-in ONE hop: thread switches, not SQLite, dominate the cost of small queries.
+aiosqlite gives each connection a dedicated worker thread. Its public API makes
+every ``execute``/``fetch`` a separate hop to that thread, and thread switches,
+not SQLite, dominate the cost of small queries. :meth:`ThreadConnection.run`
+therefore ships a whole synchronous function (a complete read, or a whole write
+batch) to the same worker thread in ONE hop, through aiosqlite's
+``Connection._execute`` (stable since aiosqlite 0.11; pinned by
+``tests/storage/test_sqlite_backend.py``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sqlite3
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
+
+import aiosqlite
 
 __all__ = ["BUSY_TIMEOUT_MS", "SYNCHRONOUS_MODES", "ThreadConnection"]
 
@@ -36,16 +38,16 @@ class ThreadConnection:
     """One sqlite3 connection, used only from its own thread."""
 
     def __init__(self, name: str) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self.name = name
+        self._aconn: aiosqlite.Connection | None = None
         self._conn: sqlite3.Connection | None = None
 
     async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn(connection)`` on the connection's thread (one hop)."""
-        conn = self._conn
-        if conn is None:
+        aconn, conn = self._aconn, self._conn
+        if aconn is None or conn is None:
             raise RuntimeError("connection is not open")
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, fn, conn)
+        return cast(T, await aconn._execute(fn, conn))  # noqa: SLF001 - see module doc
 
     async def open_writer(self, path: str | os.PathLike[str], synchronous: str) -> None:
         """Open read-write, switching the database to WAL mode."""
@@ -79,12 +81,13 @@ class ThreadConnection:
         await self._open(connect)
 
     async def _open(self, connect: Callable[[], sqlite3.Connection]) -> None:
-        loop = asyncio.get_running_loop()
-        self._conn = await loop.run_in_executor(self._executor, connect)
+        # aiosqlite calls ``connector()`` on its worker thread, so the sqlite3
+        # connection is created and used on that one thread only.
+        aconn = aiosqlite.core.Connection(connect, iter_chunk_size=64)
+        self._aconn = await aconn
+        self._conn = self._aconn._conn  # noqa: SLF001 - the raw connection for run()
 
     async def close(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            loop = asyncio.get_running_loop()
-            await loop.run_in_executor(self._executor, conn.close)
-        self._executor.shutdown(wait=True)
+        aconn, self._aconn, self._conn = self._aconn, None, None
+        if aconn is not None:
+            await aconn.close()

@@ -213,3 +213,21 @@ async def test_failed_open_releases_connections(tmp_path: Path) -> None:
     with pytest.raises(sqlite3.OperationalError):
         await store.open()
     assert [t.name for t in threading.enumerate() if t.name.startswith("sqlite-")] == []
+
+
+async def test_thread_connection_runs_on_aiosqlite_worker(tmp_path: Path) -> None:
+    """run() ships a whole function to aiosqlite's worker thread in one hop."""
+    import threading
+
+    from chatserver.storage.sqlite_connection import ThreadConnection
+
+    tc = ThreadConnection("t")
+    await tc.open_writer(tmp_path / "x.sqlite3", "NORMAL")
+    try:
+        name, value = await tc.run(
+            lambda c: (threading.current_thread().name, c.execute("SELECT 41 + 1").fetchone()[0])
+        )
+        assert value == 42
+        assert name != threading.current_thread().name
+    finally:
+        await tc.close()

@@ -1,0 +1,111 @@
+"""Waiting-room order, the ageing rule, positions and summaries."""
+
+from __future__ import annotations
+
+from chatserver.core.waiting_room import (
+    AGEING_CREDIT_S,
+    TIER_FRONT,
+    TIER_NORMAL,
+    WaitingEntry,
+    WaitingRoom,
+    priority_key,
+    tier_for,
+)
+
+MIN = 60.0
+
+
+def entry(cid: str, level: str, at: float, *, red_flag: bool = False) -> WaitingEntry:
+    return WaitingEntry(
+        contact_id=cid,
+        level=level,
+        tags=(),
+        red_flag=red_flag,
+        priority_tier=tier_for(level, red_flag=red_flag),
+        priority_key=priority_key(level, at),
+        queued_at=at,
+    )
+
+
+def order(*entries: WaitingEntry) -> list[str]:
+    return [e.contact_id for e in WaitingRoom(entries).entries]
+
+
+def test_levels_then_arrival() -> None:
+    """Within an hour of each other: urgent, standard, non_urgent, then arrival."""
+    room = order(
+        entry("n1", "non_urgent", 0),
+        entry("s1", "standard", 1 * MIN),
+        entry("u1", "urgent", 2 * MIN),
+        entry("s2", "standard", 3 * MIN),
+        entry("u2", "urgent", 4 * MIN),
+    )
+    assert room == ["u1", "u2", "s1", "s2", "n1"]
+
+
+def test_acknowledged_emergency_first() -> None:
+    """A red-flag contact goes before an urgent one that waited for hours."""
+    assert order(
+        entry("u1", "urgent", 0),
+        entry("e1", "emergency", 5 * 3600, red_flag=True),
+    ) == ["e1", "u1"]
+
+
+def test_ageing_non_urgent_overtakes_standard_after_an_hour() -> None:
+    """A non-urgent contact waiting 60+ minutes longer goes before a standard one."""
+    assert order(entry("n1", "non_urgent", 0), entry("s1", "standard", 59 * MIN)) == ["s1", "n1"]
+    assert order(entry("n1", "non_urgent", 0), entry("s1", "standard", 61 * MIN)) == ["n1", "s1"]
+
+
+def test_ageing_non_urgent_overtakes_urgent_after_two_hours() -> None:
+    """The urgent head start is 120 minutes: nobody starves."""
+    assert order(entry("n1", "non_urgent", 0), entry("u1", "urgent", 119 * MIN)) == ["u1", "n1"]
+    assert order(entry("n1", "non_urgent", 0), entry("u1", "urgent", 121 * MIN)) == ["n1", "u1"]
+
+
+def test_credits_documented_values() -> None:
+    """The ageing credits are the documented ones."""
+    assert dict(AGEING_CREDIT_S) == {
+        "emergency": 86400.0,
+        "urgent": 7200.0,
+        "standard": 3600.0,
+        "non_urgent": 0.0,
+    }
+    assert priority_key("unknown-level", 100.0) == 100.0
+
+
+def test_tiers() -> None:
+    """Red flag or emergency level means the front tier."""
+    assert tier_for("urgent", red_flag=True) == TIER_FRONT
+    assert tier_for("emergency", red_flag=False) == TIER_FRONT
+    assert tier_for("standard", red_flag=False) == TIER_NORMAL
+
+
+def test_positions_and_changes() -> None:
+    """Positions are 1-based; changed_since reports moved and new contacts."""
+    before = WaitingRoom([entry("a", "standard", 0), entry("b", "standard", 10)])
+    assert before.position("a") == 1
+    assert before.position("b") == 2
+    assert before.position("zz") is None
+    assert before.first() is not None
+    assert before.first().contact_id == "a"  # type: ignore[union-attr]
+    after = WaitingRoom([entry("b", "standard", 10), entry("c", "standard", 20)])
+    assert after.changed_since(before.positions()) == {"b": 1, "c": 2}
+    assert len(after) == 2
+    assert WaitingRoom().first() is None
+
+
+def test_summary() -> None:
+    """Summary counts, red flags, per level and the oldest wait in whole seconds."""
+    room = WaitingRoom(
+        [
+            entry("a", "standard", 100.0),
+            entry("b", "urgent", 160.5),
+            entry("c", "emergency", 170.0, red_flag=True),
+        ]
+    )
+    s = room.summary(now=400.0)
+    assert (s.count, s.oldest_wait_s, s.red_flags) == (3, 300, 1)
+    assert dict(s.by_level) == {"standard": 1, "urgent": 1, "emergency": 1}
+    empty = WaitingRoom().summary(now=5.0)
+    assert (empty.count, empty.oldest_wait_s, empty.red_flags) == (0, 0, 0)
