@@ -47,7 +47,8 @@ class ThreadConnection:
         aconn, conn = self._aconn, self._conn
         if aconn is None or conn is None:
             raise RuntimeError("connection is not open")
-        return cast(T, await aconn._execute(fn, conn))  # noqa: SLF001 - see module doc
+        result = await aconn._execute(fn, conn)  # type: ignore[no-untyped-call]
+        return cast(T, result)
 
     async def open_writer(self, path: str | os.PathLike[str], synchronous: str) -> None:
         """Open read-write, switching the database to WAL mode."""
@@ -85,7 +86,7 @@ class ThreadConnection:
         # connection is created and used on that one thread only.
         aconn = aiosqlite.core.Connection(connect, iter_chunk_size=64)
         self._aconn = await aconn
-        self._conn = self._aconn._conn  # noqa: SLF001 - the raw connection for run()
+        self._conn = self._aconn._conn
 
     async def close(self) -> None:
         aconn, self._aconn, self._conn = self._aconn, None, None

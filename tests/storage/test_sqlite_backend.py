@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from chatserver.storage import SqliteStorage, StorageError
+from chatserver.storage.sqlite_connection import ThreadConnection
 from chatserver.storage.sqlite_writer import WriterStats
 
 from .factories import T0, new_contact, patient_message, seed
@@ -217,10 +218,6 @@ async def test_failed_open_releases_connections(tmp_path: Path) -> None:
 
 async def test_thread_connection_runs_on_aiosqlite_worker(tmp_path: Path) -> None:
     """run() ships a whole function to aiosqlite's worker thread in one hop."""
-    import threading
-
-    from chatserver.storage.sqlite_connection import ThreadConnection
-
     tc = ThreadConnection("t")
     await tc.open_writer(tmp_path / "x.sqlite3", "NORMAL")
     try:
