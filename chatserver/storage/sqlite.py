@@ -182,6 +182,16 @@ class SqliteStorage:
         except (sqlite3.Error, StorageError):
             return False
 
+    # -- feature modules with self-contained tables (e.g. chatserver/stats) --
+
+    async def run_read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` on a read-only connection (a feature's own queries)."""
+        return await self._read(fn)
+
+    async def run_write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` through the single writer, inside its transaction."""
+        return await self._writer.submit(fn)
+
     # -- units and queues -------------------------------------------------
 
     async def add_unit(self, unit: Unit, queues: Sequence[Queue]) -> None:
