@@ -48,7 +48,11 @@ log = get_logger("chatserver.app")
 # Feature modules beyond the core. Each has ``routes() -> list[BaseRoute]`` and
 # may have ``attach(state: AppState) -> None``, called once when the app is
 # built (to replace a hook of AppState or register start/stop callbacks).
-FEATURE_MODULES: tuple[str, ...] = ()
+FEATURE_MODULES: tuple[str, ...] = (
+    "chatserver.survey",
+    "chatserver.canned",
+    "chatserver.operations",
+)
 
 # 60 intakes a minute per client address: a health centre's whole day of chat
 # intakes comes in at a few a minute; a waiting room behind one NAT may share
@@ -105,6 +109,10 @@ class AppState:
     def unit_gate(self, unit: Unit, now: float) -> None:
         """Raise StateConflict('unit_closed') when intake is not possible now."""
         return None
+
+    def welcome_extra(self, role: str) -> dict[str, Any]:
+        """Extra fields of the patient/staff ``welcome`` (operations: the banner)."""
+        return {}
 
     def check_intake_rate(self, request: Request) -> None:
         address = request.client.host if request.client else "unknown"

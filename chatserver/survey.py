@@ -1,0 +1,215 @@
+"""Patient satisfaction after a chat: one answer (1–5, optional comment) per contact.
+
+``POST /api/contacts/survey`` with the patient token in the JSON body
+(``"token"``) or an ``Authorization: Bearer`` header — never in the URL, so it
+stays out of access logs. Statistics count answers with :func:`summary`
+(mean rating and response rate per unit and period).
+
+The table (migration 0003) is self-contained, so the SQL lives here behind
+:class:`SurveyStore`; a PostgreSQL backend implements the same three methods.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from chatserver.errors import InvalidInput, NotFoundError, StateConflict, Unauthenticated
+from chatserver.http_util import json_response, read_json_object
+from chatserver.sessions import hash_secret
+
+if TYPE_CHECKING:
+    from chatserver.app import AppState
+    from chatserver.storage.base import Storage
+
+# A comment is a sentence or two of feedback; 1,000 characters leaves room
+# without turning the survey into a second chat.
+MAX_COMMENT_CHARS = 1000
+# Tokens are token_urlsafe(32) (43 chars); anything far longer is not ours.
+MAX_TOKEN_CHARS = 256
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyAnswer:
+    contact_id: str
+    unit_id: str
+    rating: int
+    comment: str | None
+    answered_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class SurveySummary:
+    """Answers of one unit in ``[start, end)``; ``eligible`` = chats closed then
+    that reached a queue (only those patients were asked)."""
+
+    unit_id: str
+    responses: int
+    eligible: int
+    mean_rating: float | None
+    response_rate: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "unit_id": self.unit_id,
+            "responses": self.responses,
+            "eligible": self.eligible,
+            "mean_rating": self.mean_rating,
+            "response_rate": self.response_rate,
+        }
+
+
+class SurveyStore(Protocol):
+    async def add(self, answer: SurveyAnswer) -> bool:
+        """Store the answer; False when the contact already has one."""
+        ...
+
+    async def get(self, contact_id: str) -> SurveyAnswer | None: ...
+
+    async def summary(self, unit_id: str, start: float, end: float) -> SurveySummary: ...
+
+
+class SqliteSurveyStore:
+    """:class:`SurveyStore` on the SQLite backend's single writer and readers."""
+
+    def __init__(self, storage: Any) -> None:
+        self.storage = storage
+
+    async def add(self, answer: SurveyAnswer) -> bool:
+        def write(c: sqlite3.Connection) -> bool:
+            cur = c.execute(
+                "INSERT INTO survey_answers (contact_id, unit_id, rating, comment, answered_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (contact_id) DO NOTHING",
+                (
+                    answer.contact_id,
+                    answer.unit_id,
+                    answer.rating,
+                    answer.comment,
+                    answer.answered_at,
+                ),
+            )
+            return cur.rowcount == 1
+
+        result: bool = await self.storage.run_write(write)
+        return result
+
+    async def get(self, contact_id: str) -> SurveyAnswer | None:
+        def read(c: sqlite3.Connection) -> SurveyAnswer | None:
+            row = c.execute(
+                "SELECT contact_id, unit_id, rating, comment, answered_at FROM survey_answers"
+                " WHERE contact_id = ?",
+                (contact_id,),
+            ).fetchone()
+            return None if row is None else SurveyAnswer(*row)
+
+        result: SurveyAnswer | None = await self.storage.run_read(read)
+        return result
+
+    async def summary(self, unit_id: str, start: float, end: float) -> SurveySummary:
+        def read(c: sqlite3.Connection) -> SurveySummary:
+            # Answers and eligible chats are both counted by the chat's close time,
+            # so the rate compares like with like even when an answer comes later.
+            row = c.execute(
+                "SELECT COUNT(*), COUNT(s.contact_id), AVG(s.rating)"
+                " FROM contacts AS k LEFT JOIN survey_answers AS s ON s.contact_id = k.id"
+                " WHERE k.unit_id = ? AND k.status = 'closed' AND k.queued_at IS NOT NULL"
+                " AND k.closed_at >= ? AND k.closed_at < ?",
+                (unit_id, start, end),
+            ).fetchone()
+            eligible, responses, mean = int(row[0]), int(row[1]), row[2]
+            return SurveySummary(
+                unit_id=unit_id,
+                responses=responses,
+                eligible=eligible,
+                mean_rating=None if mean is None else round(float(mean), 2),
+                response_rate=round(responses / eligible, 4) if eligible else 0.0,
+            )
+
+        result: SurveySummary = await self.storage.run_read(read)
+        return result
+
+
+def store_for(storage: Storage | Any) -> SurveyStore:
+    """The survey store of a storage backend (SQLite now; PostgreSQL adds its own)."""
+    if hasattr(storage, "run_write") and hasattr(storage, "run_read"):
+        return SqliteSurveyStore(storage)
+    raise NotImplementedError(f"no survey store for {type(storage).__name__}")
+
+
+async def summary(storage: Storage | Any, unit_id: str, start: float, end: float) -> SurveySummary:
+    """Mean rating and response rate of ``unit_id`` for chats closed in ``[start, end)``."""
+    return await store_for(storage).summary(unit_id, start, end)
+
+
+def _token(request: Request, data: dict[str, Any]) -> str:
+    auth = request.headers.get("authorization", "")
+    token = auth[7:].strip() if auth[:7].lower() == "bearer " else data.get("token")
+    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
+        raise Unauthenticated("not_authenticated", "the chat's token is missing or wrong")
+    return token
+
+
+def parse_answer(data: dict[str, Any]) -> tuple[int, str | None]:
+    """``rating`` 1..5 (an integer, not a bool) and an optional ``comment``."""
+    rating = data.get("rating")
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise InvalidInput("invalid_field", "rating must be 1..5", fields={"rating": "1..5"})
+    comment = data.get("comment")
+    if comment is not None and not isinstance(comment, str):
+        raise InvalidInput("invalid_field", "comment must be text", fields={"comment": "string"})
+    if comment is not None and len(comment) > MAX_COMMENT_CHARS:
+        raise InvalidInput(
+            "invalid_field", "comment is too long", fields={"comment": f"max {MAX_COMMENT_CHARS}"}
+        )
+    comment = comment.strip() if comment else None
+    return rating, comment or None
+
+
+async def answer(request: Request) -> Response:
+    state: AppState = request.app.state.chat
+    data = await read_json_object(request)
+    token = _token(request, data)
+    rating, comment = parse_answer(data)
+    contact = await state.storage.get_contact_by_token_hash(hash_secret(token))
+    if contact is None:
+        raise Unauthenticated("not_authenticated", "the chat's token is missing or wrong")
+    if contact.status != "closed":
+        raise StateConflict("contact_open", "the chat is still open; answer after it is closed")
+    stored = await store_for(state.storage).add(
+        SurveyAnswer(contact.id, contact.unit_id, rating, comment, state.clock())
+    )
+    if not stored:
+        raise StateConflict("already_answered", "this chat has already been rated")
+    return json_response({"contact_id": contact.id, "rating": rating}, 201)
+
+
+async def unit_summary(request: Request) -> Response:
+    """``GET /api/survey/summary?unit=ID&from=TS&to=TS`` for managers and admins."""
+    from chatserver import access  # noqa: PLC0415 - keep the patient route's imports small
+    from chatserver.staff_http import current_session  # noqa: PLC0415
+
+    state: AppState = request.app.state.chat
+    active = await current_session(request)
+    unit_id = request.query_params.get("unit", "")
+    if not access.can_view_stats(active.user, unit_id):
+        raise NotFoundError("unknown_unit", "no such care unit")
+    try:
+        start = float(request.query_params.get("from", "0"))
+        end = float(request.query_params.get("to", str(state.clock() + 1)))
+    except ValueError:
+        raise InvalidInput(
+            "invalid_field", "from and to are epoch seconds", fields={"from": "number"}
+        ) from None
+    return json_response((await summary(state.storage, unit_id, start, end)).to_dict())
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/api/contacts/survey", answer, methods=["POST"]),
+        Route("/api/survey/summary", unit_summary),
+    ]
