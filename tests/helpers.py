@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,7 +11,9 @@ import pyotp
 from starlette.testclient import TestClient
 
 from chatserver.app import open_storage
-from chatserver.cli import add_unit, add_user
+from chatserver.cli import add_unit
+from chatserver.passwords import hash_password
+from chatserver.sessions import new_totp_secret
 from chatserver.settings import Settings
 
 # TestClient's own origin: the service's origin is always allowed.
@@ -52,6 +55,12 @@ ACCOUNTS = (
 )
 
 
+@functools.cache
+def password_hash() -> str:
+    """argon2id costs ~0.2 s a hash: hash the shared test password once."""
+    return hash_password(PASSWORD)
+
+
 async def seed_directory(settings: Settings) -> Seed:
     storage = open_storage(settings)
     await storage.open()
@@ -60,9 +69,17 @@ async def seed_directory(settings: Settings) -> Seed:
         await add_unit(storage, "hc1", "Hälsocentralen Ett", always_open=True)
         await add_unit(storage, "hc2", "Hälsocentralen Två", always_open=True)
         for username, role, units, display in ACCOUNTS:
-            uid, uri = await add_user(storage, settings, username, PASSWORD, role, units, display)
-            secret = pyotp.parse_uri(uri).secret if uri else None
-            seed.accounts[username] = Account(username, role, units, secret, uid, display)
+            secret = new_totp_secret() if settings.require_otp else None
+            user = await storage.add_user(
+                username=username,
+                display_name=display,
+                role=role,
+                password_hash=password_hash(),
+                totp_secret=secret,
+                unit_ids=list(units),
+                created_at=time.time(),
+            )
+            seed.accounts[username] = Account(username, role, units, secret, user.id, display)
     finally:
         await storage.close()
     return seed

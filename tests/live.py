@@ -45,8 +45,16 @@ class LiveServer:
     def start(self, port: int | None = None) -> LiveServer:
         """Start (again, on the same port after a kill, if ``port`` is given)."""
         cmd = [
-            sys.executable, "-m", "chatserver", "--data-dir", str(self.data_dir),
-            "serve", "--host", "127.0.0.1", "--port", str(port if port is not None else 0),
+            sys.executable,
+            "-m",
+            "chatserver",
+            "--data-dir",
+            str(self.data_dir),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port if port is not None else 0),
         ]
         stderr = self.stderr_path.open("a")
         self.proc = subprocess.Popen(
