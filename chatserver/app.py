@@ -37,6 +37,7 @@ from chatserver.patient_ws import patient_endpoint
 from chatserver.presence import Presence
 from chatserver.queue_service import QueueService
 from chatserver.ratelimit import Limits
+from chatserver.security.request_id import RequestIdMiddleware
 from chatserver.security_headers import SecurityHeaders
 from chatserver.sessions import SessionService
 from chatserver.settings import Settings
@@ -52,12 +53,9 @@ FEATURE_MODULES: tuple[str, ...] = (
     "chatserver.survey",
     "chatserver.canned",
     "chatserver.operations",
+    "chatserver.audit",
 )
 
-# 60 intakes a minute per client address: a health centre's whole day of chat
-# intakes comes in at a few a minute; a waiting room behind one NAT may share
-# an address, so the limit is generous.
-INTAKE_PER_ADDRESS = parse("60/minute")
 # How often live staff sockets are checked against their sessions (expiry,
 # logout on another instance, disabled account): "closed within seconds".
 SESSION_SWEEP_S = 2.0
@@ -88,6 +86,7 @@ class AppState:
     on_stop: list[Callable[[], Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.intake_rate = parse(self.settings.intake_rate_limit)
         self.hub = Hub(self.metrics, self.instance_id)
         self.presence = Presence(self.clock)
         self.queues = QueueService(self.storage, self.hub, self.metrics, self.clock)
@@ -116,7 +115,7 @@ class AppState:
 
     def check_intake_rate(self, request: Request) -> None:
         address = request.client.host if request.client else "unknown"
-        if not self.limits.hit(INTAKE_PER_ADDRESS, "intake-addr", address):
+        if not self.limits.hit(self.intake_rate, "intake-addr", address):
             raise RateLimited("rate_limited", "too many new chats from this address; wait a minute")
 
     async def audit_event(
@@ -254,4 +253,5 @@ def create_app(
     )
     app.state.chat = state
     app.add_middleware(SecurityHeaders, tls=settings.tls)
+    app.add_middleware(RequestIdMiddleware)
     return app

@@ -1,0 +1,62 @@
+"""``chatserver audit verify`` (PROTOCOL.md "Command line").
+
+Exit 0 and ``audit log intact: N events`` when the chain and its signed
+checkpoint hold; exit 1 and ``audit log broken at event N: reason`` otherwise
+(also when the key or checkpoint cannot be read).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+from chatserver.audit.keys import AuditKeyError, AuditSettings, checkpoint_path, load_key
+from chatserver.audit.service import AuditLog
+from chatserver.audit.store import SqliteAuditStore
+
+
+async def _verify(args: argparse.Namespace) -> int:
+    from chatserver.cli import _settings, _with_storage  # noqa: PLC0415 - avoids an import cycle
+
+    settings = _settings(args)
+    audit_settings = AuditSettings()
+    key_error: AuditKeyError | None = None
+    try:
+        key = load_key(settings.data_dir, audit_settings.audit_key, create=False)
+    except AuditKeyError as exc:
+        key, key_error = b"", exc
+    storage = await _with_storage(settings)
+    try:
+        audit = AuditLog(
+            SqliteAuditStore(storage),  # type: ignore[arg-type]
+            key,
+            checkpoint_path(settings.data_dir, audit_settings.audit_checkpoint_path),
+            clock=lambda: 0.0,
+        )
+        if key_error is not None and (await audit.store.head())[0] > 0:
+            print(f"audit log cannot be verified: {key_error}")
+            return 1
+        verdict = await audit.verify()
+    finally:
+        await storage.close()
+    if verdict.ok:
+        print(f"audit log intact: {verdict.count} events")
+        return 0
+    where = f"event {verdict.bad_seq}" if verdict.bad_seq is not None else "checkpoint"
+    print(f"audit log broken at {where}: {verdict.reason}")
+    return 1
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    return asyncio.run(_verify(args))
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    audit = sub.add_parser("audit", parents=[common], help="the audit log").add_subparsers(
+        dest="audit_command", required=True
+    )
+    verify = audit.add_parser(
+        "verify", parents=[common], help="check the hash chain and its signed checkpoint"
+    )
+    verify.set_defaults(func=cmd_verify)

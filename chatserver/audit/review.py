@@ -1,0 +1,265 @@
+"""Log review ("loggkontroll") for admins, and the patient log extract.
+
+| route | what |
+|---|---|
+| ``GET /api/audit/events`` | events filtered by ``user``, ``contact``, ``unit``, |
+| | ``action``, ``from``, ``to`` |
+| ``GET /api/audit/sample`` | ``n`` random accesses to patient data (reproducible with ``seed``) |
+| ``GET /api/audit/contacts/{contact_id}`` | which unit accessed a contact, and when |
+| ``GET /api/audit/verify`` | the chain's integrity, as ``chatserver audit verify`` |
+
+``format=csv`` on the first two returns ``text/csv``. Every review is itself
+audited (``audit_query``, ``audit_sample``, ``audit_export``, ``audit_extract``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from chatserver import access
+from chatserver.audit.chain import AuditEvent
+from chatserver.audit.service import AuditLog, iso_utc
+from chatserver.audit.store import AuditQuery
+from chatserver.errors import Forbidden, InvalidInput
+from chatserver.http_util import json_response
+from chatserver.staff_http import current_session
+
+if TYPE_CHECKING:
+    from chatserver.app import AppState
+
+MAX_LIMIT = 10_000
+MAX_SAMPLE = 500
+CSV_COLUMNS = (
+    "seq",
+    "at",
+    "actor_user_id",
+    "actor_username",
+    "actor_role",
+    "actor_units",
+    "unit_id",
+    "contact_id",
+    "action",
+    "result",
+    "request_id",
+    "detail",
+)
+# Spreadsheet formula injection: a cell starting with one of these is prefixed
+# with a quote (failed sign-ins carry attacker-chosen usernames).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def audit_log_of(state: AppState) -> AuditLog:
+    log: AuditLog = getattr(state, "audit_log")  # noqa: B009 - set by chatserver.audit.attach
+    return log
+
+
+def event_dict(ev: AuditEvent) -> dict[str, Any]:
+    return {
+        "seq": ev.seq,
+        "at": ev.at,
+        "actor_user_id": ev.actor_user_id,
+        "actor_username": ev.actor_username,
+        "actor_role": ev.actor_role,
+        "actor_units": [u for u in ev.actor_units.split(",") if u],
+        "unit_id": ev.unit_id,
+        "contact_id": ev.contact_id,
+        "action": ev.action,
+        "result": ev.result,
+        "request_id": ev.request_id,
+        "detail": dict(ev.detail),
+    }
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def events_csv(events: list[AuditEvent]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for ev in events:
+        d = event_dict(ev)
+        d["actor_units"] = ev.actor_units
+        d["detail"] = orjson.dumps(d["detail"], option=orjson.OPT_SORT_KEYS).decode()
+        writer.writerow([_cell(d[c]) for c in CSV_COLUMNS])
+    return out.getvalue()
+
+
+def _time_param(request: Request, name: str, *, end: bool) -> str | None:
+    """``YYYY-MM-DD`` (a whole day; ``to`` includes it) or ISO 8601 (UTC if no offset)."""
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        if len(raw) == 10:
+            day = datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=UTC)
+            moment = day + timedelta(days=1) if end else day
+        else:
+            moment = datetime.fromisoformat(raw)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+    except ValueError:
+        raise InvalidInput(
+            "invalid_field",
+            f"{name} must be YYYY-MM-DD or ISO 8601",
+            fields={name: "YYYY-MM-DD or ISO 8601"},
+        ) from None
+    return iso_utc(moment.timestamp())
+
+
+def _int_param(request: Request, name: str, default: int, high: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= high:
+        raise InvalidInput(
+            "invalid_field", f"{name} must be 1..{high}", fields={name: f"integer 1..{high}"}
+        )
+    return int(raw)
+
+
+def _query(request: Request, limit: int) -> AuditQuery:
+    p = request.query_params
+    user = p.get("user")
+    user_id = int(user) if user is not None and user.isdigit() else None
+    return AuditQuery(
+        user_id=user_id,
+        username=user if user is not None and user_id is None else None,
+        contact_id=p.get("contact") or None,
+        unit_id=p.get("unit") or None,
+        action=p.get("action") or None,
+        since=_time_param(request, "from", end=False),
+        until=_time_param(request, "to", end=True),
+        limit=limit,
+    )
+
+
+async def _admin(request: Request) -> tuple[AppState, Any]:
+    state: AppState = request.app.state.chat
+    active = await current_session(request)
+    if not access.can_admin(active.user):
+        raise Forbidden("forbidden", "only administrators review the audit log")
+    return state, active.user
+
+
+def _filters(q: AuditQuery) -> dict[str, Any]:
+    return {
+        k: v
+        for k, v in {
+            "user_id": q.user_id,
+            "username": q.username,
+            "contact_id": q.contact_id,
+            "unit_id": q.unit_id,
+            "action": q.action,
+            "from": q.since,
+            "to": q.until,
+        }.items()
+        if v is not None
+    }
+
+
+def _answer(request: Request, events: list[AuditEvent], name: str) -> Response:
+    if request.query_params.get("format") == "csv":
+        return Response(
+            events_csv(events),
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="{name}.csv"'},
+        )
+    return json_response({"events": [event_dict(e) for e in events]})
+
+
+async def events(request: Request) -> Response:
+    state, user = await _admin(request)
+    q = _query(request, _int_param(request, "limit", 1000, MAX_LIMIT))
+    csv_wanted = request.query_params.get("format") == "csv"
+    # Audit first: the review is refused if it cannot itself be logged.
+    await state.audit_event(
+        request,
+        user,
+        "audit_export" if csv_wanted else "audit_query",
+        result="ok",
+        unit_id=q.unit_id,
+        contact_id=q.contact_id,
+        detail=_filters(q),
+    )
+    found = await audit_log_of(state).store.query(q)
+    return _answer(request, found, "audit-events")
+
+
+async def sample(request: Request) -> Response:
+    """Random accesses to patient data for the periodic review."""
+    state, user = await _admin(request)
+    n = _int_param(request, "n", 20, MAX_SAMPLE)
+    seed_raw = request.query_params.get("seed")
+    seed = int(seed_raw) if seed_raw is not None and seed_raw.isdigit() else secrets.randbits(32)
+    q = _query(request, MAX_LIMIT)
+    await state.audit_event(
+        request,
+        user,
+        "audit_sample",
+        result="ok",
+        unit_id=q.unit_id,
+        detail={**_filters(q), "n": n, "seed": seed},
+    )
+    q = replace(q, patient_data_only=q.action is None)
+    found = await audit_log_of(state).store.sample(q, n, seed)
+    if request.query_params.get("format") == "csv":
+        return _answer(request, found, "audit-sample")
+    return json_response({"seed": seed, "events": [event_dict(e) for e in found]})
+
+
+async def contact_extract(request: Request) -> Response:
+    """Patient log extract: which care unit accessed the contact, and when."""
+    state, user = await _admin(request)
+    contact_id = str(request.path_params["contact_id"])
+    await state.audit_event(request, user, "audit_extract", result="ok", contact_id=contact_id)
+    found = await audit_log_of(state).store.query(
+        AuditQuery(contact_id=contact_id, limit=MAX_LIMIT)
+    )
+    accesses = [
+        {
+            "at": e.at,
+            "units": [u for u in e.actor_units.split(",") if u],
+            "role": e.actor_role,
+            "action": e.action,
+            "result": e.result,
+        }
+        for e in found
+        if e.actor_user_id is not None
+    ]
+    return json_response({"contact_id": contact_id, "accesses": accesses})
+
+
+async def verify(request: Request) -> Response:
+    state, user = await _admin(request)
+    await state.audit_event(request, user, "audit_verify", result="ok")
+    verdict = await audit_log_of(state).verify()
+    return json_response(
+        {
+            "ok": verdict.ok,
+            "count": verdict.count,
+            "bad_seq": verdict.bad_seq,
+            "reason": verdict.reason or None,
+        }
+    )
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/api/audit/events", events),
+        Route("/api/audit/sample", sample),
+        Route("/api/audit/contacts/{contact_id}", contact_extract),
+        Route("/api/audit/verify", verify),
+    ]
