@@ -8,7 +8,7 @@ load generator drives them with the same frames:
 - ``{"type": "message", "client_id", "body", "contact_id"?}`` → ``ack`` to the sender
   and ``message`` (with the pair's next ``seq``) to every other connection of the pair.
 - ``{"type": "arrive"}`` / ``{"type": "leave"}`` change a waiting count and push
-  ``{"type": "queues", "queues": [{"id", "waiting"}]}`` to every watcher.
+  ``{"type": "queues", "queues": [{"id", "count"}]}`` to every watcher.
 
 What the baselines leave out (storage, triage, auth) is exactly the service's own
 work, so service/baseline ratios show its cost.
@@ -60,7 +60,7 @@ class RelayHub(Generic[Conn]):
         if kind in ("arrive", "leave"):
             self.waiting += 1 if kind == "arrive" else -1
             push = orjson.dumps(
-                {"type": "queues", "queues": [{"id": QUEUE_ID, "waiting": self.waiting}]}
+                {"type": "queues", "queues": [{"id": QUEUE_ID, "count": self.waiting}]}
             ).decode()
             return [(w, push) for w in self._watchers]
         error = {"type": "error", "code": "unknown_type", "message": "unknown type"}

@@ -8,7 +8,6 @@ baseline). Run: ``python -m loadtests.baseline_starlette [--port 0]``.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import secrets
 import socket
@@ -88,6 +87,7 @@ async def run(host: str, port: int) -> None:
         log_level="warning",
         access_log=False,
         ws_max_size=64 * 1024,
+        ws_per_message_deflate=False,  # as `chatserver serve`
         backlog=4096,
     )
     server = uvicorn.Server(config)

@@ -7,7 +7,6 @@ Run: ``python -m loadtests.baseline_ws [--port 0]``; prints
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 
 import orjson
@@ -43,7 +42,10 @@ def make_handler(hub: RelayHub[ServerConnection]):  # type: ignore[no-untyped-de
 
 async def run(host: str, port: int) -> None:
     hub: RelayHub[ServerConnection] = RelayHub()
-    async with serve(make_handler(hub), host, port, max_size=64 * 1024) as server:
+    # compression=None: `chatserver serve` turns permessage-deflate off too.
+    async with serve(
+        make_handler(hub), host, port, max_size=64 * 1024, compression=None
+    ) as server:
         bound = next(iter(server.sockets)).getsockname()[1]
         print(f"Listening on http://{host}:{bound}", flush=True)
         await server.serve_forever()

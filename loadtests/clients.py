@@ -16,7 +16,7 @@ from websockets.typing import Origin
 OPEN_TIMEOUT_S = 30.0  # 10,000 simultaneous handshakes queue behind each other
 CLOSE_TIMEOUT_S = 2.0
 FRAME_TIMEOUT_S = 10.0  # a reply slower than this is a failure
-SKIP_LIMIT = 1000  # frames to skip while waiting for one type: bounds the loop
+SKIP_LIMIT = 100_000  # frames to skip while waiting for one type (queue pushes pile up)
 
 _compression: str | None = "deflate"
 

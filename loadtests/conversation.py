@@ -106,17 +106,28 @@ class Traffic:
             self.result.send_lag.record(time.perf_counter() - scheduled)
 
     async def closed_loop(
-        self, warmup_s: float, measure_s: float, max_messages: int, window: int = 1
+        self,
+        warmup_s: float,
+        measure_s: float,
+        max_messages: int,
+        window: int = 1,
+        per_endpoint_rate: float | None = None,
     ) -> float:
         """Send as fast as acks allow, at most ``window`` unacked messages per endpoint;
         returns delivered messages per second in the measuring window."""
         deadline = time.perf_counter() + warmup_s + measure_s
         counter = itertools.count()
+        gap = 1.0 / per_endpoint_rate if per_endpoint_rate else 0.0
+        next_slot = [time.perf_counter()] * len(self.endpoints)
 
         async def sender(index: int, slot: int) -> None:
             for n in range(max_messages):
                 if time.perf_counter() >= deadline or next(counter) >= max_messages:
                     return
+                if gap:  # pace under the server's per-connection frame limit
+                    due, next_slot[index] = next_slot[index], max(next_slot[index], time.perf_counter()) + gap
+                    if due > time.perf_counter():
+                        await asyncio.sleep(due - time.perf_counter())
                 client_id = f"{self.tag}-{index}-{slot}-{n}"
                 future: asyncio.Future[None] = self._loop.create_future()
                 self.waiting_ack[client_id] = future

@@ -1,9 +1,9 @@
 """One module per scenario; each exposes ``NAME`` and ``async def run(opts) -> ScenarioResult``."""
 
-from loadtests.scenarios import latency, relay
+from loadtests.scenarios import churn, fanout, idle, intake, latency, persistence, relay
 
 SCENARIOS = {
-    m.NAME: m for m in (relay, latency)
+    m.NAME: m for m in (relay, latency, idle, churn, intake, fanout, persistence)
 }
 
 __all__ = ["SCENARIOS"]

@@ -33,7 +33,7 @@ async def each_target(
         try:
             async with open_target(name, opts) as target:
                 out[name] = await measure(target)
-        except Exception as exc:  # noqa: BLE001 - one broken target must not hide the others
+        except Exception as exc:
             out[name] = {"error": failure_text(exc)}
         result.details[f"{label}:{name}" if label else name] = out[name]
     return out

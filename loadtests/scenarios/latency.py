@@ -35,7 +35,7 @@ async def service_ceiling(opts: Options) -> float | None:
     try:
         async with open_target("service", opts) as target:
             return float((await measure_ceiling(target, opts))["throughput_msg_s"])
-    except Exception:  # noqa: BLE001 - fall back to the fixed rate only
+    except Exception:
         return None
 
 

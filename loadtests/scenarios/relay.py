@@ -32,6 +32,7 @@ async def measure_ceiling(target: Target, opts: Options) -> dict[str, Any]:
             measure_s=opts.scale(10.0, 1.0),
             max_messages=opts.count(2_000_000, 20_000),
             window=WINDOW,
+            per_endpoint_rate=getattr(target, "frame_rate_limit", None),
         )
         usage = cpu.stop()
     finally:

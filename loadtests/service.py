@@ -1,0 +1,296 @@
+"""The service under test: seeding a data directory, starting ``chatserver serve``,
+and :class:`ServiceTarget`, which drives PROTOCOL.md as patients and staff do.
+
+Simulated clients send ``X-Forwarded-For`` with distinct addresses: the service
+runs behind a TLS-terminating proxy in production (uvicorn trusts the header
+from 127.0.0.1), and its per-address limits on intake (60/min) and login
+(10/min) are policy for real people, not capacity. The per-connection frame
+limit (30 frames/s) cannot be spread that way: senders pace themselves under it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import itertools
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyotp
+from websockets.asyncio.client import ClientConnection
+
+from loadtests.clients import expect, send_json, ws_connect
+from loadtests.http_client import HttpConnection
+from loadtests.servers import ServerError, ServerProcess
+from loadtests.targets import Endpoint, Ticket, intake_body
+
+UNIT = "bench"
+NURSES = 120  # 100 relay pairs; fan-out uses 50 dashboards + 20 pickers
+PASSWORD = "bench-password-4711-lång"
+SEED_PARALLEL = 4  # `user add` processes at once (each hashes a password)
+SETUP_CONCURRENCY = 50  # handshakes/intakes in flight while setting up
+LOGIN_CONCURRENCY = 8  # argon2 verification makes logins CPU-heavy on the server
+# The service allows 30 frames/s per connection (chatserver/ratelimit.py); pace at
+# 28 so a fixed one-second window never sees a 31st frame.
+FRAME_RATE_LIMIT = 28.0
+_addresses = itertools.count(1)
+
+
+def client_address() -> str:
+    """A distinct documentation-range-like address per simulated client."""
+    n = next(_addresses)
+    return f"10.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    username: str
+    otp_secret: str | None
+
+    def otp(self) -> str | None:
+        return pyotp.TOTP(self.otp_secret).now() if self.otp_secret else None
+
+
+def _seed_key(chatserver: str) -> str:
+    """Seeds are reused while the schema and CLI are unchanged."""
+    root = Path(chatserver).resolve().parent.parent.parent / "chatserver"
+    digest = hashlib.sha256()
+    for path in sorted(root.glob("storage/migrations/**/*.sql")) + [root / "cli.py"]:
+        if path.exists():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _all_cpus() -> None:
+    """Seeding is set-up, not measurement: let it use both CPUs."""
+    os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+
+
+def _run(argv: list[str], stdin: str | None = None) -> str:
+    done = subprocess.run(
+        argv,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        preexec_fn=_all_cpus,  # noqa: PLW1509 - only sets the CPU mask
+    )
+    if done.returncode != 0:
+        raise ServerError(f"{' '.join(argv[:4])}… failed: {done.stderr.strip()[-500:]}")
+    return done.stdout
+
+
+def seed(chatserver: str, cache_root: Path, nurses: int = NURSES) -> tuple[Path, list[Account]]:
+    """A data directory with unit ``bench`` (always open) and ``nurses`` nurse accounts."""
+    seed_dir = cache_root / f"seed-{_seed_key(chatserver)}-{nurses}"
+    accounts_file = seed_dir / "accounts.json"
+    if accounts_file.exists():
+        data = json.loads(accounts_file.read_text())
+        return seed_dir / "data", [Account(**a) for a in data]
+    shutil.rmtree(seed_dir, ignore_errors=True)
+    data_dir = seed_dir / "data"
+    data_dir.mkdir(parents=True)
+    base = [chatserver, "--data-dir", str(data_dir)]
+    _run([*base, "unit", "add", UNIT, "--name", "Bench", "--always-open"])
+
+    def add(i: int) -> Account:
+        name = f"nurse{i}"
+        out = _run(
+            [*base, "user", "add", name, "--role", "nurse", "--unit", UNIT, "--password-stdin"],
+            stdin=PASSWORD + "\n",
+        )
+        uri = next((ln for ln in out.splitlines() if ln.startswith("otpauth://")), None)
+        return Account(name, pyotp.parse_uri(uri).secret if uri else None)
+
+    accounts = []
+    for start in range(1, nurses + 1, SEED_PARALLEL):
+        from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+        with ThreadPoolExecutor(SEED_PARALLEL) as pool:
+            accounts += list(pool.map(add, range(start, min(start + SEED_PARALLEL, nurses + 1))))
+    accounts_file.write_text(json.dumps([dataclasses.asdict(a) for a in accounts]))
+    return data_dir, accounts
+
+
+_runs = itertools.count()
+
+
+async def start_service(
+    chatserver: str, work_dir: Path, log_dir: Path
+) -> tuple[ServerProcess, list[Account]]:
+    seed_data, accounts = await asyncio.to_thread(seed, chatserver, work_dir.parent / "loadtests-seeds")
+    data_dir = work_dir / f"service-{next(_runs)}"
+    shutil.copytree(seed_data, data_dir)
+    server = ServerProcess(
+        "service",
+        [chatserver, "--data-dir", str(data_dir), "serve", "--host", "127.0.0.1", "--port", "0"],
+        log_dir,
+        env={"CHATSERVER_LOG_LEVEL": "warning"},
+    )
+    await asyncio.to_thread(server.start)
+    return server, accounts
+
+
+class ServiceTarget:
+    frame_rate_limit: float | None = FRAME_RATE_LIMIT
+
+    def __init__(self, server: ServerProcess, accounts: list[Account]) -> None:
+        self.name = "service"
+        self.server = server
+        self.accounts = accounts
+        self._ws_url = server.url.replace("http://", "ws://")
+        self._next_account = 0
+        self._ids = itertools.count()
+        self._http_pool: asyncio.Queue[HttpConnection] = asyncio.Queue()
+        self._pickers: list[tuple[ClientConnection, asyncio.Lock]] = []
+        self._open: list[ClientConnection] = []
+
+    def http(self) -> HttpConnection:
+        return HttpConnection("127.0.0.1", self.server.port, self.server.origin)
+
+    # -- patients ---------------------------------------------------------------
+    async def intake(self, http: HttpConnection, n: int) -> int:
+        response = await http.request(
+            "POST",
+            "/api/contacts",
+            intake_body(UNIT, n),
+            headers={"X-Forwarded-For": client_address()},
+        )
+        return response.status
+
+    async def _ticket(self, http: HttpConnection) -> Ticket:
+        n = next(self._ids)
+        response = await http.request(
+            "POST",
+            "/api/contacts",
+            intake_body(UNIT, n),
+            headers={"X-Forwarded-For": client_address()},
+        )
+        if response.status != 201:
+            raise ServerError(f"intake answered {response.status}: {response.body[:300]!r}")
+        body = response.json()
+        return Ticket(body["patient_token"], body["contact_id"])
+
+    async def _pooled_http(self) -> HttpConnection:
+        return self._http_pool.get_nowait() if not self._http_pool.empty() else self.http()
+
+    async def tickets(self, n: int) -> list[Ticket]:
+        sem = asyncio.Semaphore(SETUP_CONCURRENCY)
+
+        async def one() -> Ticket:
+            async with sem:
+                http = await self._pooled_http()
+                try:
+                    return await self._ticket(http)
+                finally:
+                    self._http_pool.put_nowait(http)
+
+        return list(await asyncio.gather(*(one() for _ in range(n))))
+
+    async def connect_patient(self, ticket: Ticket) -> ClientConnection:
+        ws = await ws_connect(f"{self._ws_url}/ws/patient", self.server.origin)
+        await send_json(ws, {"type": "hello", "token": ticket.token, "last_seq": 0})
+        await expect(ws, "welcome")
+        return ws
+
+    # -- staff --------------------------------------------------------------------
+    async def _login(self, account: Account) -> str:
+        http = self.http()
+        try:
+            body: dict[str, object] = {"username": account.username, "password": PASSWORD}
+            otp = account.otp()
+            if otp:
+                body["otp"] = otp
+            response = await http.request(
+                "POST",
+                "/api/staff/login",
+                body,
+                headers={"X-Forwarded-For": client_address()},
+            )
+        finally:
+            await http.close()
+        if response.status != 200:
+            raise ServerError(f"login {account.username}: {response.status} {response.body[:300]!r}")
+        return "; ".join(f"{k}={v}" for k, v in response.cookies().items())
+
+    def _take_accounts(self, n: int) -> list[Account]:
+        if self._next_account + n > len(self.accounts):
+            raise ServerError(f"need {n} more nurse accounts than the seed has")
+        taken = self.accounts[self._next_account : self._next_account + n]
+        self._next_account += n
+        return taken
+
+    async def _staff(self, accounts: list[Account]) -> list[ClientConnection]:
+        sem = asyncio.Semaphore(LOGIN_CONCURRENCY)
+
+        async def one(account: Account) -> ClientConnection:
+            async with sem:
+                cookie = await self._login(account)
+            ws = await ws_connect(f"{self._ws_url}/ws/staff", self.server.origin, cookie)
+            await expect(ws, "welcome")
+            self._open.append(ws)
+            return ws
+
+        return list(await asyncio.gather(*(one(a) for a in accounts)))
+
+    async def pairs(self, n: int) -> list[tuple[Endpoint, Endpoint]]:
+        tickets = await self.tickets(n)
+        sem = asyncio.Semaphore(SETUP_CONCURRENCY)
+
+        async def patient(ticket: Ticket) -> ClientConnection:
+            async with sem:
+                return await self.connect_patient(ticket)
+
+        patients = await asyncio.gather(*(patient(t) for t in tickets))
+        by_contact = {t.contact_id: ws for t, ws in zip(tickets, patients, strict=True)}
+        staff = await self._staff(self._take_accounts(n))
+        out = []
+        for ws in staff:  # one pick at a time: the queue hands out each contact once
+            await send_json(ws, {"type": "pick"})
+            assigned = await expect(ws, "assigned")
+            contact_id = assigned["contact"]["contact_id"]
+            out.append(
+                (
+                    Endpoint(by_contact[contact_id], contact_id, "patient"),
+                    Endpoint(ws, contact_id, "staff"),
+                )
+            )
+        return out
+
+    async def watchers(self, n: int) -> list[ClientConnection]:
+        return await self._staff(self._take_accounts(n))
+
+    async def arrive(self, n: int) -> None:
+        http = await self._pooled_http()
+        try:
+            await self._ticket(http)
+        finally:
+            self._http_pool.put_nowait(http)
+
+    async def add_pickers(self, n: int) -> None:
+        for ws in await self._staff(self._take_accounts(n)):
+            self._pickers.append((ws, asyncio.Lock()))
+
+    async def leave(self, n: int) -> None:
+        """A nurse picks the first waiting patient and closes the chat."""
+        if not self._pickers:
+            await self.add_pickers(1)
+        ws, lock = self._pickers[n % len(self._pickers)]
+        async with lock:
+            await send_json(ws, {"type": "pick"})
+            contact_id = (await expect(ws, "assigned"))["contact"]["contact_id"]
+            await send_json(
+                ws, {"type": "close", "contact_id": contact_id, "outcome": "resolved_in_chat"}
+            )
+            await expect(ws, "closed")
+
+    async def aclose(self) -> None:
+        await asyncio.gather(*(ws.close() for ws in self._open), return_exceptions=True)
+        while not self._http_pool.empty():
+            await self._http_pool.get_nowait().close()
