@@ -7,17 +7,34 @@ teaching :meth:`Backend.make` to build it (e.g. a fresh schema per test).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from chatserver.storage import SqliteStorage, Storage
+from chatserver.storage.postgres import PostgresStorage
+from tests.pg import PgServer, migrated_template, require_bin
 
 from .factories import Seed, seed
 
-BACKENDS = ["sqlite"]
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+# Tests that inspect the SQLite file itself; tests/scaleout has their PostgreSQL twins.
+SQLITE_ONLY = {"test_open_twice_is_idempotent"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Drop the PostgreSQL variant of tests that only make sense on SQLite."""
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
+    for item in items:
+        name = item.name.split("[")[0]
+        (drop if name in SQLITE_ONLY and "[postgresql" in item.name else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @dataclass
@@ -26,16 +43,38 @@ class Backend:
 
     name: str
     tmp_path: Path
+    url: str | None = None  # the test's own PostgreSQL database
 
     def make(self, **options: int | str) -> Storage:
         if self.name == "sqlite":
             return SqliteStorage(self.tmp_path / "data" / "chat.sqlite", **options)  # type: ignore[arg-type]
+        if self.name == "postgresql" and self.url is not None:
+            return PostgresStorage(self.url)
         raise NotImplementedError(self.name)
 
 
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """One PostgreSQL server per test process (xdist worker), with a migrated template."""
+    server = PgServer(require_bin()).start()
+    try:
+        migrated_template(server)
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
-    return Backend(request.param, tmp_path)
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    if request.param != "postgresql":
+        yield Backend(request.param, tmp_path)
+        return
+    server: PgServer = request.getfixturevalue("pg_server")
+    name = server.create_database(template=migrated_template(server))
+    try:
+        yield Backend("postgresql", tmp_path, server.url(name))
+    finally:
+        server.drop_database(name)
 
 
 @pytest.fixture
