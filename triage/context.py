@@ -1,0 +1,79 @@
+"""Where a mention stands in the sentence: negated, in the past, or mildly qualified.
+
+Three questions are asked of every symptom mention, using cue lists from
+`ruleset.toml` (`[language.*]`):
+
+- negated: a cue ("inte", "ingen", "utan", "no", "denies", ...) stands at most
+  `negation_window` words before it, with no scope boundary in between ("men", "och",
+  "but", a comma ...). Only cues *before* the mention count: phrasings that contain
+  a cue themselves ("kan inte andas", "can't breathe") are therefore still positive.
+- historical: its clause holds a history marker ("för tre år sedan", "last year",
+  "som vanligt") and no marker that it is still going on ("fortfarande", "still").
+- mild: a qualifier ("lite", "a bit") just before it, or an exertion context
+  ("när jag springer", "on the stairs") after it in the same clause.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+
+from triage.rules import Language
+
+# How many words before a mention a mild qualifier may stand ("lite andfådd",
+# "a bit short of breath").
+_MILD_WINDOW = 2
+
+
+class TextContext:
+    """Cue positions of one folded text, computed once per `assess` call."""
+
+    def __init__(self, folded: str, language: Language) -> None:
+        self._text = folded
+        self._window = language.negation_window
+        pseudo = [m.span() for m in language.pseudo_negation.finditer(folded)]
+        self._cue_ends: list[int] = []
+        for match in language.negation_cue.finditer(folded):
+            if not any(start <= match.start() < end for start, end in pseudo):
+                self._cue_ends.append(match.end())
+        self._scope_ends = [m.start() for m in language.negation_boundary.finditer(folded)]
+        clause_marks = [m.start() for m in language.clause_boundary.finditer(folded)]
+        self._clause_starts = [0, *clause_marks]
+        self._clause_historical: list[bool] = []
+        self._clause_exertion: list[list[int]] = []
+        exertion = [m.start() for m in language.mild_after.finditer(folded)]
+        bounds = [*self._clause_starts, len(folded)]
+        for start, end in zip(bounds, bounds[1:], strict=False):
+            clause = folded[start:end]
+            past = language.history.search(clause) is not None
+            still = language.ongoing.search(clause) is not None
+            self._clause_historical.append(past and not still)
+            self._clause_exertion.append([p for p in exertion if start <= p < end])
+        self._mild_ends = [m.end() for m in language.mild_before.finditer(folded)]
+
+    def _clause(self, pos: int) -> int:
+        return bisect_right(self._clause_starts, pos) - 1
+
+    def _words_between(self, start: int, end: int) -> int:
+        return len(self._text[start:end].split())
+
+    def negated(self, start: int) -> bool:
+        """True when a negation cue governs a mention starting at `start`."""
+        i = bisect_right(self._cue_ends, start) - 1
+        if i < 0:
+            return False
+        cue_end = self._cue_ends[i]
+        j = bisect_left(self._scope_ends, cue_end)
+        if j < len(self._scope_ends) and self._scope_ends[j] < start:
+            return False
+        return self._words_between(cue_end, start) <= self._window
+
+    def historical(self, start: int) -> bool:
+        """True when the mention's clause describes the past, not the present."""
+        return self._clause_historical[self._clause(start)]
+
+    def mild(self, start: int, end: int) -> bool:
+        """True when the mention is qualified as mild or only on exertion."""
+        i = bisect_right(self._mild_ends, start) - 1
+        if i >= 0 and self._words_between(self._mild_ends[i], start) <= _MILD_WINDOW:
+            return True
+        return any(p >= end for p in self._clause_exertion[self._clause(start)])

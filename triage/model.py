@@ -1,0 +1,106 @@
+"""Domain types of the triage result: levels, reasons, advice and the result itself.
+
+These are the only shapes the chat server sees; `to_dict()` is the one place that knows
+their JSON form.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+# The topic tags of the triage-cases README; rule files may use no others.
+TAGS: frozenset[str] = frozenset(
+    {
+        "respiratory",
+        "cardiac",
+        "neuro",
+        "skin",
+        "mental_health",
+        "urinary",
+        "gastro",
+        "musculoskeletal",
+        "ent",
+        "eye",
+        "pregnancy",
+        "child",
+        "medication",
+        "test_results",
+        "admin",
+        "infection",
+        "injury",
+        "allergy",
+    }
+)
+
+# Languages that every phrasing list and every advice text must exist in.
+LANGUAGES: tuple[str, ...] = ("sv", "en")
+
+
+class Level(str, enum.Enum):
+    """Urgency level, most urgent first."""
+
+    EMERGENCY = "emergency"
+    URGENT = "urgent"
+    STANDARD = "standard"
+    NON_URGENT = "non_urgent"
+
+    @property
+    def rank(self) -> int:
+        """0 for emergency up to 3 for non_urgent, so `min()` picks the most urgent."""
+        return _RANKS[self]
+
+
+_RANKS = {Level.EMERGENCY: 0, Level.URGENT: 1, Level.STANDARD: 2, Level.NON_URGENT: 3}
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One rule that fired, with the words of the patient's text that made it fire."""
+
+    rule_id: str
+    level: Level
+    matched: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {"rule_id": self.rule_id, "level": self.level.value, "matched": list(self.matched)}
+
+
+@dataclass(frozen=True)
+class Advice:
+    """What to tell the patient at a level, in one language."""
+
+    level: Level
+    lang: str
+    text: str
+    phone_numbers: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {
+            "level": self.level.value,
+            "lang": self.lang,
+            "text": self.text,
+            "phone_numbers": list(self.phone_numbers),
+        }
+
+
+@dataclass(frozen=True)
+class TriageResult:
+    """Outcome of `assess`: level, topic tags, the rules that fired and the advice."""
+
+    level: Level
+    tags: frozenset[str]
+    reasons: tuple[Reason, ...]
+    advice: Advice
+    ruleset_version: str
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form (the advice travels separately, see `Advice.to_dict`)."""
+        return {
+            "level": self.level.value,
+            "tags": sorted(self.tags),
+            "reasons": [reason.to_dict() for reason in self.reasons],
+            "ruleset_version": self.ruleset_version,
+        }
