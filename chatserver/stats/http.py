@@ -1,0 +1,136 @@
+"""HTTP routes of the statistics (PROTOCOL.md "Statistics", docs/statistics.md)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from chatserver.errors import InvalidInput
+from chatserver.http_util import MAX_IMPORT_BODY, json_response, read_body
+from chatserver.staff_http import current_session, staff_session_for_change
+
+from . import service
+from .access_scope import check_import_units, resolve_scope
+from .query import parse_bucket, parse_period
+from .store import StatsStore, store_for
+from .visits_import import MAX_REPORTED_ERRORS, ParsedImport, check_units, parse_csv, parse_json
+
+if TYPE_CHECKING:
+    from chatserver.app import AppState
+    from chatserver.sessions import ActiveSession
+
+__all__ = ["routes"]
+
+
+def _state(request: Request) -> AppState:
+    state: AppState = request.app.state.chat
+    return state
+
+
+def _store(request: Request) -> StatsStore:
+    return store_for(_state(request).storage)
+
+
+async def scope(request: Request) -> tuple[ActiveSession, list[str], str | None]:
+    """The caller's session and the units (and queue) the request covers."""
+    active = await current_session(request)
+    state = _state(request)
+    units = [u.id for u in await state.storage.list_units()]
+    queues = await state.storage.list_queues()
+    unit_ids, queue = resolve_scope(active.user, request.query_params, units, queues)
+    return active, unit_ids, queue
+
+
+def _parse_body(content_type: str, body: bytes) -> ParsedImport:
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media == "text/csv":
+        try:
+            return parse_csv(body.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise InvalidInput("invalid_body", "the CSV must be UTF-8") from None
+    if media in ("application/json", ""):
+        import orjson  # noqa: PLC0415
+
+        try:
+            return parse_json(orjson.loads(body))
+        except orjson.JSONDecodeError:
+            raise InvalidInput("invalid_json", "the body is not valid JSON") from None
+    raise InvalidInput("unsupported_media_type", "send application/json or text/csv")
+
+
+async def import_visits(request: Request) -> Response:
+    active = await staff_session_for_change(request)
+    state = _state(request)
+    parsed = _parse_body(
+        request.headers.get("content-type", ""), await read_body(request, MAX_IMPORT_BODY)
+    )
+    if parsed.problem is not None:
+        raise InvalidInput("invalid_body", parsed.problem)
+    check_units(parsed, {u.id for u in await state.storage.list_units()})
+    if parsed.errors:
+        raise InvalidInput(
+            "invalid_rows",
+            f"{len(parsed.errors)} rows are invalid; nothing was imported",
+            extra={
+                "invalid_rows": len(parsed.errors),
+                "rows": [e.to_dict() for e in parsed.errors[:MAX_REPORTED_ERRORS]],
+            },
+        )
+    check_import_units(active.user, {r.unit_id for r in parsed.rows})
+    await _store(request).upsert_visits(parsed.rows, at=state.clock(), user_id=active.user.id)
+    await state.audit_event(
+        request,
+        active.user,
+        "stats_visits_import",
+        result="ok",
+        detail={"rows": len(parsed.rows)},
+    )
+    return json_response({"imported": len(parsed.rows)})
+
+
+async def channel_shift(request: Request) -> Response:
+    _, units, _ = await scope(request)
+    period = parse_period(request.query_params)
+    bucket = parse_bucket(request.query_params)
+    buckets = await service.channel_shift(_store(request), units, period, bucket)
+    return json_response({"buckets": [b.to_dict() for b in buckets]})
+
+
+async def operations(request: Request) -> Response:
+    _, units, queue = await scope(request)
+    period = parse_period(request.query_params)
+    return json_response(await service.operations(_store(request), units, period, queue))
+
+
+async def stats_units(request: Request) -> Response:
+    """Units (with their queues) the caller may see statistics of, for the filters."""
+    active = await current_session(request)
+    state = _state(request)
+    all_units = await state.storage.list_units()
+    units, _ = resolve_scope(active.user, {}, [u.id for u in all_units], [])
+    queues = await state.storage.list_queues(units)
+    return json_response(
+        {
+            "units": [
+                {
+                    "id": u.id,
+                    "name": u.name,
+                    "queues": [{"id": q.id, "name": q.name} for q in queues if q.unit_id == u.id],
+                }
+                for u in all_units
+                if u.id in units
+            ]
+        }
+    )
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/api/stats/visits", import_visits, methods=["POST"]),
+        Route("/api/stats/channel-shift", channel_shift),
+        Route("/api/stats/operations", operations),
+        Route("/api/stats/units", stats_units),
+    ]

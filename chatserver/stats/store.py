@@ -1,0 +1,95 @@
+"""What the statistics need from a database: :class:`StatsStore`.
+
+The tables (``visit_counts``, migration 0004) and queries are the statistics'
+own, so the SQL lives in this package (:mod:`.sqlite_store`) behind this
+interface; a PostgreSQL backend implements the same methods. Every method
+answers with small aggregates (grouped rows, histograms), never one row per
+contact, except :meth:`StatsStore.contact_rows` for the export.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+from .channel_shift import ChatCounts
+from .concurrency import Assignment
+from .operations import ContactGroup, Satisfaction
+from .visits_import import VisitRow
+
+__all__ = ["ContactFilter", "ContactRow", "StatsStore", "store_for"]
+
+
+@dataclass(frozen=True, slots=True)
+class ContactFilter:
+    """Contacts of these units (and queue) created in ``[start, end)`` (UTC seconds)."""
+
+    unit_ids: tuple[str, ...]
+    start: float
+    end: float
+    queue_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRow:
+    """One contact for the export: no name, no text, no identity number, no age."""
+
+    unit_id: str
+    queue_id: str
+    created_at: float
+    status: str
+    outcome: str | None
+    intake_level: str
+    level: str
+    would_otherwise: str
+    emergency_acknowledged: bool
+    queued_at: float | None
+    first_picked_at: float | None
+    first_staff_reply_at: float | None
+    closed_at: float | None
+
+
+class StatsStore(Protocol):
+    async def upsert_visits(
+        self, rows: Sequence[VisitRow], *, at: float, user_id: int | None
+    ) -> None:
+        """Insert or replace the count of every (date, unit, channel), all in one transaction."""
+
+    async def visits(
+        self, unit_ids: Sequence[str], first: date, last: date
+    ) -> dict[tuple[date, str], int]:
+        """Imported counts summed over the units, per (local date, channel)."""
+
+    async def chat_hourly(self, f: ContactFilter) -> list[tuple[int, ChatCounts]]:
+        """Chat counts per UTC hour number (``floor(created_at / 3600)``)."""
+
+    async def contact_groups(self, f: ContactFilter) -> list[ContactGroup]: ...
+
+    async def durations(self, f: ContactFilter) -> dict[str, dict[int, int]]:
+        """Histograms ``{"waiting"|"first_reply"|"handling": {seconds: contacts}}``."""
+
+    async def overrides(self, f: ContactFilter) -> tuple[dict[tuple[str, str], int], int]:
+        """Staff triage changes ``{(from, to): events}`` and the number of contacts changed."""
+
+    async def assignments(
+        self, unit_ids: Sequence[str], start: float, end: float
+    ) -> tuple[list[Assignment], dict[int, str]]:
+        """Assignments picked in ``[start, end)`` by staff of the units, and their names."""
+
+    async def satisfaction(self, f: ContactFilter) -> Satisfaction | None:
+        """Survey answers of chats *closed* in the period; None without a survey table."""
+
+    async def contact_rows(self, f: ContactFilter, limit: int) -> list[ContactRow]: ...
+
+    async def unit_ids(self) -> list[str]: ...
+
+
+def store_for(storage: Any) -> StatsStore:
+    """The statistics store of a storage backend (SQLite now)."""
+    if hasattr(storage, "run_read") and hasattr(storage, "run_write"):
+        from .sqlite_store import SqliteStatsStore  # noqa: PLC0415 - backend chosen at runtime
+
+        return SqliteStatsStore(storage)
+    raise NotImplementedError(f"no statistics store for {type(storage).__name__}")
