@@ -54,6 +54,7 @@ FEATURE_MODULES: tuple[str, ...] = (
     "chatserver.canned",
     "chatserver.operations",
     "chatserver.audit",
+    "chatserver.stats.feature",
 )
 
 # How often live staff sockets are checked against their sessions (expiry,
