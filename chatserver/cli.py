@@ -18,7 +18,7 @@ UNIT_ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
 
 # Feature modules that add subcommands: each has
 # ``register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)``.
-FEATURE_CLIS: tuple[str, ...] = ()
+FEATURE_CLIS: tuple[str, ...] = ("chatserver.operations.cli",)
 
 
 def _settings(args: argparse.Namespace) -> Settings:

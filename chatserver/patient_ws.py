@@ -112,6 +112,7 @@ async def _welcome(state: AppState, conn: Connection, hello: wire.Hello) -> Cont
         "outcome": contact.outcome,
         "lang": contact.lang,
         "last_seq": contact.last_seq,
+        **state.welcome_extra("patient"),
     }
     conn.token_hash = hash_secret(hello.token)
     conn.push_now(wire.encode(welcome))

@@ -38,6 +38,22 @@ class Settings(BaseSettings):
     log_level: str = "info"
     # Seconds a patient has to send `hello` after connecting.
     hello_timeout_s: float = 10.0
+    # -- operations (chatserver/operations, docs/operations.md) --
+    # Minutes before closing time when intake stops; chats already going on continue.
+    intake_stop_before_close_min: int = Field(default=15, ge=0, le=240)
+    # Escalation targets: a red-flag (acknowledged emergency) or urgent contact
+    # still waiting after this many seconds alerts every staff member of its unit.
+    escalation_red_flag_s: int = Field(default=5 * 60, ge=30)
+    escalation_urgent_s: int = Field(default=15 * 60, ge=30)
+    # An assigned contact whose staff member has had no connection this long
+    # goes back to the front of its queue.
+    staff_gone_requeue_s: int = Field(default=2 * 60, ge=10)
+    # A waiting patient gone this long is closed as `patient_left`.
+    patient_gone_close_s: int = Field(default=15 * 60, ge=30)
+    # How often the operations sweeper runs (escalation, absence, banner expiry).
+    operations_sweep_s: float = Field(default=15.0, gt=0)
+    # Days after a contact is closed before its free text is purged (0 = never).
+    retention_days: int = Field(default=180, ge=0)
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

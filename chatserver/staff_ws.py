@@ -66,6 +66,7 @@ async def welcome(state: AppState, active: ActiveSession) -> dict[str, Any]:
         "user": user_dict(active),
         "queues": await state.queues.staff_view(user.unit_ids),
         "assigned": [contact_dict(c) for c in assigned],
+        **state.welcome_extra("staff"),
     }
 
 

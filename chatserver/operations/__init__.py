@@ -1,0 +1,70 @@
+"""Day-to-day operations of the service (docs/operations.md).
+
+Opening hours and capacity (the intake gate), the disruption banner,
+escalation of long waits, absence handling, gradual rollout, retention,
+backup, and the administration API behind ``/admin``.
+
+A feature module (``FEATURE_MODULES`` in :mod:`chatserver.app`):
+:func:`attach` installs the hooks and the sweeper; :func:`routes` adds the
+HTTP routes. The CLI (``chatserver backup``, ``chatserver retention run``)
+is :mod:`chatserver.operations.cli`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from starlette.routing import BaseRoute
+
+from chatserver.operations import admin_api
+from chatserver.operations.hours import DEFAULT_HOURS, Hours, Status, parse_hours, status
+from chatserver.operations.service import Operations, attach_hooks, of
+from chatserver.operations.store import Banner, OperationsStore, operations_store
+from chatserver.operations.sweeper import Sweeper
+
+if TYPE_CHECKING:
+    from chatserver.app import AppState
+
+__all__ = [
+    "DEFAULT_HOURS",
+    "Banner",
+    "Hours",
+    "Operations",
+    "OperationsStore",
+    "Status",
+    "Sweeper",
+    "attach",
+    "of",
+    "parse_hours",
+    "routes",
+    "status",
+    "sweeper_of",
+]
+
+
+def attach(state: AppState) -> None:
+    ops = Operations(state, operations_store(state.storage))
+    sweeper = Sweeper(state, ops)
+    attach_hooks(state, ops)
+    state.operations_sweeper = sweeper  # type: ignore[attr-defined]
+
+    async def start() -> None:
+        await ops.load_hours()
+        await ops.load_banner()
+        # Announce nothing at start: clients get the banner in their welcome.
+        active = ops.active_banner(state.clock())
+        ops.mark_announced(active["id"] if active else None)
+        if ops.background:
+            state.spawn(sweeper.run())
+
+    state.on_start.append(start)
+
+
+def sweeper_of(state: AppState) -> Sweeper:
+    """The app's sweeper (tests call ``sweeper_of(state).sweep_once(now)``)."""
+    sweeper: Sweeper = state.operations_sweeper  # type: ignore[attr-defined]
+    return sweeper
+
+
+def routes() -> list[BaseRoute]:
+    return admin_api.routes()

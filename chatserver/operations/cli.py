@@ -1,0 +1,109 @@
+"""Operations subcommands of ``chatserver`` (FEATURE_CLIS):
+
+- ``chatserver backup PATH``: consistent online copy of the SQLite database;
+- ``chatserver restore PATH [--force]``: install a backup (service stopped);
+- ``chatserver retention run``: purge free text past the retention period now.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from chatserver.settings import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    data_dir = getattr(args, "data_dir", None) or os.environ.get("CHATSERVER_DATA_DIR")
+    if data_dir:
+        return Settings(data_dir=Path(data_dir))
+    return Settings()
+
+
+def _sqlite_only(settings: Settings) -> bool:
+    if settings.database_url:
+        print(
+            "error: backup/restore here is for the embedded SQLite database;"
+            " back PostgreSQL up with pg_dump (docs/operations.md)",
+            file=sys.stderr,
+        )
+        return False
+    return True
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from chatserver.operations.backup import BackupError, backup_sqlite  # noqa: PLC0415
+
+    settings = _settings(args)
+    if not _sqlite_only(settings):
+        return 2
+    try:
+        size = backup_sqlite(settings.sqlite_path, Path(args.path))
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"backup written to {args.path} ({size} bytes)")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from chatserver.operations.backup import BackupError, restore_sqlite  # noqa: PLC0415
+
+    settings = _settings(args)
+    if not _sqlite_only(settings):
+        return 2
+    try:
+        restore_sqlite(Path(args.path), settings.sqlite_path, force=args.force)
+    except BackupError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"restored {args.path} into {settings.sqlite_path}")
+    return 0
+
+
+def cmd_retention_run(args: argparse.Namespace) -> int:
+    from chatserver.app import create_app  # noqa: PLC0415
+    from chatserver.operations.retention import run_retention  # noqa: PLC0415
+    from chatserver.operations.service import of  # noqa: PLC0415
+
+    settings = _settings(args)
+    # The whole app, so the audit log (a feature module) records each purge.
+    state = create_app(settings).state.chat
+    ops = of(state)
+    ops.background = False
+
+    async def run() -> int:
+        await state.start()
+        try:
+            return await run_retention(state, ops.store, state.clock())
+        finally:
+            await state.stop()
+
+    purged = asyncio.run(run())
+    print(f"purged {purged} contacts (retention {settings.retention_days} days)")
+    return 0
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    backup = sub.add_parser(
+        "backup", parents=[common], help="consistent copy of the database while it runs"
+    )
+    backup.add_argument("path", help="file to write (replaced atomically)")
+    backup.set_defaults(func=cmd_backup)
+
+    restore = sub.add_parser(
+        "restore", parents=[common], help="install a backup (stop the service first)"
+    )
+    restore.add_argument("path", help="backup file made by `chatserver backup`")
+    restore.add_argument("--force", action="store_true", help="replace an existing database")
+    restore.set_defaults(func=cmd_restore)
+
+    retention = sub.add_parser(
+        "retention", parents=[common], help="retention of free text"
+    ).add_subparsers(dest="retention_command", required=True)
+    run = retention.add_parser("run", parents=[common], help="purge what is due now")
+    run.set_defaults(func=cmd_retention_run)

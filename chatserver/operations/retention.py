@@ -1,0 +1,52 @@
+"""Retention: free text of ended contacts is purged after ``retention_days``.
+
+What goes: the patient's name and own words (contact ``name``, ``text`` and
+the quotes in triage reasons), every message body, the patient's name as
+sender, free text in contact events (internal notes, transfer notes,
+override reasons) and survey comments. What stays: the contact row with its
+times, levels, tags, outcome and queue (statistics), message sequence numbers
+and times, contact events without their text, and the audit log.
+
+Contacts on legal hold are skipped until the hold is lifted. Every purged
+contact is an audit event (``retention_purge``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chatserver.logs import get_logger
+from chatserver.operations.store import PURGE_BATCH, OperationsStore
+
+if TYPE_CHECKING:
+    from chatserver.app import AppState
+
+log = get_logger("chatserver.operations.retention")
+
+DAY_S = 86400.0
+
+
+async def run_retention(state: AppState, store: OperationsStore, now: float) -> int:
+    """Purge everything due at ``now``; returns the number of contacts purged."""
+    days = state.settings.retention_days
+    if days <= 0:
+        return 0
+    cutoff = now - days * DAY_S
+    total = 0
+    while True:
+        ids = await store.purge_before(cutoff, at=now)
+        for contact_id in ids:
+            await state.audit_event(
+                None,
+                None,
+                "retention_purge",
+                result="ok",
+                contact_id=contact_id,
+                detail={"retention_days": days},
+            )
+        total += len(ids)
+        if len(ids) < PURGE_BATCH:
+            break
+    if total:
+        log.info("retention_purged", contacts=total, retention_days=days)
+    return total
