@@ -73,6 +73,17 @@ def open_storage(settings: Settings) -> Storage:
     return SqliteStorage(settings.sqlite_path, synchronous=settings.sqlite_synchronous)
 
 
+def open_fanout(
+    settings: Settings, hub: Hub, on_queue_change: Callable[[str], None], instance_id: str
+) -> Fanout:
+    """Redis pub/sub across instances when ``redis_url`` is set, else in-process."""
+    if settings.redis_url:
+        from chatserver.fanout_redis import RedisFanout  # noqa: PLC0415
+
+        return RedisFanout(hub, on_queue_change, settings.redis_url, instance_id=instance_id)
+    return LocalFanout(hub, on_queue_change)
+
+
 @dataclass
 class AppState:
     settings: Settings
@@ -88,10 +99,11 @@ class AppState:
 
     def __post_init__(self) -> None:
         self.intake_rate = parse(self.settings.intake_rate_limit)
+        self.limits = Limits(self.settings.frame_rate_limit)
         self.hub = Hub(self.metrics, self.instance_id)
         self.presence = Presence(self.clock)
         self.queues = QueueService(self.storage, self.hub, self.metrics, self.clock)
-        self.fanout: Fanout = LocalFanout(self.hub, self.queues.changed)
+        self.fanout: Fanout = open_fanout(self.settings, self.hub, self.queues.changed, self.instance_id)
         self.sessions = SessionService(self.storage, self.settings, self.clock)
         self.auth = Auth(self)
         self.conversations = Conversations(

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     log_level: str = "info"
     # Seconds a patient has to send `hello` after connecting.
     hello_timeout_s: float = 10.0
+    # Intakes per client address (`limits` notation). A health centre's whole
+    # day of chat intakes comes at a few a minute; a waiting room behind one
+    # NAT may share an address, so the default is generous. Load tests raise it.
+    intake_rate_limit: str = "60/minute"
+    # Frames per WebSocket connection (see chatserver/ratelimit.py for the why).
+    frame_rate_limit: str = "30/second"
     # -- operations (chatserver/operations, docs/operations.md) --
     # Minutes before closing time when intake stops; chats already going on continue.
     intake_stop_before_close_min: int = Field(default=15, ge=0, le=240)
