@@ -103,7 +103,9 @@ class AppState:
         self.hub = Hub(self.metrics, self.instance_id)
         self.presence = Presence(self.clock)
         self.queues = QueueService(self.storage, self.hub, self.metrics, self.clock)
-        self.fanout: Fanout = open_fanout(self.settings, self.hub, self.queues.changed, self.instance_id)
+        self.fanout: Fanout = open_fanout(
+            self.settings, self.hub, self.queues.changed, self.instance_id
+        )
         self.sessions = SessionService(self.storage, self.settings, self.clock)
         self.auth = Auth(self)
         self.conversations = Conversations(
@@ -120,7 +122,7 @@ class AppState:
 
     def unit_gate(self, unit: Unit, now: float) -> None:
         """Raise StateConflict('unit_closed') when intake is not possible now."""
-        return None
+        return
 
     def welcome_extra(self, role: str) -> dict[str, Any]:
         """Extra fields of the patient/staff ``welcome`` (operations: the banner)."""
@@ -143,8 +145,14 @@ class AppState:
         detail: dict[str, Any] | None = None,
     ) -> None:
         """Record a security or patient-data access event (the audit log refines this)."""
-        log.info("audit", action=action, result=result, user_id=user.id if user else None,
-                 unit_id=unit_id, contact_id=contact_id)
+        log.info(
+            "audit",
+            action=action,
+            result=result,
+            user_id=user.id if user else None,
+            unit_id=unit_id,
+            contact_id=contact_id,
+        )
 
     # -- life cycle --------------------------------------------------------------
     async def start(self) -> None:
@@ -182,7 +190,7 @@ class AppState:
             await asyncio.sleep(SESSION_SWEEP_S)
             try:
                 await self.sweep_sessions_once()
-            except Exception:  # noqa: BLE001 - keep sweeping
+            except Exception:
                 log.exception("session_sweep_failed")
 
     async def sweep_sessions_once(self) -> None:
@@ -209,7 +217,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     return json_response(
-        {"error": {"code": code, "message": str(exc.detail)}}, exc.status_code, exc.headers
+        {"error": {"code": code, "message": str(exc.detail)}},
+        exc.status_code,
+        dict(exc.headers) if exc.headers else None,
     )
 
 

@@ -18,7 +18,11 @@ UNIT_ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
 
 # Feature modules that add subcommands: each has
 # ``register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)``.
-FEATURE_CLIS: tuple[str, ...] = ("chatserver.operations.cli",)
+FEATURE_CLIS: tuple[str, ...] = (
+    "chatserver.operations.cli",
+    "chatserver.audit",
+    "chatserver.stats.cli",
+)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -49,8 +53,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 async def add_unit(
     storage: Storage, unit_id: str, name: str, *, always_open: bool, rollout: str = "live"
 ) -> Unit:
-    unit = Unit(id=unit_id, name=name, always_open=always_open, rollout=rollout, created_at=time.time())
-    queues = [Queue(id=f"{unit_id}:nurse", unit_id=unit_id, competence="nurse", name="Sjuksköterska")]
+    unit = Unit(
+        id=unit_id, name=name, always_open=always_open, rollout=rollout, created_at=time.time()
+    )
+    queues = [
+        Queue(id=f"{unit_id}:nurse", unit_id=unit_id, competence="nurse", name="Sjuksköterska")
+    ]
     await storage.add_unit(unit, queues)
     return unit
 
@@ -63,8 +71,9 @@ def cmd_unit_add(args: argparse.Namespace) -> int:
     async def run() -> int:
         storage = await _with_storage(_settings(args))
         try:
-            await add_unit(storage, args.id, args.name, always_open=args.always_open,
-                           rollout=args.rollout)
+            await add_unit(
+                storage, args.id, args.name, always_open=args.always_open, rollout=args.rollout
+            )
         except Conflict:
             print(f"error: unit {args.id!r} already exists", file=sys.stderr)
             return 1
@@ -147,8 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", parents=[common], help="run the service")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
-    serve.add_argument("--demo", action="store_true",
-                       help="create a demo unit and demo staff accounts, print their sign-in")
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="create a demo unit and demo staff accounts, print their sign-in",
+    )
     serve.set_defaults(func=cmd_serve)
 
     unit = sub.add_parser("unit", parents=[common], help="care units").add_subparsers(

@@ -106,7 +106,9 @@ class Conversations:
         )
         return await self._append(msg, contact, staff.conn_id)
 
-    async def _append(self, msg: NewMessage, contact: Contact, conn_id: str | None) -> dict[str, Any]:
+    async def _append(
+        self, msg: NewMessage, contact: Contact, conn_id: str | None
+    ) -> dict[str, Any]:
         try:
             result = await self.storage.append_message(msg)
         except Conflict:
@@ -268,7 +270,7 @@ class Conversations:
             next_status(contact.status, Transition.CLOSE)
         except InvalidTransition:
             raise StateConflict("contact_closed", "the contact is already closed") from None
-        closed = await self.storage.close(
+        closed = await self.storage.close_contact(
             contact.id, outcome=outcome, at=self.clock(), actor_user_id=actor
         )
         if closed is None:
@@ -325,8 +327,9 @@ class Conversations:
         )
         if updated is not None:
             await self.fanout.publish(
-                "contact", contact.id, {"type": "transferred", "contact_id": contact.id,
-                                        "queue": contact.queue_id}
+                "contact",
+                contact.id,
+                {"type": "transferred", "contact_id": contact.id, "queue": contact.queue_id},
             )
             await self.fanout.queue_changed(contact.unit_id)
         return updated

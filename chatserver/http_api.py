@@ -27,21 +27,28 @@ async def livez(request: Request) -> Response:
 
 async def readyz(request: Request) -> Response:
     state = _state(request)
-    checks = {"storage": await _safe(state.storage.ping()), "fanout": await _safe(state.fanout.healthy())}
+    checks = {
+        "storage": await _safe(state.storage.ping()),
+        "fanout": await _safe(state.fanout.healthy()),
+    }
     ok = all(checks.values())
-    return json_response({"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503)
+    return json_response(
+        {"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503
+    )
 
 
 async def _safe(awaitable: Any) -> bool:
     try:
         return bool(await awaitable)
-    except Exception:  # noqa: BLE001 - a failing dependency is "not ready", not a 500
+    except Exception:
         return False
 
 
 async def metrics(request: Request) -> Response:
     state = _state(request)
-    return PlainTextResponse(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return PlainTextResponse(
+        generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST
+    )
 
 
 async def units(request: Request) -> Response:

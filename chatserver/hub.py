@@ -30,6 +30,10 @@ log = get_logger("chatserver.hub")
 # 256 frames: a reconnecting dashboard's burst of queue updates fits easily; a
 # client that falls this far behind is not reading and is cut off.
 OUTBOX_FRAMES = 256
+# Connection caps (memory and file descriptors per credential): a nurse with a
+# few tabs on two devices needs well under 16; a patient a phone and a tab or two.
+MAX_CONNECTIONS_PER_USER = 16
+MAX_CONNECTIONS_PER_CONTACT = 4
 
 Role = Literal["patient", "staff"]
 TargetKind = Literal["contact", "user", "unit", "session", "all"]
@@ -48,9 +52,7 @@ class Connection:
     unit_ids: tuple[str, ...] = ()
     session_hash: str | None = None
     token_hash: str | None = None
-    outbox: asyncio.Queue[str | None] = field(
-        default_factory=lambda: asyncio.Queue(OUTBOX_FRAMES)
-    )
+    outbox: asyncio.Queue[str | None] = field(default_factory=lambda: asyncio.Queue(OUTBOX_FRAMES))
     writer: asyncio.Task[None] | None = None
     closed: bool = False
     close_code: int | None = None
@@ -121,7 +123,7 @@ async def _writer(conn: Connection) -> None:
             if text is None:
                 return
             await ws.send_text(text)
-    except Exception:  # noqa: BLE001 - peer gone: the reader side cleans up
+    except Exception:
         conn.closed = True
 
 
@@ -181,6 +183,12 @@ class Hub:
     # -- queries -----------------------------------------------------------
     def patient_connections(self, contact_id: str) -> set[Connection]:
         return self._by_contact.get(contact_id, set())
+
+    def user_connection_count(self, user_id: int) -> int:
+        return len(self._by_user.get(user_id, ()))
+
+    def contact_connection_count(self, contact_id: str) -> int:
+        return len(self._by_contact.get(contact_id, ()))
 
     def user_connected(self, user_id: int) -> bool:
         return bool(self._by_user.get(user_id))

@@ -50,7 +50,9 @@ def parse_intake(data: Any) -> IntakeRequest:
             ".".join(str(p) for p in e["loc"]) or "body": e["msg"]
             for e in exc.errors(include_url=False, include_input=False)
         }
-        raise InvalidInput("invalid_field", "a field is missing or invalid", fields=fields) from None
+        raise InvalidInput(
+            "invalid_field", "a field is missing or invalid", fields=fields
+        ) from None
     if not req.text.strip():
         raise InvalidInput("invalid_field", "text is empty", fields={"text": "empty"})
     if not req.name.strip():
@@ -205,6 +207,14 @@ class IntakeService:
 
 # Where to turn when the chat cannot take the contact (unit closed, queue full).
 ALTERNATIVES: list[dict[str, str]] = [
-    {"phone": "112", "sv": "Ring 112 vid livshotande tillstånd.", "en": "Call 112 in a life-threatening emergency."},
-    {"phone": "1177", "sv": "Ring 1177 för sjukvårdsrådgivning dygnet runt.", "en": "Call 1177 for medical advice, day and night."},
+    {
+        "phone": "112",
+        "sv": "Ring 112 vid livshotande tillstånd.",
+        "en": "Call 112 in a life-threatening emergency.",
+    },
+    {
+        "phone": "1177",
+        "sv": "Ring 1177 för sjukvårdsrådgivning dygnet runt.",
+        "en": "Call 1177 for medical advice, day and night.",
+    },
 ]

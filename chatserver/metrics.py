@@ -34,6 +34,8 @@ class Metrics:
             "chat_intakes_total", "Intakes by triage level", ["level"], registry=r
         )
         self.escalations = Counter(
-            "chat_escalations_total", "Contacts that waited past their target", ["level"],
+            "chat_escalations_total",
+            "Contacts that waited past their target",
+            ["level"],
             registry=r,
         )

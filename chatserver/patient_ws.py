@@ -18,7 +18,7 @@ from chatserver.errors import (
     InvalidInput,
     StateConflict,
 )
-from chatserver.hub import Connection
+from chatserver.hub import MAX_CONNECTIONS_PER_CONTACT, Connection
 from chatserver.logs import get_logger
 from chatserver.origin import origin_allowed
 from chatserver.sessions import hash_secret
@@ -95,6 +95,13 @@ async def _welcome(state: AppState, conn: Connection, hello: wire.Hello) -> Cont
     contact = await state.storage.get_contact_by_token_hash(hash_secret(hello.token))
     if contact is None:
         return None
+    # (A re-sent hello on a bound connection does not count twice.)
+    if (
+        conn.contact_id != contact.id
+        and state.hub.contact_connection_count(contact.id) >= MAX_CONNECTIONS_PER_CONTACT
+    ):
+        conn.close_soon(CLOSE_POLICY, "too many connections")
+        return None
     conn.hold()
     state.hub.bind_patient(conn, contact.id)
     state.presence.patient_back(contact.id)
@@ -160,6 +167,6 @@ async def _serve(state: AppState, ws: WebSocket, conn: Connection, contact_id: s
                 conn.push('{"type":"pong"}')
         except ChatError as exc:
             _error(state, conn, exc, client_id=wire.client_id_of(text))
-        except Exception:  # noqa: BLE001 - one bad frame never ends the connection
+        except Exception:
             log.exception("patient_frame_failed", conn=conn.id)
             _error(state, conn, ChatError("internal_error", "something went wrong; try again"))

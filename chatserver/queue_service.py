@@ -100,7 +100,7 @@ class QueueService:
             for unit_id in dirty:
                 try:
                     await self.refresh_unit(unit_id)
-                except Exception:  # noqa: BLE001 - never let a refresh kill the loop
+                except Exception:
                     log.exception("queue_refresh_failed", unit_id=unit_id)
 
     async def flush(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import sys
 
@@ -33,10 +34,8 @@ async def seed_demo(settings: Settings, base_url: str) -> None:
     await storage.open()
     lines = [f"Demo: patient chat {base_url}/  staff {base_url}/staff  manager {base_url}/manager"]
     try:
-        try:
+        with contextlib.suppress(Conflict):  # a second --demo start keeps the unit
             await add_unit(storage, DEMO_UNIT, "Hälsocentralen Demo", always_open=True)
-        except Conflict:
-            pass
         for username, role, display in DEMO_USERS:
             password = secrets.token_urlsafe(9)
             try:
@@ -84,7 +83,8 @@ def serve(settings: Settings, *, demo: bool = False) -> int:
 
     async def run() -> None:
         task = asyncio.create_task(server.serve())
-        while not server.started and not task.done():
+        # uvicorn offers no "started" event to wait on, only the flag.
+        while not server.started and not task.done():  # noqa: ASYNC110
             await asyncio.sleep(0.02)
         if server.started:
             for s in server.servers:

@@ -49,11 +49,14 @@ def check_csrf(request: Request, active: ActiveSession) -> None:
     if not hmac.compare_digest(token.encode(), active.session.csrf_token.encode()):
         raise Forbidden("csrf_failed", "missing or wrong X-CSRF-Token")
     origin = request.headers.get("origin")
-    if origin is not None and not origin_allowed(
-        origin, request.headers, state.settings.allowed_origins, state.settings.tls
-    ):
-        raise Forbidden("origin_refused", "cross-site request refused")
-    if request.headers.get("sec-fetch-site") == "cross-site":
+    if origin is not None:
+        if not origin_allowed(
+            origin, request.headers, state.settings.allowed_origins, state.settings.tls
+        ):
+            raise Forbidden("origin_refused", "cross-site request refused")
+    elif request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        # No Origin (older browsers on same-origin requests): the browser's own
+        # Fetch Metadata must then say the request did not come from another site.
         raise Forbidden("origin_refused", "cross-site request refused")
 
 
@@ -102,7 +105,13 @@ async def logout(request: Request) -> Response:
     await state.fanout.close_target("session", active.session.id_hash, CLOSE_POLICY, "logged out")
     await state.audit_event(request, active.user, "logout", result="ok")
     resp = json_response({"status": "logged_out"})
-    resp.delete_cookie(state.sessions.cookie_name, path="/", samesite="strict", secure=state.settings.tls, httponly=True)
+    resp.delete_cookie(
+        state.sessions.cookie_name,
+        path="/",
+        samesite="strict",
+        secure=state.settings.tls,
+        httponly=True,
+    )
     return resp
 
 

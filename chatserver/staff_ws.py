@@ -8,13 +8,15 @@ from typing import TYPE_CHECKING, Any
 from starlette.websockets import WebSocket
 
 from chatserver import wire
+from chatserver.audit.access_events import audit_staff_action, audit_staff_refusal
 from chatserver.conversation import Staff
 from chatserver.errors import CLOSE_NOT_AUTHENTICATED, CLOSE_POLICY, ChatError
-from chatserver.hub import Connection
+from chatserver.hub import MAX_CONNECTIONS_PER_USER, Connection
 from chatserver.logs import get_logger
 from chatserver.origin import origin_allowed
 from chatserver.patient_ws import receive_text
-from chatserver.sessions import ActiveSession, TOUCH_EVERY_S
+from chatserver.security.request_id import set_request_id
+from chatserver.sessions import TOUCH_EVERY_S, ActiveSession
 from chatserver.wire import contact_dict
 
 if TYPE_CHECKING:
@@ -45,6 +47,9 @@ async def staff_endpoint(ws: WebSocket) -> None:
     await ws.accept()
     if active is None:
         await ws.close(CLOSE_NOT_AUTHENTICATED, "not authenticated")
+        return
+    if state.hub.user_connection_count(active.user.id) >= MAX_CONNECTIONS_PER_USER:
+        await ws.close(CLOSE_POLICY, "too many connections")
         return
     conn = state.hub.new_connection(ws, "staff")
     user = active.user
@@ -84,6 +89,8 @@ async def _serve(state: AppState, ws: WebSocket, conn: Connection, active: Activ
         if text is None or conn.closed:
             return
         t0 = time.perf_counter()
+        set_request_id()  # each frame is a request of its own in the audit log
+        frame: Any = None
         if t0 - last_touch >= TOUCH_EVERY_S:
             # Work on the socket is activity: it keeps the session from idling out.
             last_touch = t0
@@ -96,14 +103,17 @@ async def _serve(state: AppState, ws: WebSocket, conn: Connection, active: Activ
                 raise ChatError("rate_limited", "too many frames, slow down")
             frame = wire.parse(text, wire.STAFF_TYPES)
             reply = await _dispatch(state, staff, frame)
+            # Audited before the reply (a picked transcript) leaves.
+            await audit_staff_action(state, staff.user, frame, reply)
             if reply is not None:
                 conn.push(wire.encode(reply))
             if isinstance(frame, wire.SendMessage):
                 state.metrics.ack_latency.observe(time.perf_counter() - t0)
         except ChatError as exc:
             ctx = {"client_id": wire.client_id_of(text)}
+            await audit_staff_refusal(state, staff.user, frame, exc.code)
             _error(state, conn, exc, **ctx)
-        except Exception:  # noqa: BLE001 - one bad frame never ends the connection
+        except Exception:
             log.exception("staff_frame_failed", conn=conn.id)
             _error(state, conn, ChatError("internal_error", "something went wrong; try again"))
 
@@ -112,16 +122,32 @@ async def _dispatch(state: AppState, staff: Staff, frame: Any) -> dict[str, Any]
     conv = state.conversations
     if isinstance(frame, wire.SendMessage):
         if frame.contact_id is None:
-            raise ChatError("invalid_field", "contact_id is required", fields={"contact_id": "required"})
+            raise ChatError(
+                "invalid_field", "contact_id is required", fields={"contact_id": "required"}
+            )
         return await conv.staff_message(staff, frame.contact_id, frame.client_id, frame.body)
     if isinstance(frame, wire.Sync):
         if frame.contact_id is None:
-            raise ChatError("invalid_field", "contact_id is required", fields={"contact_id": "required"})
-        await conv.readable_contact(staff, frame.contact_id)
+            raise ChatError(
+                "invalid_field", "contact_id is required", fields={"contact_id": "required"}
+            )
+        contact = await conv.readable_contact(staff, frame.contact_id)
+        # Reading a transcript is an access: audited first, refused if it cannot be.
+        await state.audit_event(
+            None,
+            staff.user,
+            "sync",
+            result="ok",
+            unit_id=contact.unit_id,
+            contact_id=contact.id,
+            detail={"after_seq": frame.after_seq},
+        )
         return await conv.history(frame.contact_id, frame.after_seq)
     if isinstance(frame, wire.Typing):
         if frame.contact_id is None:
-            raise ChatError("invalid_field", "contact_id is required", fields={"contact_id": "required"})
+            raise ChatError(
+                "invalid_field", "contact_id is required", fields={"contact_id": "required"}
+            )
         await conv.staff_typing(staff, frame.contact_id)
         return None
     if isinstance(frame, wire.Pick):

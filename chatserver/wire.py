@@ -187,9 +187,7 @@ def iso(ts: float | None) -> str | None:
     """UTC ISO 8601 with milliseconds and a Z, as every time stamp on the wire."""
     if ts is None:
         return None
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace(
-        "+00:00", "Z"
-    )
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def message_dict(m: Message) -> dict[str, Any]:

@@ -41,7 +41,7 @@ def estimate_wait_s(
         per_contact = span / len(recent)
     else:
         per_contact = DEFAULT_S_PER_CONTACT
-    return min(int(round(position * per_contact)), MAX_ESTIMATE_S)
+    return min(round(position * per_contact), MAX_ESTIMATE_S)
 
 
 class PickRate:
