@@ -1,8 +1,12 @@
-"""Command line: ``python -m loadtests relay|latency|idle|churn|intake|fanout|persistence|all|report``."""
+"""Command line: ``python -m loadtests SCENARIO|all|report|profile``.
+
+Scenarios: relay, latency, idle, churn, intake, fanout, persistence.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -11,7 +15,7 @@ import uvloop
 from loadtests.clients import set_compression
 from loadtests.results import TARGET_NAMES
 from loadtests.runner import RESULTS_DIR, ROOT, Options
-from loadtests.system import pin_generator, raise_nofile
+from loadtests.system import machine, pin_generator, raise_nofile
 
 ORDER = ("relay", "latency", "idle", "churn", "intake", "fanout", "persistence")
 
@@ -49,6 +53,9 @@ def options(args: argparse.Namespace) -> Options:
 async def run_scenarios(names: tuple[str, ...], opts: Options) -> None:
     from loadtests.scenarios import SCENARIOS  # noqa: PLC0415
 
+    opts.out_dir.mkdir(parents=True, exist_ok=True)
+    info = {**machine().as_dict(), "smoke": opts.smoke}
+    (opts.out_dir / "machine.json").write_text(json.dumps(info, indent=2) + "\n")
     for name in names:
         print(f"== {name}", flush=True)
         result = await SCENARIOS[name].run(opts)

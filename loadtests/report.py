@@ -1,0 +1,160 @@
+"""``docs/benchmarks.md`` from ``loadtests/results/*.json`` (written by ``make bench``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from loadtests.__main__ import ORDER
+from loadtests.results import Figure, ScenarioResult
+
+FINDINGS = Path(__file__).with_name("findings.md")
+METHOD = """\
+## Method
+
+- Every server runs in its own process pinned to CPU 0; the load generator
+  (`python -m loadtests`, asyncio on uvloop, the `websockets` client) is pinned
+  to CPU 1. Both raise `RLIMIT_NOFILE` to the hard limit. Everything is on 127.0.0.1.
+- Each scenario starts a fresh server per target: the service (`chatserver serve`
+  on a copy of a seeded data directory: unit `bench`, nurse accounts with TOTP),
+  a bare `websockets` relay (`loadtests/baseline_ws.py`) and a bare Starlette on
+  uvicorn relay (`loadtests/baseline_starlette.py`, `ws="websockets"`). The
+  baselines speak the same frames without storage, triage or auth; like
+  `chatserver serve` they refuse permessage-deflate.
+- Latency is measured from each message's *scheduled* send time to its arrival
+  on the other side (no coordinated omission), into HDR histograms (1 µs–60 s,
+  3 significant digits). "Generator send lag" shows how late the generator
+  itself sent; it is part of the reported latency.
+- Simulated clients carry distinct `X-Forwarded-For` addresses (the service
+  trusts it from 127.0.0.1, as behind its production proxy), so per-address
+  intake and login limits, meant for people, do not cap the load. The
+  per-connection frame limit (30 frames/s) is respected: service senders pace
+  at 28 frames/s per connection.
+- `server_cpu` / `generator_cpu` in the details are the share of one core each
+  process used during the measuring window: the one near 1.0 was the bottleneck.
+"""
+
+
+def _fmt(v: float | None) -> str:
+    if v is None:
+        return "—"
+    if abs(v) >= 100:
+        return f"{v:,.0f}"
+    return f"{v:.2f}"
+
+
+def _verdict(f: Figure) -> str:
+    return {True: "**PASS**", False: "**MISS**", None: "—"}[f.passed]
+
+
+def _figure_rows(result: ScenarioResult) -> list[str]:
+    rows = []
+    for f in result.figures:
+        if "service" in f.values or "websockets" in f.values or "starlette" in f.values:
+            vals = [_fmt(f.values.get(t)) for t in ("service", "websockets", "starlette")]
+            ratios = [f.ratio(b) for b in ("websockets", "starlette")]
+            rtxt = [f"{r:.2f}×" if r is not None else "—" for r in ratios]
+        else:  # persistence: group vs single commit
+            keys = list(f.values)
+            vals = [
+                " / ".join(f"{k}: {_fmt(f.values[k])}" for k in keys), "", ""
+            ]
+            a, b = (f.values.get(k) for k in keys[:2])
+            rtxt = [f"{a / b:.1f}× (group/single)" if a and b else "—", ""]
+        rows.append(
+            f"| {result.scenario} | {f.name} ({f.unit}) | {' | '.join(vals)} | "
+            f"{' | '.join(rtxt)} | {f.goal} | {_verdict(f)} |"
+        )
+    return rows
+
+
+def _latency_tables(result: ScenarioResult) -> list[str]:
+    out = []
+    for label, per_target in result.latencies.items():
+        out += [f"**{label}** (ms)", "", "| target | count | p50 | p90 | p99 | p99.9 | max |",
+                "|---|---:|---:|---:|---:|---:|---:|"]
+        for target, s in per_target.items():
+            out.append(
+                f"| {target} | {s['count']:,} | {s['p50_ms']:.2f} | {s['p90_ms']:.2f} | "
+                f"{s['p99_ms']:.2f} | {s['p999_ms']:.2f} | {s['max_ms']:.2f} |"
+            )
+        out.append("")
+    return out
+
+
+def _details(result: ScenarioResult) -> list[str]:
+    out = []
+    for target, d in result.details.items():
+        shown = {
+            k: v for k, v in d.items()
+            if k not in ("latency", "send_lag", "histogram") and v not in ("", None)
+        }
+        out.append(f"- `{target}`: " + ", ".join(f"{k}={v}" for k, v in shown.items()))
+    out += [f"- {n}" for n in result.notes]
+    return out
+
+
+def _profiles(results_dir: Path) -> list[str]:
+    out = []
+    for path in sorted(results_dir.glob("profile-*.json")):
+        data = json.loads(path.read_text())
+        for name, summary in data["profiles"].items():
+            out += [
+                f"### py-spy: {data['scenario']} ({name}, {summary['samples']:,} samples)",
+                "",
+                "| self | function | | inclusive | function |",
+                "|---:|---|---|---:|---|",
+            ]
+            for own, inc in zip(summary["self"][:15], summary["inclusive"][:15], strict=False):
+                out.append(
+                    f"| {own['share']:.1%} | `{own['function']}` | | "
+                    f"{inc['share']:.1%} | `{inc['function']}` |"
+                )
+            out.append("")
+    return out
+
+
+def write_report(results_dir: Path, doc: Path) -> Path:
+    machine: dict[str, Any] = {}
+    if (results_dir / "machine.json").exists():
+        machine = json.loads((results_dir / "machine.json").read_text())
+    results = [
+        ScenarioResult.load(results_dir / f"{name}.json")
+        for name in ORDER
+        if (results_dir / f"{name}.json").exists()
+    ]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Generated by `make bench` (`python -m loadtests all` then `python -m loadtests report`);",
+        "do not edit by hand — findings come from `loadtests/findings.md`.",
+        "",
+        f"- Date: {machine.get('date', '?')}",
+        f"- CPU: {machine.get('cpu_model', '?')}, {machine.get('cores', '?')} cores "
+        "(server pinned to CPU 0, load generator to CPU 1)",
+        f"- Python {machine.get('python', '?')}, Linux {machine.get('kernel', '?')}",
+        f"- Run: {'smoke (tiny counts, figures meaningless)' if machine.get('smoke') else 'full'}",
+        "",
+        "## Figures",
+        "",
+        "| scenario | figure | service | websockets | starlette | service / websockets "
+        "| service / starlette | target | verdict |",
+        "|---|---|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for result in results:
+        lines += _figure_rows(result)
+    lines += ["", "## Latency distributions", ""]
+    for result in results:
+        lines += _latency_tables(result)
+    lines += ["## Details", ""]
+    for result in results:
+        lines += [f"### {result.scenario}", "", f"Parameters: `{json.dumps(result.params)}`", ""]
+        lines += [*_details(result), ""]
+    lines += [METHOD, "## Profiles", ""]
+    lines += _profiles(results_dir) or ["(none recorded: `make profile`)", ""]
+    if FINDINGS.exists():
+        lines += [FINDINGS.read_text().rstrip(), ""]
+    doc.parent.mkdir(parents=True, exist_ok=True)
+    doc.write_text("\n".join(lines).rstrip() + "\n")
+    return doc

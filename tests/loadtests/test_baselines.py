@@ -1,0 +1,37 @@
+"""Smoke tests of every scenario against the two baseline servers."""
+
+from __future__ import annotations
+
+import pytest
+
+from loadtests.results import ScenarioResult
+from loadtests.runner import Options
+from loadtests.scenarios import SCENARIOS
+
+BASELINE_SCENARIOS = ("relay", "latency", "idle", "churn", "fanout")
+
+
+def _measured(result: ScenarioResult, target: str) -> dict[str, object]:
+    detail = next(d for k, d in result.details.items() if k.split(":")[-1] == target)
+    assert "error" not in detail, detail
+    return detail
+
+
+@pytest.mark.parametrize("name", BASELINE_SCENARIOS)
+async def test_scenario_runs_against_both_baselines(name: str, smoke_opts: Options) -> None:
+    """A smoke run of the scenario measures both baselines without errors or losses."""
+    result = await SCENARIOS[name].run(smoke_opts)
+    for target in ("websockets", "starlette"):
+        detail = _measured(result, target)
+        assert detail.get("lost", 0) == 0
+        assert detail.get("errors", 0) == 0
+        assert detail.get("failed", 0) == 0
+    assert result.figures[0].values["websockets"] is not None
+    assert (smoke_opts.out_dir).exists() or result.save(smoke_opts.out_dir).exists()
+
+
+async def test_intake_runs_against_the_starlette_baseline(smoke_opts: Options) -> None:
+    """The intake smoke run gets only 201 answers from the Starlette baseline."""
+    result = await SCENARIOS["intake"].run(smoke_opts)
+    detail = _measured(result, "starlette")
+    assert list(detail["statuses"]) == ["201"]
