@@ -6,6 +6,7 @@ import asyncio
 import time
 from typing import TYPE_CHECKING, Any
 
+import structlog
 from starlette.websockets import WebSocket
 
 from chatserver import wire
@@ -54,12 +55,15 @@ async def patient_endpoint(ws: WebSocket) -> None:
         return
     await ws.accept()
     conn = state.hub.new_connection(ws, "patient")
+    structlog.contextvars.bind_contextvars(conn=conn.id, role="patient")
+    log.info("ws_open")
     try:
         contact = await _await_hello(state, ws, conn)
         if contact is None:
             return
         await _serve(state, ws, conn, contact.id)
     finally:
+        log.info("ws_closed", contact_id=conn.contact_id, close_code=conn.close_code)
         await state.hub.unregister(conn)
         if conn.contact_id is not None:
             state.presence.patient_gone(conn.contact_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+import structlog
 from starlette.websockets import WebSocket
 
 from chatserver import wire
@@ -52,6 +53,8 @@ async def staff_endpoint(ws: WebSocket) -> None:
         await ws.close(CLOSE_POLICY, "too many connections")
         return
     conn = state.hub.new_connection(ws, "staff")
+    structlog.contextvars.bind_contextvars(conn=conn.id, role="staff")
+    log.info("ws_open", user_id=active.user.id)
     user = active.user
     state.hub.bind_staff(conn, user.id, user.unit_ids, active.session.id_hash)
     state.presence.staff_back(user.id)
@@ -59,6 +62,7 @@ async def staff_endpoint(ws: WebSocket) -> None:
         conn.push(wire.encode(await welcome(state, active)))
         await _serve(state, ws, conn, active)
     finally:
+        log.info("ws_closed", user_id=user.id, close_code=conn.close_code)
         await state.hub.unregister(conn)
         state.presence.staff_gone(user.id)
 
