@@ -1,0 +1,97 @@
+"""Browser tests: Debian's Chromium driven by Playwright against a real server.
+
+One server and one browser per module keep the suite fast; each test opens its
+own contexts (patient, nurse). Without Chromium the tests skip locally and
+FAIL when ``CI=true``. Screenshots go to ``build/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chatserver.app import open_storage
+from chatserver.cli import add_unit
+from chatserver.settings import Settings
+from tests.helpers import Seed, seed_directory
+from tests.live import LiveServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+
+
+def require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    message = f"{CHROMIUM} is missing (apt-get install chromium)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+async def _seed(settings: Settings) -> Seed:
+    seed = await seed_directory(settings)
+    storage = open_storage(settings)
+    await storage.open()
+    try:
+        # A pilot unit (reachable only by ?unit=ID) and one whose queue is full.
+        await add_unit(storage, "pilot1", "Pilotcentralen", always_open=True, rollout="pilot")
+        await add_unit(storage, "full1", "Vårdcentralen Full", always_open=True)
+    finally:
+        await storage.close()
+    return seed
+
+
+@pytest.fixture(scope="module")
+def live_seed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Seed]]:
+    require_chromium()
+    data_dir = tmp_path_factory.mktemp("browser") / "data"
+    settings = Settings(data_dir=data_dir)
+    seed = asyncio.run(_seed(settings))
+    with sqlite3.connect(settings.sqlite_path) as db:
+        db.execute("UPDATE queues SET max_waiting = 0 WHERE unit_id = 'full1'")
+    with LiveServer(data_dir) as server:
+        yield server, seed
+
+
+@pytest.fixture(scope="module")
+def live(live_seed: tuple[LiveServer, Seed]) -> LiveServer:
+    return live_seed[0]
+
+
+@pytest.fixture(scope="module")
+def seed(live_seed: tuple[LiveServer, Seed]) -> Seed:
+    return live_seed[1]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    require_chromium()
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS

@@ -1,0 +1,103 @@
+// The intake form: unit list (or a unit preset by ?unit=ID), validation, and
+// POST /api/contacts. Returns what the page should do next.
+
+import { $, h, replaceChildren } from '../common/dom.js';
+import { t, lang } from '../common/i18n.js';
+
+const FIELDS = ['unit', 'text', 'age', 'name'];
+
+export async function loadUnits(presetId) {
+  const url = presetId ? `/api/units?unit=${encodeURIComponent(presetId)}` : '/api/units';
+  const resp = await fetch(url);
+  const units = resp.ok ? await resp.json() : [];
+  const select = $('#unit');
+  const options = [];
+  let chosen = null;
+  if (presetId) chosen = units.find((u) => u.id === presetId) || null;
+  const shown = chosen ? [chosen] : units.filter((u) => u.rollout !== 'pilot');
+  if (!chosen) options.push(h('option', { value: '' }, t('intake.unit_choose')));
+  for (const u of shown) {
+    const label = u.open === false ? `${u.name} (${t('intake.unit_closed_suffix')})` : u.name;
+    options.push(h('option', { value: u.id, selected: chosen && u.id === chosen.id }, label));
+  }
+  replaceChildren(select, options);
+  if (presetId && !chosen) fieldError('unit', t('intake.unit_unknown'));
+  return shown;
+}
+
+export function fieldError(name, message) {
+  const input = $(`#${name}`);
+  const err = $(`#${name}-error`);
+  if (message) {
+    err.textContent = message;
+    err.hidden = false;
+    input.setAttribute('aria-invalid', 'true');
+  } else {
+    err.textContent = '';
+    err.hidden = true;
+    input.removeAttribute('aria-invalid');
+  }
+}
+
+/** The intake body from the form, or null after marking the invalid fields. */
+export function readForm() {
+  for (const f of FIELDS) fieldError(f, null);
+  const unit = $('#unit').value;
+  const text = $('#text').value.trim();
+  const ageRaw = $('#age').value.trim();
+  const age = Number(ageRaw);
+  const name = $('#name').value.trim();
+  const otherwise = document.querySelector('input[name="would_otherwise"]:checked');
+  const errors = [];
+  if (!unit) errors.push(['unit', t('intake.err_unit')]);
+  if (!text) errors.push(['text', t('intake.err_text')]);
+  if (!ageRaw || !Number.isInteger(age) || age < 0 || age > 120) errors.push(['age', t('intake.err_age')]);
+  if (!name) errors.push(['name', t('intake.err_name')]);
+  for (const [f, msg] of errors) fieldError(f, msg);
+  if (errors.length) {
+    $(`#${errors[0][0]}`).focus();
+    return null;
+  }
+  return {
+    unit_id: unit,
+    lang: lang(),
+    age,
+    name,
+    text,
+    would_otherwise: otherwise ? otherwise.value : 'unknown',
+    acknowledge_emergency: false,
+  };
+}
+
+/**
+ * POST /api/contacts → {kind: 'queued'|'emergency'|'unavailable'|'invalid'|'error', data}.
+ */
+export async function submitIntake(body) {
+  let resp;
+  try {
+    resp = await fetch('/api/contacts', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  } catch {
+    return { kind: 'error', message: t('error.network') };
+  }
+  const data = await resp.json().catch(() => ({}));
+  if (resp.status === 201) return { kind: 'queued', data };
+  if (resp.status === 200 && data.status === 'emergency') return { kind: 'emergency', data };
+  const code = data.error ? data.error.code : '';
+  if (resp.status === 409 && (code === 'unit_closed' || code === 'queue_full')) {
+    return { kind: 'unavailable', code, alternatives: data.error.alternatives || [] };
+  }
+  if (resp.status === 422 && data.error && data.error.fields) {
+    for (const f of Object.keys(data.error.fields)) {
+      const name = f === 'unit_id' ? 'unit' : f;
+      if (FIELDS.includes(name)) fieldError(name, t(`intake.err_${name}`));
+    }
+    return { kind: 'invalid' };
+  }
+  if (resp.status === 429) return { kind: 'error', message: t('error.rate_limited') };
+  if (resp.status === 404 && code === 'unknown_unit') return { kind: 'error', message: t('intake.unit_unknown') };
+  return { kind: 'error', message: t('error.generic') };
+}

@@ -1,0 +1,89 @@
+// A ready-to-paste journal note (always Swedish: the record is kept in Swedish),
+// built in the browser from the contact, its messages and the internal notes.
+// Nothing leaves the page: staff copy it into the record system themselves.
+
+const LEVEL_SV = {
+  emergency: 'Akut',
+  urgent: 'Brådskande',
+  standard: 'Normal',
+  non_urgent: 'Ej brådskande',
+};
+
+const OUTCOME_SV = {
+  resolved_in_chat: 'Löst i chatten',
+  physical_visit_booked: 'Fysiskt besök bokat',
+  video_visit_booked: 'Videobesök bokat',
+  phone_callback: 'Telefonåterkoppling',
+  referred_emergency: 'Hänvisad till akuten/112',
+  referred_other_unit: 'Hänvisad till annan enhet',
+  patient_left: 'Patienten lämnade chatten',
+  no_response: 'Inget svar från patienten',
+};
+
+const OTHERWISE_SV = {
+  physical_visit: 'besökt hälsocentralen',
+  phone: 'ringt',
+  video: 'bokat videobesök',
+  self_care: 'tagit hand om det själv',
+  unknown: 'vet ej',
+};
+
+// One line per message keeps the note short; a very long message is cut so the
+// note stays readable (the full transcript stays in the chat system).
+const MAX_LINE_CHARS = 400;
+
+function time(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return d.toLocaleTimeString('sv-SE', { hour: '2-digit', minute: '2-digit' });
+}
+
+function date(iso) {
+  const d = iso ? new Date(iso) : new Date();
+  return d.toLocaleDateString('sv-SE');
+}
+
+function oneLine(text) {
+  const flat = String(text).replace(/\s+/g, ' ').trim();
+  return flat.length > MAX_LINE_CHARS ? `${flat.slice(0, MAX_LINE_CHARS - 1)}…` : flat;
+}
+
+/**
+ * @param {object} contact contact_dict from the server (triage, text, name, age, ...)
+ * @param {Array} messages stored messages in seq order
+ * @param {Array} notes internal notes {body, author}
+ * @param {{outcome?: string, overrides?: Array<{level, previous_level, reason, by}>}} extra
+ */
+export function journalNote(contact, messages, notes, extra = {}) {
+  const triage = contact.triage || {};
+  const lines = [];
+  lines.push(`Chattkontakt ${date(contact.created_at)} – ${contact.name || 'patient'}, ${contact.age} år`);
+  lines.push('');
+  lines.push(`Kontaktorsak: ${oneLine(contact.text || '')}`);
+  const tags = (triage.tags || []).join(', ');
+  lines.push(`Triage: ${LEVEL_SV[triage.level] || triage.level || 'okänd'}${tags ? ` (${tags})` : ''}`);
+  for (const o of extra.overrides || []) {
+    lines.push(
+      `Triage ändrad från ${LEVEL_SV[o.previous_level] || o.previous_level} till ${LEVEL_SV[o.level] || o.level}` +
+        `${o.by ? ` av ${o.by}` : ''}. Skäl: ${oneLine(o.reason || '')}`,
+    );
+  }
+  if (contact.would_otherwise) {
+    lines.push(`Patienten hade annars: ${OTHERWISE_SV[contact.would_otherwise] || contact.would_otherwise}`);
+  }
+  lines.push('');
+  lines.push(`Sammanfattning av chatten (${messages.length} meddelanden):`);
+  for (const m of messages) {
+    const who = m.sender === 'patient' ? 'Patient' : m.sender === 'system' ? 'System' : m.sender_name || 'Personal';
+    lines.push(`- ${time(m.sent_at)} ${who}: ${oneLine(m.body)}`);
+  }
+  if (notes.length) {
+    lines.push('');
+    lines.push('Interna anteckningar:');
+    for (const n of notes) lines.push(`- ${n.author ? `${n.author}: ` : ''}${oneLine(n.body)}`);
+  }
+  lines.push('');
+  const outcome = extra.outcome || contact.outcome;
+  lines.push(`Utfall: ${outcome ? OUTCOME_SV[outcome] || outcome : 'Pågår'}`);
+  return lines.join('\n');
+}
