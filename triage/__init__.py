@@ -20,7 +20,7 @@ from triage.model import Advice, Level, Reason, TriageResult
 from triage.rules import RulesetError
 
 if TYPE_CHECKING:  # pragma: no cover - the real import is lazy, see __getattr__
-    from triage.engine import RULESET_VERSION, assess
+    from triage.api import RULESET_VERSION, assess
 
 __all__ = [
     "RULESET_VERSION",
@@ -41,7 +41,7 @@ def __getattr__(name: str) -> object:
     # `import triage`, so that `python -m triage check` can report broken rule files
     # cleanly instead of failing inside the package import.
     if name in _LAZY:
-        from triage import engine  # noqa: PLC0415
+        from triage import api  # noqa: PLC0415
 
-        return getattr(engine, name)
+        return getattr(api, name)
     raise AttributeError(f"module 'triage' has no attribute {name!r}")

@@ -22,7 +22,8 @@ from triage.context import TextContext
 from triage.facts import infant_age_months, temperature
 from triage.model import Level, Reason, TriageResult
 from triage.normalize import fold
-from triage.rules import Rule, Ruleset, load_ruleset
+from triage.prefilter import candidate_starts, word_start_index
+from triage.rules import Rule, Ruleset
 
 # Oldest age we reason about; larger values are clamped (a typo like 450 stays "adult").
 MAX_AGE = 120
@@ -61,6 +62,8 @@ class _Call:
         self.age_months = self._age_months(answers)
         self.temperature = self._temperature(answers)
         self._cache: dict[str, list[Mention]] = {}
+        self._index = word_start_index(self.folded)
+        self._present = set(self._index)
         for name, value in answers.items():
             if name in ruleset.concepts and isinstance(value, bool):
                 # A structured yes/no answer overrides whatever the free text said.
@@ -92,8 +95,13 @@ class _Call:
         concept = self.ruleset.concepts.get(name)
         found: list[Mention] = []
         if concept is not None:
-            for match in concept.regex.finditer(self.folded):
-                start, end = match.span()
+            starts = candidate_starts(concept.prefixes, self._index, self._present)
+            if starts is None:
+                spans = [m.span() for m in concept.regex.finditer(self.folded)]
+            else:
+                matches = (concept.regex.match(self.folded, pos) for pos in starts)
+                spans = [m.span() for m in matches if m is not None]
+            for start, end in spans:
                 found.append(
                     Mention(
                         text=self.text[start:end],
@@ -135,9 +143,6 @@ class _Call:
         """The matched words if `rule` fires on this text, else None."""
         if not self._conditions_hold(rule):
             return None
-        for name in rule.unless:
-            if self._first((name,), any_time=False, ignore_mild=False) is not None:
-                return None
         matched: list[str] = []
         for groups, any_time in ((rule.all_of, False), (rule.any_time, True)):
             for group in groups:
@@ -145,6 +150,9 @@ class _Call:
                 if word is None:
                     return None
                 matched.append(word)
+        for name in rule.unless:
+            if self._first((name,), any_time=False, ignore_mild=False) is not None:
+                return None
         return tuple(matched)
 
 
@@ -184,23 +192,3 @@ class TriageEngine:
             advice=advice_for(level, lang, tags=tags, outside_hours=outside_hours),
             ruleset_version=self.ruleset.version,
         )
-
-
-# Loaded once at import: assess() itself does no I/O.
-DEFAULT_ENGINE = TriageEngine(load_ruleset())
-RULESET_VERSION: str = DEFAULT_ENGINE.ruleset.version
-
-
-def assess(
-    text: str,
-    age: int,
-    lang: str = "sv",
-    answers: Mapping[str, object] | None = None,
-) -> TriageResult:
-    """Triage a patient's free-text message with the built-in ruleset.
-
-    `age` is in years (0 for infants; out-of-range values are clamped to 0..120).
-    `answers` may carry structured follow-up answers: `age_months`, `temperature_c`,
-    `outside_hours` (bool), or a concept name mapped to True/False.
-    """
-    return DEFAULT_ENGINE.assess(text, age, lang, answers)

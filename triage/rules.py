@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from triage.model import LANGUAGES, TAGS, Level
+from triage.prefilter import literal_prefixes
 
 DEFAULT_RULES_DIR = Path(__file__).parent / "rules"
 
@@ -76,6 +77,8 @@ class Concept:
     sv: tuple[str, ...]
     en: tuple[str, ...]
     regex: re.Pattern[str]
+    # Literal starts of the phrasings; see prefilter.py.
+    prefixes: frozenset[str] = frozenset({""})
 
 
 @dataclass(frozen=True)
@@ -202,7 +205,8 @@ def _load_concepts(
         # Concepts anchor at a word start only: inflected endings and compounds
         # ("bröstsmärtor", "ryggskottet") are written into the patterns with \w*.
         regex = re.compile(r"\b(?:" + regex.pattern + ")")
-        concepts[name] = Concept(name, tuple(langs["sv"]), tuple(langs["en"]), regex)
+        prefixes = literal_prefixes([expand(p) for p in langs["sv"] + langs["en"]])
+        concepts[name] = Concept(name, tuple(langs["sv"]), tuple(langs["en"]), regex, prefixes)
 
 
 def _groups(value: object, where: str, problems: list[str]) -> tuple[tuple[str, ...], ...]:
