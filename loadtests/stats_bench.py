@@ -56,7 +56,8 @@ async def bench(db: Path, repeat: int) -> dict[str, dict[str, float]]:
         "  assignments, 1 unit, year": lambda: store.assignments(one, start, end),
         "  satisfaction, 1 unit, year": lambda: store.satisfaction(f_one),
         "channel_shift week, 30 units, year": lambda: service.channel_shift(
-            store, units, YEAR, "week"),
+            store, units, YEAR, "week"
+        ),
         "operations, 30 units, year": lambda: service.operations(store, units, YEAR),
         "operations, 30 units, quarter": lambda: service.operations(store, units, QUARTER),
     }

@@ -25,12 +25,21 @@ from chatserver.storage.migrations import apply_sqlite, list_migrations
 
 LEVELS = (("emergency", 0.03), ("urgent", 0.17), ("standard", 0.55), ("non_urgent", 0.25))
 OUTCOMES = (
-    ("resolved_in_chat", 0.45), ("physical_visit_booked", 0.2), ("video_visit_booked", 0.05),
-    ("phone_callback", 0.12), ("referred_emergency", 0.02), ("referred_other_unit", 0.03),
+    ("resolved_in_chat", 0.45),
+    ("physical_visit_booked", 0.2),
+    ("video_visit_booked", 0.05),
+    ("phone_callback", 0.12),
+    ("referred_emergency", 0.02),
+    ("referred_other_unit", 0.03),
     ("no_response", 0.03),
 )
-WOULD = (("physical_visit", 0.45), ("phone", 0.25), ("video", 0.05), ("self_care", 0.1),
-         ("unknown", 0.15))
+WOULD = (
+    ("physical_visit", 0.45),
+    ("phone", 0.25),
+    ("video", 0.05),
+    ("self_care", 0.1),
+    ("unknown", 0.15),
+)
 # Intakes by local hour (07-22 open), peaking mid-morning and early evening.
 HOUR_WEIGHTS = [0] * 7 + [4, 9, 10, 9, 7, 6, 7, 7, 6, 6, 7, 8, 7, 5, 3] + [0, 0]
 CHUNK = 50_000
@@ -45,8 +54,9 @@ def _pick(rng: random.Random, table: tuple[tuple[str, float], ...]) -> str:
     return table[-1][0]
 
 
-def _rows(n: int, units: int, start: float, rng: random.Random,
-          staff: dict[str, list[int]]) -> Iterator[tuple[tuple[object, ...], list[tuple[object, ...]]]]:
+def _rows(
+    n: int, units: int, start: float, rng: random.Random, staff: dict[str, list[int]]
+) -> Iterator[tuple[tuple[object, ...], list[tuple[object, ...]]]]:
     hours = [h for h, w in enumerate(HOUR_WEIGHTS) for _ in range(w)]
     for i in range(n):
         unit = f"u{i % units:02d}"
@@ -88,8 +98,22 @@ def _rows(n: int, units: int, start: float, rng: random.Random,
                     events.append((cid, moved, "transfer", nurse, "{}"))
                     events.append((cid, moved + 120, "pick", rng.choice(users), "{}"))
                 events.append((cid, closed, "close", nurse, "{}"))
-        row = (cid, unit, queue, status, level, level, ack, would, created, queued, picked,
-               reply, closed, outcome if status == "closed" else None)
+        row = (
+            cid,
+            unit,
+            queue,
+            status,
+            level,
+            level,
+            ack,
+            would,
+            created,
+            queued,
+            picked,
+            reply,
+            closed,
+            outcome if status == "closed" else None,
+        )
         yield row, events
 
 
@@ -107,12 +131,16 @@ def generate(path: Path, contacts: int, units: int, seed: int = 1) -> dict[str, 
     uid = 0
     for u in range(units):
         unit = f"u{u:02d}"
-        conn.execute("INSERT INTO units (id, name, always_open, created_at) VALUES (?, ?, 1, ?)",
-                     (unit, f"Hälsocentral {u}", start))
+        conn.execute(
+            "INSERT INTO units (id, name, always_open, created_at) VALUES (?, ?, 1, ?)",
+            (unit, f"Hälsocentral {u}", start),
+        )
         conn.executemany(
             "INSERT INTO queues (id, unit_id, competence, name) VALUES (?, ?, ?, ?)",
-            [(f"{unit}:nurse", unit, "nurse", "Sjuksköterska"),
-             (f"{unit}:doctor", unit, "doctor", "Läkare")],
+            [
+                (f"{unit}:nurse", unit, "nurse", "Sjuksköterska"),
+                (f"{unit}:doctor", unit, "doctor", "Läkare"),
+            ],
         )
         staff[unit] = []
         for s in range(10):

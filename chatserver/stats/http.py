@@ -8,14 +8,23 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from chatserver.errors import InvalidInput
+from chatserver.errors import InvalidInput, NotFoundError
 from chatserver.http_util import MAX_IMPORT_BODY, json_response, read_body
 from chatserver.staff_http import current_session, staff_session_for_change
 
-from . import service
+from . import charts, service
 from .access_scope import check_import_units, resolve_scope
 from .query import parse_bucket, parse_period
-from .store import StatsStore, store_for
+from .store import ContactFilter, StatsStore, store_for
+from .tables import (
+    TABLE_NAMES,
+    WEEKDAYS,
+    Table,
+    channel_table,
+    contact_export,
+    operations_tables,
+    to_csv,
+)
 from .visits_import import MAX_REPORTED_ERRORS, ParsedImport, check_units, parse_csv, parse_json
 
 if TYPE_CHECKING:
@@ -127,8 +136,136 @@ async def stats_units(request: Request) -> Response:
     )
 
 
+# The per-contact export: a year of the busiest region in the benchmark is
+# ~1,000,000 rows; one request may hold at most half of that in memory.
+MAX_EXPORT_ROWS = 500_000
+WEEKDAY_SV = ("mån", "tis", "ons", "tor", "fre", "lör", "sön")
+
+
+def _csv_response(table: Table, filename: str) -> Response:
+    return Response(
+        to_csv(table),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+async def _tables(request: Request, units: list[str], queue: str | None) -> dict[str, Table]:
+    period = parse_period(request.query_params)
+    store = _store(request)
+    if request.path_params.get("name") == "channel_shift":
+        bucket = parse_bucket(request.query_params)
+        return {
+            "channel_shift": channel_table(
+                await service.channel_shift(store, units, period, bucket)
+            )
+        }
+    return operations_tables(await service.operations(store, units, period, queue))
+
+
+async def table_csv(request: Request) -> Response:
+    name = request.path_params["name"]
+    if name not in TABLE_NAMES:
+        raise NotFoundError("not_found", "no such table")
+    _, units, queue = await scope(request)
+    table = (await _tables(request, units, queue))[name]
+    return _csv_response(table, f"{name}.csv")
+
+
+CHARTS = ("chat-share", "shifted", "outcomes", "triage-levels", "busiest-hours")
+
+
+async def chart_svg(request: Request) -> Response:
+    name = request.path_params["name"]
+    if name not in CHARTS:
+        raise NotFoundError("not_found", "no such chart")
+    _, units, queue = await scope(request)
+    period = parse_period(request.query_params)
+    store = _store(request)
+    cid = f"chart-{name}"
+    if name in ("chat-share", "shifted"):
+        buckets = await service.channel_shift(store, units, period, "week")
+        labels = [b.start.isoformat()[5:] for b in buckets]
+        if name == "chat-share":
+            svg = charts.bar_chart(
+                cid,
+                "Chattandel per vecka / Chat share per week",
+                labels,
+                [b.chat_share for b in buckets],
+                percent=True,
+            )
+        else:
+            svg = charts.bar_chart(
+                cid,
+                "Flyttade från fysiskt besök per vecka / Shifted from physical visits per week",
+                labels,
+                [b.chat.shifted_from_physical for b in buckets],
+            )
+    else:
+        ops = await service.operations(store, units, period, queue)
+        tables = operations_tables(ops)
+        if name == "outcomes":
+            rows = tables["outcomes"].rows
+            svg = charts.bar_chart(
+                cid, "Utfall / Outcomes", [str(r[0]) for r in rows], [float(r[1]) for r in rows]
+            )
+        elif name == "triage-levels":
+            rows = tables["triage_levels"].rows
+            svg = charts.bar_chart(
+                cid,
+                "Triagenivå vid inskrivning / Triage level at intake",
+                [str(r[0]) for r in rows],
+                [float(r[1]) for r in rows],
+            )
+        else:
+            svg = charts.heatmap(
+                cid,
+                "Mest belastade timmar / Busiest hours",
+                [f"{sv} {en}" for sv, en in zip(WEEKDAY_SV, WEEKDAYS, strict=True)],
+                ops["busiest_hours"],
+            )
+    return Response(svg, media_type="image/svg+xml; charset=utf-8")
+
+
+async def export_contacts(request: Request) -> Response:
+    fmt = request.path_params["fmt"]
+    if fmt not in ("csv", "json"):
+        raise NotFoundError("not_found", "contacts.csv or contacts.json")
+    _, units, queue = await scope(request)
+    period = parse_period(request.query_params)
+    start, end = period.bounds
+    rows = await _store(request).contact_rows(
+        ContactFilter(tuple(units), start, end, queue), MAX_EXPORT_ROWS + 1
+    )
+    if len(rows) > MAX_EXPORT_ROWS:
+        raise InvalidInput(
+            "too_many_rows",
+            f"more than {MAX_EXPORT_ROWS} contacts; choose a shorter period or one unit",
+        )
+    table = contact_export(rows)
+    if fmt == "csv":
+        return _csv_response(table, "contacts.csv")
+    header = table.header
+    return json_response({"contacts": [dict(zip(header, r, strict=True)) for r in table.rows]})
+
+
+async def tables_json(request: Request) -> Response:
+    """Every dashboard table (channel shift per week, then the operations tables)."""
+    _, units, queue = await scope(request)
+    period = parse_period(request.query_params)
+    store = _store(request)
+    buckets = await service.channel_shift(store, units, period, "week")
+    ops = await service.operations(store, units, period, queue)
+    tables = [channel_table(buckets), *operations_tables(ops).values()]
+    return json_response({"tables": [t.to_dict() for t in tables]})
+
+
 def routes() -> list[BaseRoute]:
     return [
+        Route("/api/stats/tables", tables_json),
+        Route("/api/stats/tables/{name}.csv", table_csv),
+        Route("/api/stats/charts/{name}.svg", chart_svg),
+        Route("/api/stats/export/contacts.{fmt:str}", export_contacts),
         Route("/api/stats/visits", import_visits, methods=["POST"]),
         Route("/api/stats/channel-shift", channel_shift),
         Route("/api/stats/operations", operations),

@@ -154,10 +154,11 @@ class SqliteStatsStore:
 
     async def overrides(self, f: ContactFilter) -> tuple[dict[tuple[str, str], int], int]:
         where, params = _where(f, "c")
-        # Driven from the (few) triage_change events since the period began:
-        # a change always comes after its contact's intake.
+        # Driven from the (few) triage_change events since the period began (a
+        # change always comes after its contact's intake); CROSS JOIN makes
+        # SQLite keep the events as the outer loop instead of every contact.
         base = (
-            "FROM contact_events AS e JOIN contacts AS c ON c.id = e.contact_id"
+            "FROM contact_events AS e CROSS JOIN contacts AS c ON c.id = e.contact_id"
             " WHERE e.kind = 'triage_change' AND e.at >= ? AND e.actor_user_id IS NOT NULL"
             f" AND {where}"
         )

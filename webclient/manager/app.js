@@ -1,0 +1,234 @@
+// Manager dashboard: sign-in (the staff API), filters, then every statistics
+// table with its server-rendered SVG chart beside it and a CSV link each.
+
+import { $, h, replaceChildren, showView } from '../common/dom.js';
+import { TEXTS } from './texts.js';
+
+const LANG_KEY = 'chat.lang';
+let lang = localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'sv';
+let user = null;
+let lastTables = null;
+
+// Section order; each names its table and the charts shown beside it.
+const SECTIONS = [
+  { table: 'channel_shift', title: 'sec_channel', note: 'sec_channel_note', charts: ['chat-share', 'shifted'] },
+  { table: 'summary', title: 'sec_summary', charts: [] },
+  { table: 'durations', title: 'sec_durations', charts: [] },
+  { table: 'outcomes', title: 'sec_outcomes', charts: ['outcomes'] },
+  { table: 'triage_levels', title: 'sec_triage', charts: ['triage-levels'] },
+  { table: 'triage_overrides', title: 'sec_overrides', charts: [] },
+  { table: 'busiest_hours', title: 'sec_hours', charts: ['busiest-hours'] },
+  { table: 'concurrency', title: 'sec_concurrency', charts: [] },
+];
+const PERCENT_KEYS = new Set(['chat_share', 'abandonment_rate', 'satisfaction_response_rate']);
+
+function t(key) {
+  return TEXTS[lang][key] ?? TEXTS.sv[key] ?? key;
+}
+
+function applyTexts() {
+  document.documentElement.lang = lang;
+  for (const el of document.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
+  const sw = $('#lang-switch');
+  sw.textContent = t('switch');
+  sw.setAttribute('lang', lang === 'sv' ? 'en' : 'sv');
+}
+
+async function call(method, url, body, csrf) {
+  const headers = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (csrf) headers['x-csrf-token'] = csrf;
+  try {
+    const resp = await fetch(url, {
+      method, headers, credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: resp.status, data: await resp.json().catch(() => ({})) };
+  } catch {
+    return { status: 0, data: {} };
+  }
+}
+
+function isoDate(d) {
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+async function main() {
+  applyTexts();
+  $('#lang-switch').addEventListener('click', () => {
+    lang = lang === 'sv' ? 'en' : 'sv';
+    localStorage.setItem(LANG_KEY, lang);
+    applyTexts();
+    if (lastTables) renderReport(lastTables);
+  });
+  $('#login-form').addEventListener('submit', onLogin);
+  $('#logout').addEventListener('click', onLogout);
+  $('#filters').addEventListener('submit', (ev) => { ev.preventDefault(); load(); });
+  $('#f-unit').addEventListener('change', fillQueues);
+  const me = await call('GET', '/api/staff/me');
+  if (me.status === 200) start(me.data);
+  else showLogin();
+}
+
+function showLogin() {
+  user = null;
+  $('#logout').hidden = true;
+  $('#user-name').hidden = true;
+  showView('view-login');
+  $('#username').focus();
+}
+
+async function onLogin(ev) {
+  ev.preventDefault();
+  const err = $('#login-error');
+  err.hidden = true;
+  const r = await call('POST', '/api/staff/login', {
+    username: $('#username').value.trim(),
+    password: $('#password').value,
+    otp: $('#otp').value.trim() || null,
+  });
+  if (r.status !== 200) {
+    err.textContent = t('login_failed');
+    err.hidden = false;
+    return;
+  }
+  $('#password').value = '';
+  $('#otp').value = '';
+  start(r.data);
+}
+
+async function onLogout() {
+  const me = await call('GET', '/api/staff/me');
+  if (me.status === 200) await call('POST', '/api/staff/logout', {}, me.data.csrf_token);
+  lastTables = null;
+  replaceChildren($('#report'));
+  showLogin();
+}
+
+let units = [];
+
+async function start(session) {
+  user = session.user;
+  const name = $('#user-name');
+  name.textContent = user.display_name;
+  name.hidden = false;
+  $('#logout').hidden = false;
+  if (!['manager', 'admin'].includes(user.role)) {
+    showView('view-denied');
+    $('#denied-heading').focus();
+    return;
+  }
+  const r = await call('GET', '/api/stats/units');
+  units = r.status === 200 ? r.data.units : [];
+  const select = $('#f-unit');
+  replaceChildren(select,
+    h('option', { value: '', 'data-t': 'all_units' }, t('all_units')),
+    units.map((u) => h('option', { value: u.id }, u.name)));
+  if (units.length === 1) select.value = units[0].id;
+  fillQueues();
+  const today = new Date();
+  const from = new Date(today);
+  from.setDate(from.getDate() - 7 * 12); // twelve weeks: a quarter of weekly trends
+  $('#f-from').value = isoDate(from);
+  $('#f-to').value = isoDate(today);
+  showView('view-dash');
+  $('#dash-heading').focus();
+  load();
+}
+
+function fillQueues() {
+  const unit = units.find((u) => u.id === $('#f-unit').value);
+  const queues = unit ? unit.queues : [];
+  replaceChildren($('#f-queue'),
+    h('option', { value: '', 'data-t': 'all_queues' }, t('all_queues')),
+    queues.map((q) => h('option', { value: q.id }, q.name)));
+  $('#f-queue').disabled = !unit;
+}
+
+function query() {
+  const p = new URLSearchParams({ from: $('#f-from').value, to: $('#f-to').value });
+  if ($('#f-unit').value) p.set('unit', $('#f-unit').value);
+  if ($('#f-queue').value) p.set('queue', $('#f-queue').value);
+  return p.toString();
+}
+
+async function load() {
+  const err = $('#filter-error');
+  err.hidden = true;
+  const from = $('#f-from').value;
+  const to = $('#f-to').value;
+  if (!from || !to || from > to) {
+    err.textContent = t('bad_period');
+    err.hidden = false;
+    return;
+  }
+  const r = await call('GET', `/api/stats/tables?${query()}`);
+  if (r.status !== 200) {
+    err.textContent = t('load_failed');
+    err.hidden = false;
+    return;
+  }
+  lastTables = r.data.tables;
+  renderReport(lastTables);
+  $('#status').textContent = t('loaded');
+}
+
+function cellText(key, value) {
+  if (value === null || value === undefined) return '–';
+  if (typeof value === 'number' && PERCENT_KEYS.has(key)) {
+    return `${(value * 100).toLocaleString(lang, { maximumFractionDigits: 1 })} %`;
+  }
+  if (typeof value === 'number') return value.toLocaleString(lang);
+  return TEXTS[lang][value] ?? String(value);
+}
+
+function renderTable(table, captionKey) {
+  const [first, ...rest] = table.header;
+  const rowKey = (row, i) => (table.name === 'summary' ? row[0] : table.header[i]);
+  return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t(captionKey) },
+    h('table', { class: 'stat-table' },
+      h('caption', {}, t(captionKey)),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t(first)),
+        rest.map((c) => h('th', { scope: 'col' }, t(c))))),
+      h('tbody', {}, table.rows.length
+        ? table.rows.map((row) => h('tr', {},
+          h('th', { scope: 'row' }, cellText(first, row[0])),
+          row.slice(1).map((v, i) => h('td', {}, cellText(rowKey(row, i + 1), v)))))
+        : h('tr', {}, h('td', { colspan: String(table.header.length) }, t('none'))))));
+}
+
+async function insertChart(figure, name) {
+  const resp = await fetch(`/api/stats/charts/${name}.svg?${query()}`, { credentials: 'same-origin' });
+  if (!resp.ok) return;
+  const doc = new DOMParser().parseFromString(await resp.text(), 'image/svg+xml');
+  figure.prepend(document.importNode(doc.documentElement, true));
+}
+
+function renderReport(tables) {
+  const byName = Object.fromEntries(tables.map((tb) => [tb.name, tb]));
+  const q = query();
+  const sections = SECTIONS.map((s) => {
+    const headingId = `h-${s.table}`;
+    const figures = s.charts.map((name) => {
+      const fig = h('figure', {});
+      insertChart(fig, name);
+      return fig;
+    });
+    return h('section', { class: 'stat-section card', 'aria-labelledby': headingId },
+      h('h2', { id: headingId }, t(s.title)),
+      s.note ? h('p', { class: 'hint' }, t(s.note)) : null,
+      h('div', { class: 'stat-pair' }, figures, renderTable(byName[s.table], s.title)),
+      h('ul', { class: 'downloads' }, h('li', {},
+        h('a', { href: `/api/stats/tables/${s.table}.csv?${q}`, download: `${s.table}.csv` },
+          `${t('csv')}: ${t(s.title)}`))));
+  });
+  const exportSection = h('section', { class: 'stat-section card', 'aria-labelledby': 'h-export' },
+    h('h2', { id: 'h-export' }, t('export_heading')),
+    h('p', {}, t('export_text')),
+    h('ul', { class: 'downloads' },
+      h('li', {}, h('a', { href: `/api/stats/export/contacts.csv?${q}`, download: 'contacts.csv' }, t('contacts_csv'))),
+      h('li', {}, h('a', { href: `/api/stats/export/contacts.json?${q}`, download: 'contacts.json' }, t('contacts_json')))));
+  replaceChildren($('#report'), sections, exportSection);
+}
+
+main();
