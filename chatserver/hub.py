@@ -54,6 +54,9 @@ class Connection:
     token_hash: str | None = None
     outbox: asyncio.Queue[str | None] = field(default_factory=lambda: asyncio.Queue(OUTBOX_FRAMES))
     writer: asyncio.Task[None] | None = None
+    # The task sending the close frame (awaited on unregister, so the handler
+    # never returns before the peer got its close code).
+    closing: asyncio.Task[None] | None = None
     closed: bool = False
     close_code: int | None = None
     # While not None, frames are held back (until the welcome has been queued):
@@ -106,7 +109,7 @@ class Connection:
         while not self.outbox.empty():
             self.outbox.get_nowait()
         self.outbox.put_nowait(None)
-        asyncio.get_running_loop().create_task(self._close(code, reason))
+        self.closing = asyncio.get_running_loop().create_task(self._close(code, reason))
 
     async def _close(self, code: int, reason: str) -> None:
         with contextlib.suppress(Exception):
@@ -172,6 +175,9 @@ class Hub:
         _discard(self._by_session, conn.session_hash, conn)
         for u in conn.unit_ids:
             _discard(self._by_unit, u, conn)
+        if conn.closing is not None:
+            with contextlib.suppress(Exception):
+                await conn.closing
         if not conn.closed:
             conn.closed = True
             conn.outbox.put_nowait(None) if not conn.outbox.full() else None
