@@ -92,4 +92,10 @@ def store_for(storage: Any) -> StatsStore:
         from .sqlite_store import SqliteStatsStore  # noqa: PLC0415 - backend chosen at runtime
 
         return SqliteStatsStore(storage)
+    from chatserver.storage.postgres import PostgresStorage  # noqa: PLC0415
+
+    if isinstance(storage, PostgresStorage):
+        from chatserver.storage.postgres_stats import PostgresStatsStore  # noqa: PLC0415
+
+        return PostgresStatsStore(storage)
     raise NotImplementedError(f"no statistics store for {type(storage).__name__}")
