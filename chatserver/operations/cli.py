@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,33 @@ def cmd_backup(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"backup written to {args.path} ({size} bytes)")
+    key = _audit_key_file(settings)
+    if key is not None:
+        # The key signs the audit log; a backup next to its key could be forged.
+        print(f"note: keep a copy of the audit key {key} apart from the backups")
     return 0
+
+
+def _audit_key_file(settings: Settings) -> Path | None:
+    """The data dir's audit key file when no CHATSERVER_AUDIT_KEY is configured."""
+    from chatserver.audit.keys import KEY_FILE, AuditSettings  # noqa: PLC0415
+
+    path = settings.data_dir / KEY_FILE
+    return path if AuditSettings().audit_key is None and path.exists() else None
+
+
+def _set_aside_checkpoint(settings: Settings) -> Path | None:
+    """The audit checkpoint vouches for the chain head of the replaced database;
+    kept under another name (evidence), it no longer fails verification of the
+    restored one. The service writes a new checkpoint with its next event."""
+    from chatserver.audit.keys import AuditSettings, checkpoint_path  # noqa: PLC0415
+
+    path = checkpoint_path(settings.data_dir, AuditSettings().audit_checkpoint_path)
+    if not path.exists():
+        return None
+    aside = path.with_name(f"{path.name}.before-restore-{int(time.time())}")
+    path.rename(aside)
+    return aside
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
@@ -62,6 +89,17 @@ def cmd_restore(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"restored {args.path} into {settings.sqlite_path}")
+    aside = _set_aside_checkpoint(settings)
+    if aside is not None:
+        print(f"the previous audit checkpoint is kept as {aside}")
+    from chatserver.audit.keys import KEY_FILE, AuditSettings  # noqa: PLC0415
+
+    if AuditSettings().audit_key is None and not (settings.data_dir / KEY_FILE).exists():
+        print(
+            f"warning: no audit key; copy the original {KEY_FILE} into {settings.data_dir}"
+            " (or set CHATSERVER_AUDIT_KEY) before starting, or the audit log will not verify",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -85,7 +85,7 @@ class Operations:
             extra={"next_open": st.to_dict()["next_open"], "alternatives": ALTERNATIVES},
         )
 
-    def welcome_extra(self, role: str) -> dict[str, Any]:  # noqa: ARG002 - same for both
+    def welcome_extra(self, role: str) -> dict[str, Any]:
         return {"banner": self.active_banner(self.state.clock())}
 
     # -- banner --------------------------------------------------------------

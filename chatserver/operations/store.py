@@ -140,6 +140,12 @@ class OperationsStore(Protocol):
 def operations_store(storage: Storage) -> OperationsStore:
     if hasattr(storage, "run_write") and hasattr(storage, "run_read"):
         return SqliteOperationsStore(storage)
+    from chatserver.storage.postgres import PostgresStorage  # noqa: PLC0415
+
+    if isinstance(storage, PostgresStorage):
+        from chatserver.storage.postgres_operations import PostgresOperationsStore  # noqa: PLC0415
+
+        return PostgresOperationsStore(storage)
     raise NotImplementedError(f"no operations store for {type(storage).__name__}")
 
 
