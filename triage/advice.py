@@ -96,6 +96,7 @@ def advice_for(
     lvl = Level(level)
     language = lang if lang in LANGUAGES else "sv"
     mental = _MENTAL_HEALTH in set(tags)
+    numbers: tuple[str, ...]
     if lvl is Level.EMERGENCY:
         variant = "mental_health" if mental else "default"
         text = _TEXTS[(lvl, language, variant)]

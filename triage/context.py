@@ -16,6 +16,7 @@ Three questions are asked of every symptom mention, using cue lists from
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from itertools import pairwise
 
 from triage.rules import Language
 
@@ -42,7 +43,7 @@ class TextContext:
         self._clause_exertion: list[list[int]] = []
         exertion = [m.start() for m in language.mild_after.finditer(folded)]
         bounds = [*self._clause_starts, len(folded)]
-        for start, end in zip(bounds, bounds[1:], strict=False):
+        for start, end in pairwise(bounds):
             clause = folded[start:end]
             past = language.history.search(clause) is not None
             still = language.ongoing.search(clause) is not None

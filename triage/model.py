@@ -37,7 +37,9 @@ TAGS: frozenset[str] = frozenset(
 LANGUAGES: tuple[str, ...] = ("sv", "en")
 
 
-class Level(str, enum.Enum):
+# The chat server's API contract is a str-mixin Enum (JSON-friendly, compares to
+# plain strings); StrEnum would change str() output, so keep the mixin.
+class Level(str, enum.Enum):  # noqa: UP042
     """Urgency level, most urgent first."""
 
     EMERGENCY = "emergency"

@@ -5,8 +5,9 @@ cannot match because no word in the text starts the way any of their phrasings
 starts. For each phrasing we derive the set of literal prefixes (up to PREFIX_LEN
 characters) a match must begin with, e.g. `(ont|smart\\w*) i brost` → {"ont", "sma"}.
 A text is indexed by the prefixes at its word starts, and a concept's regex is only
-tried, anchored, at the word starts whose prefix is one of its own. A phrasing whose start is not a plain literal (`\\w*brost...`)
-yields the empty prefix, which always meets, so the filter never drops a real match.
+tried, anchored, at the word starts whose prefix is one of its own. A phrasing whose
+start is not a plain literal (`\\w*brost...`) yields the empty prefix, which means
+"scan the whole text", so the filter never drops a real match.
 """
 
 from __future__ import annotations

@@ -145,7 +145,9 @@ def expand(pattern: str) -> str:
     return _GAP.sub(lambda m: r"(?:[\w'-]+\s+){0," + m.group(1) + "}", pattern)
 
 
-def _compile(patterns: list[str], where: str, problems: list[str], *, words: bool) -> re.Pattern[str]:
+def _compile(
+    patterns: list[str], where: str, problems: list[str], *, words: bool
+) -> re.Pattern[str]:
     for pattern in patterns:
         try:
             re.compile(expand(pattern))
@@ -338,7 +340,9 @@ def _load_language(data: dict[str, object], problems: list[str]) -> Language:
     return Language(negation_window=window, **compiled)
 
 
-def _version(directory: Path, files: list[Path], data: dict[str, object], problems: list[str]) -> str:
+def _version(
+    directory: Path, files: list[Path], data: dict[str, object], problems: list[str]
+) -> str:
     declared = data.get("version")
     if not isinstance(declared, str) or not declared:
         problems.append("ruleset.toml: missing version")

@@ -133,6 +133,6 @@ def test_spelling_case_and_inflection(text: str) -> None:
 
 def test_stroke_signs_that_passed_are_still_emergency() -> None:
     """Stroke signs count even when they have passed (TIA)."""
-    assert assess("Mungipan hängde och han sluddrade, det gick över efter 10 min", 70).level.value == (
-        "emergency"
-    )
+    assert assess(
+        "Mungipan hängde och han sluddrade, det gick över efter 10 min", 70
+    ).level.value == ("emergency")
