@@ -20,7 +20,15 @@ from chatserver.errors import Forbidden, NotFoundError, StateConflict
 from chatserver.fanout import Fanout
 from chatserver.metrics import Metrics
 from chatserver.queue_service import QueueService
-from chatserver.storage.base import Conflict, Contact, NewMessage, NotFound, Storage, User
+from chatserver.storage.base import (
+    Conflict,
+    Contact,
+    NewMessage,
+    NotAssigned,
+    NotFound,
+    Storage,
+    User,
+)
 from chatserver.wire import contact_dict, message_dict, messages_list
 
 LEVEL_RANK = {"emergency": 0, "urgent": 1, "standard": 2, "non_urgent": 3}
@@ -72,29 +80,24 @@ class Conversations:
 
     # -- messages ------------------------------------------------------------
     async def patient_message(
-        self, contact_id: str, client_id: str, body: str, conn_id: str | None
+        self, patient: Contact, client_id: str, body: str, conn_id: str | None
     ) -> dict[str, Any]:
-        contact = await self.contact(contact_id)
+        """Store and relay a patient message. ``patient`` is the contact as read
+        at ``hello`` (its name and id do not change): no read on the hot path."""
         msg = NewMessage(
-            contact_id=contact_id,
+            contact_id=patient.id,
             sender="patient",
-            sender_key=f"p:{contact_id}",
-            sender_name=contact.name,
+            sender_key=f"p:{patient.id}",
+            sender_name=patient.name,
             client_id=client_id,
             body=body,
             sent_at=self.clock(),
         )
-        ack = await self._append(msg, contact, conn_id)
-        if not ack.get("duplicate"):
-            await self._retriage(contact, body)
-        return ack
+        return await self._append(msg, conn_id)
 
     async def staff_message(
         self, staff: Staff, contact_id: str, client_id: str, body: str
     ) -> dict[str, Any]:
-        contact = await self.actionable_contact(staff, contact_id)
-        if contact.status != "assigned":
-            raise Forbidden("not_assigned", "pick the contact before writing to it")
         msg = NewMessage(
             contact_id=contact_id,
             sender="staff",
@@ -103,14 +106,24 @@ class Conversations:
             client_id=client_id,
             body=body,
             sent_at=self.clock(),
+            # Assignment is checked inside the write: no read on the hot path.
+            require_assigned_user=staff.user.id,
         )
-        return await self._append(msg, contact, staff.conn_id)
+        try:
+            return await self._append(msg, staff.conn_id)
+        except StateConflict as exc:
+            if exc.code != "not_assigned":
+                raise
+            # Refused: find out why, with the same answers as every other action
+            # (unknown_contact, contact_closed, not_assigned).
+            await self.actionable_contact(staff, contact_id)
+            raise Forbidden("not_assigned", "pick the contact before writing to it") from None
 
-    async def _append(
-        self, msg: NewMessage, contact: Contact, conn_id: str | None
-    ) -> dict[str, Any]:
+    async def _append(self, msg: NewMessage, conn_id: str | None) -> dict[str, Any]:
         try:
             result = await self.storage.append_message(msg)
+        except NotAssigned:
+            raise StateConflict("not_assigned", "the contact is not assigned to you") from None
         except Conflict:
             raise StateConflict("contact_closed", "the contact is closed") from None
         except NotFound:
@@ -127,18 +140,32 @@ class Conversations:
             return ack
         self.metrics.messages.labels(m.sender).inc()
         frame = message_dict(m)
-        # Route by the state after the commit: a pick that committed before
-        # this message sees it in its own history read, one after it gets it live.
-        current = await self.storage.get_contact(contact.id) or contact
+        # Route by the state at commit: a pick that committed before this
+        # message sees it in its own history read, one after it gets it live.
+        status, assigned = result.status, result.assigned_user_id
+        if status is None:  # a backend that does not report it
+            current = await self.storage.get_contact(m.contact_id)
+            status = current.status if current else None
+            assigned = current.assigned_user_id if current else None
         await self.fanout.publish("contact", m.contact_id, frame, exclude=conn_id)
-        if current.assigned_user_id is not None and current.status == "assigned":
-            await self.fanout.publish("user", current.assigned_user_id, frame, exclude=conn_id)
+        if assigned is not None and status == "assigned":
+            await self.fanout.publish("user", assigned, frame, exclude=conn_id)
         return ack
 
-    async def _retriage(self, contact: Contact, body: str) -> None:
-        """Every patient message is triaged; a more urgent finding raises the level."""
-        result = triage.assess(body, contact.age, contact.lang)
+    async def retriage(self, patient: Contact, body: str) -> None:
+        """Every patient message is triaged; a more urgent finding raises the level.
+
+        Called after the ack is on its way, so triage never delays delivery.
+        Only a finding more urgent than 'standard' can matter clinically, and
+        only then is the contact read to compare with its current level.
+        """
+        result = triage.assess(body, patient.age, patient.lang)
         new_level = result.level.value
+        if LEVEL_RANK[new_level] >= LEVEL_RANK["standard"]:
+            return
+        contact = await self.storage.get_contact(patient.id)
+        if contact is None or contact.status == "closed":
+            return
         if LEVEL_RANK[new_level] >= LEVEL_RANK.get(contact.level, 3):
             return
         now = self.clock()

@@ -61,7 +61,7 @@ async def patient_endpoint(ws: WebSocket) -> None:
         contact = await _await_hello(state, ws, conn)
         if contact is None:
             return
-        await _serve(state, ws, conn, contact.id)
+        await _serve(state, ws, conn, contact)
     finally:
         log.info("ws_closed", contact_id=conn.contact_id, close_code=conn.close_code)
         await state.hub.unregister(conn)
@@ -136,8 +136,9 @@ def _error(state: AppState, conn: Connection, exc: ChatError, **ctx: Any) -> Non
     conn.push(wire.encode(exc.ws_frame(**ctx)))
 
 
-async def _serve(state: AppState, ws: WebSocket, conn: Connection, contact_id: str) -> None:
+async def _serve(state: AppState, ws: WebSocket, conn: Connection, contact: Contact) -> None:
     conv = state.conversations
+    contact_id = contact.id
     limiter = state.limits.frame_limiter()
     while True:
         text = await receive_text(ws)
@@ -152,9 +153,11 @@ async def _serve(state: AppState, ws: WebSocket, conn: Connection, contact_id: s
                 raise ChatError("rate_limited", "too many frames, slow down")
             frame = wire.parse(text, wire.PATIENT_TYPES)
             if isinstance(frame, wire.SendMessage):
-                ack = await conv.patient_message(contact_id, frame.client_id, frame.body, conn.id)
+                ack = await conv.patient_message(contact, frame.client_id, frame.body, conn.id)
                 conn.push(wire.encode(ack))
                 state.metrics.ack_latency.observe(time.perf_counter() - t0)
+                if not ack.get("duplicate"):
+                    await conv.retriage(contact, frame.body)
             elif isinstance(frame, wire.Sync):
                 if frame.contact_id not in (None, contact_id):
                     raise Forbidden("forbidden", "not your contact")

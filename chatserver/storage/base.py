@@ -21,12 +21,16 @@ class StorageError(Exception):
     """Base class of storage failures that are not the caller's fault."""
 
 
-class Conflict(Exception):  # noqa: N818 -- interface name, used everywhere
+class Conflict(Exception):
     """A precondition of a conditional write no longer holds (e.g. already picked)."""
 
 
-class NotFound(Exception):  # noqa: N818 -- interface name, used everywhere
+class NotFound(Exception):
     """The referenced row does not exist."""
+
+
+class NotAssigned(Conflict):
+    """A staff message for a contact not (or no longer) assigned to its sender."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +137,9 @@ class NewMessage:
     client_id: str
     body: str
     sent_at: float
+    # Staff messages: the contact must be assigned to this user at commit time
+    # (checked inside the write, so no separate read is needed on the hot path).
+    require_assigned_user: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +160,10 @@ class AppendResult:
 
     message: Message
     duplicate: bool
+    # The contact's state at commit, for routing the message without a read.
+    # None when a backend does not report it (callers then read the contact).
+    status: str | None = None
+    assigned_user_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,8 +356,10 @@ class Storage(Protocol):
     async def append_message(self, new: NewMessage) -> AppendResult:
         """Store a message with the next gapless ``seq`` of its contact and return
         only after COMMIT. Re-sending the same (sender_key, client_id) returns the
-        original with ``duplicate=True``. Raises Conflict when the contact is closed
-        or NotFound when it does not exist. Concurrent calls are group-committed."""
+        original with ``duplicate=True``. Raises Conflict when the contact is closed,
+        NotAssigned when ``require_assigned_user`` is set and the contact is not
+        assigned to that user, NotFound when it does not exist. Concurrent calls are
+        group-committed."""
 
     async def messages_after(
         self, contact_id: str, after_seq: int, limit: int | None = None

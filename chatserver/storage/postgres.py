@@ -92,9 +92,12 @@ class PostgresStorage:
             raise StorageError("storage is not open")
         return self._pool
 
+    async def write(self, fn: Callable[[Conn], Awaitable[T]]) -> T:
+        """Run ``fn`` in one short transaction (feature stores use this too);
+        constraint violations become the interface's Conflict / NotFound."""
+        return await self._write(fn)
+
     async def _write(self, fn: Callable[[Conn], Awaitable[T]]) -> T:
-        """Run ``fn`` in one transaction; constraint violations become the
-        interface's Conflict / NotFound."""
         with self._tracked():
             async with self.pool.acquire() as conn, conn.transaction():
                 try:

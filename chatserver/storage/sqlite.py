@@ -472,16 +472,6 @@ class SqliteStorage:
         params = (contact_id, after_seq, -1 if limit is None else limit)
         return await self._read(lambda c: [message_from_row(r) for r in c.execute(sql, params)])
 
-    # -- feature modules with self-contained tables (survey, canned responses) --
-
-    async def run_write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``fn`` in the single writer's next transaction; returns after COMMIT."""
-        return await self._writer.submit(fn)
-
-    async def run_read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``fn`` on a read-only connection."""
-        return await self._read(fn)
-
 
 def _conforms(store: SqliteStorage) -> Storage:
     """Never called: makes mypy check that SqliteStorage implements Storage."""

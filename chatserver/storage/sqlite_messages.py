@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from .base import AppendResult, Conflict, Message, NewMessage, NotFound
+from .base import AppendResult, Conflict, Message, NewMessage, NotAssigned, NotFound
 from .sqlite_rows import MESSAGE_COLUMNS, message_from_row
 
 __all__ = ["SENDERS", "append_batch"]
@@ -37,6 +37,7 @@ class _ContactState:
     status: str
     last_seq: int
     first_staff_reply_at: float | None
+    assigned_user_id: int | None
     touched: bool = False
 
 
@@ -68,12 +69,12 @@ def _contacts(conn: sqlite3.Connection, contact_ids: list[str]) -> dict[str, _Co
     states: dict[str, _ContactState] = {}
     for chunk in _chunks(contact_ids):
         marks = ", ".join("?" * len(chunk))
-        for cid, status, last_seq, fsr in conn.execute(
-            f"SELECT id, status, last_seq, first_staff_reply_at FROM contacts"
+        for cid, status, last_seq, fsr, assigned in conn.execute(
+            f"SELECT id, status, last_seq, first_staff_reply_at, assigned_user_id FROM contacts"
             f" WHERE id IN ({marks})",
             list(chunk),
         ):
-            states[cid] = _ContactState(status, last_seq, fsr)
+            states[cid] = _ContactState(status, last_seq, fsr, assigned)
     return states
 
 
@@ -96,15 +97,27 @@ def append_batch(
     for m in batch:
         key = (m.contact_id, m.sender_key, m.client_id)
         original = known.get(key)
-        if original is not None:
-            results.append(AppendResult(message=original, duplicate=True))
-            continue
         state = states.get(m.contact_id)
+        if original is not None:
+            results.append(
+                AppendResult(
+                    message=original,
+                    duplicate=True,
+                    status=state.status if state else None,
+                    assigned_user_id=state.assigned_user_id if state else None,
+                )
+            )
+            continue
         if state is None:
             results.append(NotFound(f"contact {m.contact_id!r}"))
             continue
         if state.status == "closed":
             results.append(Conflict(f"contact {m.contact_id!r} is closed"))
+            continue
+        if m.require_assigned_user is not None and (
+            state.status != "assigned" or state.assigned_user_id != m.require_assigned_user
+        ):
+            results.append(NotAssigned(f"contact {m.contact_id!r} is not assigned to the sender"))
             continue
         if m.sender not in SENDERS:
             results.append(ValueError(f"unknown sender {m.sender!r}"))
@@ -135,7 +148,14 @@ def append_batch(
                 m.sent_at,
             )
         )
-        results.append(AppendResult(message=message, duplicate=False))
+        results.append(
+            AppendResult(
+                message=message,
+                duplicate=False,
+                status=state.status,
+                assigned_user_id=state.assigned_user_id,
+            )
+        )
 
     if rows:
         conn.executemany(

@@ -15,9 +15,11 @@ import pytest
 
 from chatserver.storage import SqliteStorage, Storage
 from chatserver.storage.postgres import PostgresStorage
-from tests.pg import PgServer, migrated_template, require_bin
+from tests.pg import PgServer, migrated_template, pg_server
 
 from .factories import Seed, seed
+
+__all__ = ["pg_server"]  # the session fixture (tests/pg.py), shared with tests/scaleout
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
@@ -51,17 +53,6 @@ class Backend:
         if self.name == "postgresql" and self.url is not None:
             return PostgresStorage(self.url)
         raise NotImplementedError(self.name)
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PgServer]:
-    """One PostgreSQL server per test process (xdist worker), with a migrated template."""
-    server = PgServer(require_bin()).start()
-    try:
-        migrated_template(server)
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(params=BACKENDS)

@@ -8,7 +8,15 @@ import random
 
 import pytest
 
-from chatserver.storage import AppendResult, Conflict, Message, NotFound, Storage
+from chatserver.storage import (
+    AppendResult,
+    Conflict,
+    Message,
+    NewMessage,
+    NotAssigned,
+    NotFound,
+    Storage,
+)
 
 from .conftest import Backend
 from .factories import T0, Seed, new_contact, patient_message, seed, staff_message
@@ -19,7 +27,10 @@ async def test_append_and_replay(storage: Storage, seeded: Seed) -> None:
     await storage.create_contact(new_contact("c1"))
     first = await storage.append_message(patient_message("c1", "m1", "hej", T0 + 1))
     assert first == AppendResult(
-        Message("c1", 1, "patient", "Patient", "m1", "hej", T0 + 1), duplicate=False
+        Message("c1", 1, "patient", "Patient", "m1", "hej", T0 + 1),
+        duplicate=False,
+        status="queued",
+        assigned_user_id=None,
     )
     await storage.append_message(patient_message("c1", "m2", "två", T0 + 2))
     await storage.append_message(patient_message("c1", "m3", "tre", T0 + 3))
@@ -47,7 +58,9 @@ async def test_resend_returns_original(storage: Storage, seeded: Seed) -> None:
     await storage.create_contact(new_contact("c1"))
     original = await storage.append_message(patient_message("c1", "m1", "första", T0))
     resent = await storage.append_message(patient_message("c1", "m1", "ändrad", T0 + 9))
-    assert resent == AppendResult(original.message, duplicate=True)
+    assert resent == AppendResult(
+        original.message, duplicate=True, status=original.status, assigned_user_id=None
+    )
     assert resent.message.body == "första"
     assert [m.body for m in await storage.messages_after("c1", 0)] == ["första"]
     nxt = await storage.append_message(patient_message("c1", "m2"))
@@ -246,3 +259,28 @@ async def test_random_bursts_with_resends(storage: Storage, seeded: Seed) -> Non
     for cid in ids:
         stored = await storage.messages_after(cid, 0)
         assert [m.seq for m in stored] == list(range(1, sent[cid] + 1))
+
+
+async def test_require_assigned_user(storage: Storage, seeded: Seed) -> None:
+    """A staff message that requires its sender's assignment is refused otherwise."""
+    await storage.create_contact(new_contact("c1"))
+    staff_msg = NewMessage(
+        contact_id="c1",
+        sender="staff",
+        sender_key=f"s:{seeded.alice.id}",
+        sender_name="Nina",
+        client_id="s1",
+        body="hej",
+        sent_at=T0 + 5,
+        require_assigned_user=seeded.alice.id,
+    )
+    with pytest.raises(NotAssigned):
+        await storage.append_message(staff_msg)
+    picked = await storage.pick(["u1:nurse"], user_id=seeded.alice.id, staff_name="Nina", at=T0 + 6)
+    assert picked is not None
+    result = await storage.append_message(staff_msg)
+    assert (result.message.seq, result.status, result.assigned_user_id) == (
+        1,
+        "assigned",
+        seeded.alice.id,
+    )

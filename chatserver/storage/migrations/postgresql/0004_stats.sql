@@ -1,0 +1,18 @@
+-- 0004 (PostgreSQL): statistics, as migrations/sqlite/0004.
+
+CREATE TABLE visit_counts (
+    date         TEXT NOT NULL,
+    unit_id      TEXT NOT NULL REFERENCES units(id),
+    channel      TEXT NOT NULL CHECK (channel IN ('physical', 'phone', 'video')),
+    count        INTEGER NOT NULL CHECK (count >= 0),
+    imported_at  DOUBLE PRECISION NOT NULL,
+    imported_by  BIGINT REFERENCES users(id),
+    PRIMARY KEY (unit_id, date, channel)
+);
+
+CREATE INDEX contacts_stats ON contacts(
+    unit_id, created_at, status, outcome, would_otherwise, queue_id, level, intake_level,
+    queued_at, first_picked_at, first_staff_reply_at, closed_at, id
+);
+CREATE INDEX contact_events_picks ON contact_events(kind, at, actor_user_id, contact_id);
+CREATE INDEX contact_events_contact_kind ON contact_events(contact_id, kind, at);
