@@ -27,14 +27,23 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q -e ".[test]"
 
-echo "== ruff"
-.venv/bin/ruff check .
-.venv/bin/ruff format --check .
-echo "== mypy (strict)"
-.venv/bin/mypy
-echo "== triage rules"
-.venv/bin/python -m triage check
-echo "== pytest"
+# Every stage runs even when an earlier one fails, so one run shows everything;
+# the exit status is non-zero if any stage failed.
+failed=()
+stage() {
+  local name=$1; shift
+  echo "== $name"
+  if ! "$@"; then failed+=("$name"); fi
+}
+stage "ruff check" .venv/bin/ruff check .
+stage "ruff format" .venv/bin/ruff format --check .
+stage "mypy (strict)" .venv/bin/mypy
+stage "triage rules" .venv/bin/python -m triage check
 export CI="${CI:-}"
-.venv/bin/python -m pytest -n 2 --dist loadgroup -p no:cacheprovider \
+stage "pytest" .venv/bin/python -m pytest -n 2 --dist loadgroup -p no:cacheprovider \
   --cov=triage --cov-branch --cov-report=term-missing:skip-covered "$@"
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "FAILED stages: ${failed[*]}"
+  exit 1
+fi
+echo "all stages passed"
