@@ -14,7 +14,9 @@ export async function loadUnits(presetId) {
   const options = [];
   let chosen = null;
   if (presetId) chosen = units.find((u) => u.id === presetId) || null;
-  const shown = chosen ? [chosen] : units.filter((u) => u.rollout !== 'pilot');
+  const shown = chosen
+    ? [chosen]
+    : units.filter((u) => u.rollout !== 'pilot').sort((a, b) => a.name.localeCompare(b.name, 'sv'));
   if (!chosen) options.push(h('option', { value: '' }, t('intake.unit_choose')));
   for (const u of shown) {
     const label = u.open === false ? `${u.name} (${t('intake.unit_closed_suffix')})` : u.name;
