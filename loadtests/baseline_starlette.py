@@ -14,6 +14,7 @@ import socket
 
 import orjson
 import uvicorn
+import uvloop
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -101,8 +102,6 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
     raise_nofile()
-    import uvloop
-
     with contextlib.suppress(KeyboardInterrupt):
         uvloop.run(run(args.host, args.port))
 

@@ -49,7 +49,9 @@ async def send_json(ws: ClientConnection, frame: dict[str, Any]) -> None:
     await ws.send(orjson.dumps(frame).decode())
 
 
-async def expect(ws: ClientConnection, kind: str, timeout: float = FRAME_TIMEOUT_S) -> dict[str, Any]:
+async def expect(
+    ws: ClientConnection, kind: str, timeout: float = FRAME_TIMEOUT_S
+) -> dict[str, Any]:
     """Next frame of type ``kind``, skipping others; raises on ``error`` frames or timeout."""
     async with asyncio.timeout(timeout):
         for _ in range(SKIP_LIMIT):

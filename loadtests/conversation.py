@@ -125,7 +125,8 @@ class Traffic:
                 if time.perf_counter() >= deadline or next(counter) >= max_messages:
                     return
                 if gap:  # pace under the server's per-connection frame limit
-                    due, next_slot[index] = next_slot[index], max(next_slot[index], time.perf_counter()) + gap
+                    due = next_slot[index]
+                    next_slot[index] = max(due, time.perf_counter()) + gap
                     if due > time.perf_counter():
                         await asyncio.sleep(due - time.perf_counter())
                 client_id = f"{self.tag}-{index}-{slot}-{n}"

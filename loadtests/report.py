@@ -134,6 +134,8 @@ def write_report(results_dir: Path, doc: Path) -> Path:
         f"- CPU: {machine.get('cpu_model', '?')}, {machine.get('cores', '?')} cores "
         "(server pinned to CPU 0, load generator to CPU 1)",
         f"- Python {machine.get('python', '?')}, Linux {machine.get('kernel', '?')}",
+        f"- Load average when the run started (1/5/15 min): {machine.get('load_average', '?')}"
+        " — anything above ~0 means other processes competed for the two cores",
         f"- Run: {'smoke (tiny counts, figures meaningless)' if machine.get('smoke') else 'full'}",
         "",
         "## Figures",

@@ -86,6 +86,7 @@ class Machine:
     python: str
     kernel: str
     date: str
+    load_average: str  # other work on the machine skews every figure: record it
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -109,4 +110,5 @@ def machine() -> Machine:
         python=platform.python_version(),
         kernel=platform.release(),
         date=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        load_average=" ".join(f"{x:.2f}" for x in os.getloadavg()),
     )

@@ -90,7 +90,7 @@ async def run(opts: Options) -> ScenarioResult:
     per_writer = opts.count(100_000, 20)
     duration = opts.scale(5.0, 0.5)
     result = ScenarioResult(
-        NAME, {"concurrent_writers": writers, "duration_s": duration, "max_batch_default": "library default"}
+        NAME, {"concurrent_writers": writers, "duration_s": duration, "group_max_batch": "default"}
     )
     data: dict[str, dict[str, Any]] = {}
     pin_to(SERVER_CPU)
@@ -104,7 +104,7 @@ async def run(opts: Options) -> ScenarioResult:
                             Path(tmp) / f"{sync}-{label}.sqlite3", sync, batch, writers,
                             per_writer, duration,
                         )
-                    except Exception as exc:  # noqa: BLE001 - report and go on
+                    except Exception as exc:
                         data[key] = {"error": repr(exc)[:500]}
                     result.details[key] = data[key]
     finally:

@@ -68,6 +68,15 @@ async def run(opts: Options) -> ScenarioResult:
     ratio = figure.ratio("websockets")
     figure.passed = None if ratio is None else ratio >= GOAL_RATIO
     result.figures.append(figure)
+    # Throughput per second of server CPU: comparable even when the machine is shared
+    # or a per-connection limit caps the service below its ceiling.
+    per_cpu = {
+        t: round(d["throughput_msg_s"] / d["server_cpu"], 1) if d.get("server_cpu") else None
+        for t, d in data.items()
+    }
+    efficiency = Figure("relayed messages per server CPU-second", "msg/CPU-s", per_cpu,
+                        goal="(reported; ratio shows the service's cost per message)")
+    result.figures.append(efficiency)
     for name, d in data.items():
         if "latency" in d:
             result.add_latency("relay: send → delivery under saturation", name, d["latency"])
