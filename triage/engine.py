@@ -22,7 +22,7 @@ from triage.context import TextContext
 from triage.facts import infant_age_months, temperature
 from triage.model import Level, Reason, TriageResult
 from triage.normalize import fold
-from triage.prefilter import candidate_starts, word_start_index
+from triage.prefilter import word_start_index
 from triage.rules import Rule, Ruleset
 
 # Oldest age we reason about; larger values are clamped (a typo like 450 stays "adult").
@@ -95,13 +95,16 @@ class _Call:
         concept = self.ruleset.concepts.get(name)
         found: list[Mention] = []
         if concept is not None:
-            starts = candidate_starts(concept.prefixes, self._index, self._present)
-            if starts is None:
-                spans = [m.span() for m in concept.regex.finditer(self.folded)]
-            else:
-                matches = (concept.regex.match(self.folded, pos) for pos in starts)
-                spans = [m.span() for m in matches if m is not None]
-            for start, end in spans:
+            spans: set[tuple[int, int]] = set()
+            if concept.scan is not None:
+                spans.update(m.span() for m in concept.scan.finditer(self.folded))
+            for prefix in self._present.intersection(concept.by_prefix):
+                regex = concept.by_prefix[prefix]
+                for pos in self._index[prefix]:
+                    match = regex.match(self.folded, pos)
+                    if match is not None:
+                        spans.add(match.span())
+            for start, end in sorted(spans):
                 found.append(
                     Mention(
                         text=self.text[start:end],

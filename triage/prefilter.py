@@ -106,21 +106,3 @@ def word_start_index(folded: str) -> dict[str, list[int]]:
         for length in range(1, PREFIX_LEN + 1):
             index.setdefault(folded[start : start + length], []).append(start)
     return index
-
-
-def candidate_starts(
-    prefixes: frozenset[str], index: dict[str, list[int]], present: set[str]
-) -> list[int] | None:
-    """Word starts where a phrasing with these prefixes may match; None means "anywhere".
-
-    `present` is `set(index)`, passed in so the intersection runs in C on the smaller set.
-    """
-    if "" in prefixes:
-        return None
-    hits = prefixes & present
-    if not hits:
-        return []
-    starts: set[int] = set()
-    for prefix in hits:
-        starts.update(index[prefix])
-    return sorted(starts)

@@ -76,9 +76,11 @@ class Concept:
     name: str
     sv: tuple[str, ...]
     en: tuple[str, ...]
-    regex: re.Pattern[str]
-    # Literal starts of the phrasings; see prefilter.py.
-    prefixes: frozenset[str] = frozenset({""})
+    # For each literal start, a regex of only the phrasings that can begin with it,
+    # tried anchored at matching word starts (see prefilter.py); phrasings without a
+    # literal start are in `scan`, run over the whole text.
+    by_prefix: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
+    scan: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -203,12 +205,31 @@ def _load_concepts(
             problems.append(f"{where}: duplicate concept name")
             continue
         langs = _by_language(body, where, problems)
-        regex = _compile(langs["sv"] + langs["en"], where, problems, words=False)
-        # Concepts anchor at a word start only: inflected endings and compounds
-        # ("bröstsmärtor", "ryggskottet") are written into the patterns with \w*.
-        regex = re.compile(r"\b(?:" + regex.pattern + ")")
-        prefixes = literal_prefixes([expand(p) for p in langs["sv"] + langs["en"]])
-        concepts[name] = Concept(name, tuple(langs["sv"]), tuple(langs["en"]), regex, prefixes)
+        # Validates the regexes (reporting bad ones); matching uses the split below.
+        _compile(langs["sv"] + langs["en"], where, problems, words=False)
+        by_prefix, scan = _split_by_prefix(langs["sv"] + langs["en"])
+        concepts[name] = Concept(name, tuple(langs["sv"]), tuple(langs["en"]), by_prefix, scan)
+
+
+def _anchored(patterns: list[str]) -> re.Pattern[str]:
+    # Concepts anchor at a word start only: inflected endings and compounds
+    # ("bröstsmärtor", "ryggskottet") are written into the patterns with \w*.
+    return re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in patterns) + ")")
+
+
+def _split_by_prefix(
+    patterns: list[str],
+) -> tuple[dict[str, re.Pattern[str]], re.Pattern[str] | None]:
+    grouped: dict[str, list[str]] = {}
+    for pattern in patterns:
+        expanded = expand(pattern)
+        if not _compiles(expanded):
+            continue
+        for prefix in literal_prefixes([expanded]):
+            grouped.setdefault(prefix, []).append(expanded)
+    scan = grouped.pop("", None)
+    by_prefix = {prefix: _anchored(group) for prefix, group in grouped.items()}
+    return by_prefix, None if scan is None else _anchored(scan)
 
 
 def _groups(value: object, where: str, problems: list[str]) -> tuple[tuple[str, ...], ...]:

@@ -8,7 +8,7 @@ from triage.api import DEFAULT_ENGINE
 from triage.context import TextContext
 from triage.facts import infant_age_months, temperature
 from triage.normalize import fold
-from triage.prefilter import candidate_starts, literal_prefixes, word_start_index
+from triage.prefilter import literal_prefixes, word_start_index
 
 
 def test_fold_keeps_length() -> None:
@@ -114,10 +114,9 @@ def test_literal_prefixes(pattern: str, expected: set[str]) -> None:
         assert prefixes == expected
 
 
-def test_candidate_starts() -> None:
-    """Candidates are the word starts with a matching prefix; '' means scan everything."""
+def test_word_start_index() -> None:
+    """The index maps 1..3-letter prefixes at word starts to their positions."""
     index = word_start_index("ont i magen, ont")
-    present = set(index)
-    assert candidate_starts(frozenset({"ont"}), index, present) == [0, 13]
-    assert candidate_starts(frozenset({"xyz"}), index, present) == []
-    assert candidate_starts(frozenset({""}), index, present) is None
+    assert index["ont"] == [0, 13]
+    assert index["i"] == [4]
+    assert "nt" not in index
