@@ -8,6 +8,7 @@ FAIL when ``CI=true``. Screenshots go to ``build/screenshots/``.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -98,3 +99,15 @@ def browser() -> Iterator[Any]:
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _axe_report() -> Iterator[None]:
+    """Write the axe result of every checked state to build/axe-results.json."""
+    from tests.browser.pages import AXE_RESULTS  # noqa: PLC0415
+
+    yield
+    path = SCREENSHOTS.parent / "axe-results.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    previous = json.loads(path.read_text()) if path.exists() else {}
+    path.write_text(json.dumps({**previous, **AXE_RESULTS}, indent=1, ensure_ascii=False))
