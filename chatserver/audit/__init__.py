@@ -46,6 +46,12 @@ __all__ = [
 def _store_for(storage: Any) -> AuditStore:
     if hasattr(storage, "run_write") and hasattr(storage, "run_read"):
         return SqliteAuditStore(storage)
+    from chatserver.storage.postgres import PostgresStorage  # noqa: PLC0415
+
+    if isinstance(storage, PostgresStorage):
+        from chatserver.storage.postgres_audit import PostgresAuditStore  # noqa: PLC0415
+
+        return PostgresAuditStore(storage)
     raise TypeError(f"no audit store for {type(storage).__name__}")
 
 
