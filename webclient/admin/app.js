@@ -1,0 +1,583 @@
+// Administration page: sign-in (the staff API), then units, opening hours,
+// queues, users, canned responses, the service notice and retention, all via
+// /api/admin/... with the session's CSRF token. Text only ever enters the DOM
+// as text nodes (common/dom.js); no inline script or style (strict CSP).
+
+import { $, h, replaceChildren, showView } from '../common/dom.js';
+import { bannerView } from './banner.js';
+import { TEXTS } from './texts.js';
+
+const LANG_KEY = 'chat.lang';
+const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+const ROLES = ['nurse', 'doctor', 'manager', 'admin'];
+const RANGE = /^(\d{2}:\d{2})\s*[-–]\s*(\d{2}:\d{2})$/;
+
+let lang = localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'sv';
+let csrf = '';
+let me = null;
+let units = [];
+let users = [];
+let banners = { active: null, history: [] };
+
+function t(key, vars = {}) {
+  const text = TEXTS[lang][key] ?? TEXTS.sv[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
+}
+
+function applyTexts() {
+  document.documentElement.lang = lang;
+  for (const el of document.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
+  const sw = $('#lang-switch');
+  sw.textContent = t('switch');
+  sw.setAttribute('lang', lang === 'sv' ? 'en' : 'sv');
+}
+
+async function call(method, url, body) {
+  const headers = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET') headers['x-csrf-token'] = csrf;
+  try {
+    const resp = await fetch(url, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: resp.status, data: await resp.json().catch(() => ({})) };
+  } catch {
+    return { status: 0, data: {} };
+  }
+}
+
+// -- feedback ---------------------------------------------------------------------
+
+function say(text) {
+  const err = $('#error');
+  err.hidden = true;
+  const st = $('#status');
+  st.textContent = text;
+  st.hidden = false;
+}
+
+function fail(r) {
+  const code = r.data?.error?.code;
+  let text = t('err_generic');
+  if (r.status === 401) text = t('err_session');
+  else if (code === 'already_exists') text = t('err_exists');
+  else if (code === 'cannot_change_self') text = t('err_self');
+  else if (r.status === 404) text = t('err_not_found');
+  $('#status').hidden = true;
+  const err = $('#error');
+  err.textContent = text;
+  err.hidden = false;
+  if (r.status === 401) showLogin();
+}
+
+async function change(method, url, body, okText) {
+  const r = await call(method, url, body);
+  if (r.status >= 200 && r.status < 300) {
+    if (okText) say(okText);
+    return r;
+  }
+  fail(r);
+  return null;
+}
+
+function fmtTime(epoch) {
+  if (epoch === null || epoch === undefined) return '';
+  const locale = lang === 'sv' ? 'sv-SE' : 'en-GB';
+  return new Intl.DateTimeFormat(locale, {
+    timeZone: 'Europe/Stockholm', dateStyle: 'short', timeStyle: 'short',
+  }).format(new Date(epoch * 1000));
+}
+
+function fmtIso(iso) {
+  return iso ? fmtTime(Date.parse(iso) / 1000) : '';
+}
+
+// -- sign-in ----------------------------------------------------------------------
+
+async function main() {
+  applyTexts();
+  $('#lang-switch').addEventListener('click', () => {
+    lang = lang === 'sv' ? 'en' : 'sv';
+    localStorage.setItem(LANG_KEY, lang);
+    applyTexts();
+    renderDayInputs();
+    if (me) renderAll();
+  });
+  $('#login-form').addEventListener('submit', onLogin);
+  $('#logout').addEventListener('click', onLogout);
+  wireForms();
+  const session = await call('GET', '/api/staff/me');
+  if (session.status === 200) start(session.data);
+  else showLogin();
+}
+
+function showLogin() {
+  me = null;
+  $('#logout').hidden = true;
+  $('#user-name').hidden = true;
+  showView('view-login');
+  $('#login-heading').focus();
+}
+
+async function onLogin(ev) {
+  ev.preventDefault();
+  const err = $('#login-error');
+  err.hidden = true;
+  const r = await call('POST', '/api/staff/login', {
+    username: $('#username').value.trim(),
+    password: $('#password').value,
+    otp: $('#otp').value.trim() || null,
+  });
+  if (r.status !== 200) {
+    err.textContent = t('login_failed');
+    err.hidden = false;
+    return;
+  }
+  $('#password').value = '';
+  $('#otp').value = '';
+  start(r.data);
+}
+
+async function onLogout() {
+  await call('POST', '/api/staff/logout', {});
+  csrf = '';
+  showLogin();
+}
+
+async function start(session) {
+  me = session.user;
+  csrf = session.csrf_token;
+  const name = $('#user-name');
+  name.textContent = me.display_name;
+  name.hidden = false;
+  $('#logout').hidden = false;
+  if (me.role !== 'admin') {
+    showView('view-denied');
+    $('#denied-heading').focus();
+    return;
+  }
+  await loadAll();
+  showView('view-dash');
+  $('#dash-heading').focus();
+}
+
+async function loadAll() {
+  const [u, us, b] = await Promise.all([
+    call('GET', '/api/admin/units'),
+    call('GET', '/api/admin/users'),
+    call('GET', '/api/admin/banners'),
+  ]);
+  if (u.status !== 200 || us.status !== 200 || b.status !== 200) {
+    fail([u, us, b].find((r) => r.status !== 200));
+    return;
+  }
+  units = u.data.units;
+  users = us.data.users;
+  banners = b.data;
+  renderAll();
+}
+
+function renderAll() {
+  renderBanners();
+  renderUnits();
+  fillUnitSelects();
+  fillRoleSelects();
+  renderUsers();
+  loadHours();
+  renderQueues();
+  loadCanned();
+}
+
+// -- service notice -----------------------------------------------------------------
+
+function renderBanners() {
+  const current = $('#banner-current');
+  if (banners.active) {
+    replaceChildren(
+      current,
+      h('p', {}, t('banner_now')),
+      bannerView(banners.active, lang),
+      h('button', { type: 'button', class: 'btn btn--danger btn--small', id: 'banner-end' }, t('end_banner')),
+    );
+    $('#banner-end').addEventListener('click', endBanner);
+  } else {
+    replaceChildren(current, h('p', { class: 'hint' }, t('no_banner')));
+  }
+  replaceChildren(
+    $('#banner-history'),
+    banners.history.map((b) => h(
+      'li', {},
+      h('strong', {}, `${t(`sev_${b.severity}`)}: `),
+      b.message[lang] || b.message.sv,
+      h('span', { class: 'hint' }, ` (${fmtTime(b.created_at)}${b.ended_at ? ` – ${t('ended')} ${fmtTime(b.ended_at)}` : b.ends_at ? ` ${t('until')} ${fmtTime(b.ends_at)}` : ''})`),
+    )),
+  );
+}
+
+async function publishBanner(ev) {
+  ev.preventDefault();
+  const body = {
+    severity: $('#banner-severity').value,
+    message_sv: $('#banner-sv').value.trim(),
+  };
+  if ($('#banner-en').value.trim()) body.message_en = $('#banner-en').value.trim();
+  if ($('#banner-ends').value) body.ends_at = $('#banner-ends').value;
+  if (await change('POST', '/api/admin/banners', body, t('banner_published'))) {
+    $('#banner-sv').value = '';
+    $('#banner-en').value = '';
+    $('#banner-ends').value = '';
+    await reloadBanners();
+  }
+}
+
+async function endBanner() {
+  if (!banners.active) return;
+  if (await change('POST', `/api/admin/banners/${banners.active.id}/end`, undefined, t('banner_ended'))) {
+    await reloadBanners();
+  }
+}
+
+async function reloadBanners() {
+  const r = await call('GET', '/api/admin/banners');
+  if (r.status === 200) banners = r.data;
+  renderBanners();
+}
+
+// -- units --------------------------------------------------------------------------
+
+function unitById(id) {
+  return units.find((u) => u.id === id);
+}
+
+function renderUnits() {
+  replaceChildren(
+    $('#units-table tbody'),
+    units.map((u) => h(
+      'tr', {},
+      h('td', {}, u.id),
+      h('td', {}, u.name),
+      h('td', {}, u.rollout === 'live' ? t('live') : t('pilot')),
+      h('td', {}, u.always_open ? t('always') : u.open ? t('yes') : t('no')),
+      h('td', {}, fmtIso(u.next_change)),
+    )),
+  );
+}
+
+function fillUnitSelects() {
+  for (const select of document.querySelectorAll('.unit-select')) {
+    const keep = select.value;
+    replaceChildren(select, units.map((u) => h('option', { value: u.id }, `${u.name} (${u.id})`)));
+    if (keep && unitById(keep)) select.value = keep;
+  }
+  fillUnitEdit();
+  for (const box of ['#user-new-units', '#user-edit-units']) {
+    replaceChildren($(box), units.map((u) => {
+      const id = `${box.slice(1)}-${u.id}`;
+      return h('div', { class: 'check' },
+        h('input', { type: 'checkbox', id, value: u.id }),
+        h('label', { for: id, class: 'inline-label' }, u.name));
+    }));
+  }
+  fillUserEdit();
+}
+
+function fillRoleSelects() {
+  for (const select of document.querySelectorAll('.role-select')) {
+    const keep = select.value;
+    replaceChildren(select, ROLES.map((r) => h('option', { value: r }, t(`role_${r}`))));
+    if (keep) select.value = keep;
+  }
+}
+
+function fillUnitEdit() {
+  const u = unitById($('#unit-edit-id').value);
+  if (!u) return;
+  $('#unit-edit-name').value = u.name;
+  $('#unit-edit-rollout').value = u.rollout;
+  $('#unit-edit-always').checked = u.always_open;
+}
+
+async function saveUnit(ev) {
+  ev.preventDefault();
+  const id = $('#unit-edit-id').value;
+  const body = {
+    name: $('#unit-edit-name').value.trim(),
+    rollout: $('#unit-edit-rollout').value,
+    always_open: $('#unit-edit-always').checked,
+  };
+  if (await change('PATCH', `/api/admin/units/${encodeURIComponent(id)}`, body, t('saved'))) await loadAll();
+}
+
+async function createUnit(ev) {
+  ev.preventDefault();
+  const body = {
+    id: $('#unit-new-id').value.trim(),
+    name: $('#unit-new-name').value.trim(),
+    always_open: $('#unit-new-always').checked,
+  };
+  if (await change('POST', '/api/admin/units', body, t('unit_created'))) {
+    $('#unit-new-id').value = '';
+    $('#unit-new-name').value = '';
+    await loadAll();
+  }
+}
+
+// -- opening hours --------------------------------------------------------------------
+
+function renderDayInputs() {
+  replaceChildren($('#weekly-days'), DAYS.map((d) => h(
+    'div', { class: 'field' },
+    h('label', { for: `day-${d}` }, t(`day_${d}`)),
+    h('input', { id: `day-${d}`, type: 'text', 'aria-describedby': 'weekly-hint', autocomplete: 'off' }),
+  )));
+}
+
+function rangesText(list) {
+  return list.map(([a, b]) => `${a}-${b}`).join(', ');
+}
+
+function parseRanges(text) {
+  const trimmed = text.trim();
+  if (!trimmed || trimmed.toLowerCase() === t('closed_word') || /^(stängt|closed)$/i.test(trimmed)) return [];
+  return trimmed.split(',').map((part) => {
+    const m = RANGE.exec(part.trim());
+    if (!m) throw new Error('bad range');
+    return [m[1], m[2]];
+  });
+}
+
+async function loadHours() {
+  const id = $('#hours-unit').value;
+  if (!id) return;
+  const r = await call('GET', `/api/admin/units/${encodeURIComponent(id)}/hours`);
+  if (r.status !== 200) return fail(r);
+  const { hours } = r.data;
+  for (const d of DAYS) $(`#day-${d}`).value = rangesText(hours.weekly[d] || []);
+  $('#hours-exceptions').value = Object.entries(hours.exceptions)
+    .map(([date, list]) => `${date} ${list.length ? rangesText(list) : t('closed_word')}`)
+    .join('\n');
+  $('#hours-stop').value = hours.intake_stop_min ?? '';
+  $('#hours-state').textContent = r.data.always_open
+    ? t('hours_always')
+    : r.data.configured ? t('hours_is_custom') : t('hours_is_default');
+}
+
+async function saveHours(ev) {
+  ev.preventDefault();
+  const err = $('#hours-error');
+  err.hidden = true;
+  const body = { weekly: {}, exceptions: {} };
+  try {
+    for (const d of DAYS) body.weekly[d] = parseRanges($(`#day-${d}`).value);
+    for (const line of $('#hours-exceptions').value.split('\n')) {
+      if (!line.trim()) continue;
+      const [date, ...rest] = line.trim().split(/\s+/);
+      body.exceptions[date] = parseRanges(rest.join(' '));
+    }
+  } catch {
+    err.textContent = t('hours_bad');
+    err.hidden = false;
+    return;
+  }
+  const stop = $('#hours-stop').value;
+  if (stop !== '') body.intake_stop_min = Number(stop);
+  const id = $('#hours-unit').value;
+  if (await change('PUT', `/api/admin/units/${encodeURIComponent(id)}/hours`, body, t('saved'))) {
+    await loadAll();
+  }
+}
+
+async function defaultHours() {
+  const id = $('#hours-unit').value;
+  if (await change('DELETE', `/api/admin/units/${encodeURIComponent(id)}/hours`, undefined, t('saved'))) {
+    await loadAll();
+  }
+}
+
+// -- queues -----------------------------------------------------------------------------
+
+function renderQueues() {
+  const u = unitById($('#queues-unit').value);
+  if (!u) return;
+  replaceChildren($('#queue-list'), u.queues.map((q) => {
+    const id = `max-${q.id.replace(/[^a-z0-9_-]/gi, '-')}`;
+    const form = h('form', { class: 'inline-form', 'data-queue': q.id },
+      h('label', { for: id }, t('max_for', { name: q.name })),
+      h('input', { id, type: 'number', min: '1', max: '10000', inputmode: 'numeric', value: q.max_waiting ?? '' }),
+      h('button', { type: 'submit', class: 'btn btn--secondary btn--small' }, t('save')));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const raw = $(`#${id}`).value;
+      const body = { max_waiting: raw === '' ? null : Number(raw) };
+      if (await change('PATCH', `/api/admin/queues/${encodeURIComponent(q.id)}`, body, t('saved'))) await loadAll();
+    });
+    return h('li', {}, form);
+  }));
+}
+
+async function createQueue(ev) {
+  ev.preventDefault();
+  const id = $('#queues-unit').value;
+  const body = { competence: $('#queue-competence').value.trim(), name: $('#queue-name').value.trim() };
+  if ($('#queue-max').value !== '') body.max_waiting = Number($('#queue-max').value);
+  if (await change('POST', `/api/admin/units/${encodeURIComponent(id)}/queues`, body, t('saved'))) {
+    $('#queue-competence').value = '';
+    $('#queue-name').value = '';
+    $('#queue-max').value = '';
+    await loadAll();
+  }
+}
+
+// -- users ------------------------------------------------------------------------------
+
+function checkedUnits(box) {
+  return Array.from(document.querySelectorAll(`${box} input:checked`), (el) => el.value);
+}
+
+function renderUsers() {
+  replaceChildren($('#user-list'), users.map((u) => h(
+    'li', {},
+    h('strong', {}, u.display_name),
+    ` (${u.username}) – ${t(`role_${u.role}`)} – ${u.units.join(', ')}`,
+    u.disabled ? h('span', { class: 'badge' }, ` ${t('disabled_mark')}`) : null,
+  )));
+  const select = $('#user-edit-id');
+  const keep = select.value;
+  replaceChildren(select, users.map((u) => h('option', { value: String(u.id) }, `${u.display_name} (${u.username})`)));
+  if (keep) select.value = keep;
+  fillUserEdit();
+}
+
+function selectedUser() {
+  return users.find((u) => String(u.id) === $('#user-edit-id').value);
+}
+
+function fillUserEdit() {
+  const u = selectedUser();
+  if (!u) return;
+  $('#user-edit-role').value = u.role;
+  for (const box of document.querySelectorAll('#user-edit-units input')) box.checked = u.units.includes(box.value);
+  $('#user-toggle').textContent = u.disabled ? t('enable') : t('disable');
+}
+
+async function saveUser(ev) {
+  ev.preventDefault();
+  const u = selectedUser();
+  if (!u) return;
+  const body = { role: $('#user-edit-role').value, units: checkedUnits('#user-edit-units') };
+  const r = await change('PATCH', `/api/admin/users/${u.id}`, body);
+  if (r) {
+    say(t('sessions_ended', { n: r.data.sessions_ended }));
+    await loadAll();
+  }
+}
+
+async function toggleUser() {
+  const u = selectedUser();
+  if (!u) return;
+  const r = await change('PATCH', `/api/admin/users/${u.id}`, { disabled: !u.disabled });
+  if (r) {
+    say(t('sessions_ended', { n: r.data.sessions_ended }));
+    await loadAll();
+  }
+}
+
+async function resetOtp() {
+  const u = selectedUser();
+  if (!u) return;
+  const r = await change('POST', `/api/admin/users/${u.id}/reset-second-factor`);
+  if (r) showOtp(u.username, r.data.otpauth_uri);
+}
+
+function showOtp(username, uri) {
+  const out = $('#otp-result');
+  replaceChildren(out, t('otp_uri', { user: username }), h('br'), h('code', {}, uri));
+  out.hidden = false;
+}
+
+async function createUser(ev) {
+  ev.preventDefault();
+  const body = {
+    username: $('#user-new-username').value.trim(),
+    role: $('#user-new-role').value,
+    units: checkedUnits('#user-new-units'),
+    password: $('#user-new-password').value,
+  };
+  if ($('#user-new-display').value.trim()) body.display_name = $('#user-new-display').value.trim();
+  const r = await change('POST', '/api/admin/users', body, t('user_created'));
+  if (r) {
+    $('#user-new-password').value = '';
+    $('#user-new-username').value = '';
+    $('#user-new-display').value = '';
+    if (r.data.otpauth_uri) showOtp(r.data.user.username, r.data.otpauth_uri);
+    await loadAll();
+  }
+}
+
+// -- canned responses ----------------------------------------------------------------------
+
+async function loadCanned() {
+  const id = $('#canned-unit').value;
+  if (!id) return;
+  const r = await call('GET', `/api/admin/units/${encodeURIComponent(id)}/canned`);
+  if (r.status !== 200) return fail(r);
+  replaceChildren($('#canned-list'), r.data.canned.map((c) => {
+    const del = h('button', { type: 'button', class: 'btn btn--quiet btn--small', 'aria-label': t('delete_named', { name: c.title }) }, t('delete'));
+    del.addEventListener('click', async () => {
+      if (await change('DELETE', `/api/admin/units/${encodeURIComponent(id)}/canned/${c.id}`, undefined, t('saved'))) loadCanned();
+    });
+    return h('li', {}, h('strong', {}, c.title), ` – ${c.body} `, del);
+  }));
+}
+
+async function addCanned(ev) {
+  ev.preventDefault();
+  const id = $('#canned-unit').value;
+  const body = { title: $('#canned-title').value.trim(), body: $('#canned-body').value.trim() };
+  if (await change('POST', `/api/admin/units/${encodeURIComponent(id)}/canned`, body, t('saved'))) {
+    $('#canned-title').value = '';
+    $('#canned-body').value = '';
+    loadCanned();
+  }
+}
+
+// -- legal hold and retention ------------------------------------------------------------------
+
+async function saveHold(ev) {
+  ev.preventDefault();
+  const id = $('#hold-contact').value.trim();
+  const body = { hold: $('#hold-action').value === 'hold', reason: $('#hold-reason').value.trim() };
+  await change('PUT', `/api/admin/contacts/${encodeURIComponent(id)}/legal-hold`, body, t('saved'));
+}
+
+async function runRetention() {
+  const r = await change('POST', '/api/admin/retention/run', {});
+  if (r) say(t('retention_done', { n: r.data.purged, days: r.data.retention_days }));
+}
+
+function wireForms() {
+  renderDayInputs();
+  $('#banner-form').addEventListener('submit', publishBanner);
+  $('#unit-edit-form').addEventListener('submit', saveUnit);
+  $('#unit-edit-id').addEventListener('change', fillUnitEdit);
+  $('#unit-create-form').addEventListener('submit', createUnit);
+  $('#hours-form').addEventListener('submit', saveHours);
+  $('#hours-unit').addEventListener('change', loadHours);
+  $('#hours-default').addEventListener('click', defaultHours);
+  $('#queues-unit').addEventListener('change', renderQueues);
+  $('#queue-create-form').addEventListener('submit', createQueue);
+  $('#user-edit-id').addEventListener('change', fillUserEdit);
+  $('#user-edit-form').addEventListener('submit', saveUser);
+  $('#user-toggle').addEventListener('click', toggleUser);
+  $('#user-reset-otp').addEventListener('click', resetOtp);
+  $('#user-create-form').addEventListener('submit', createUser);
+  $('#canned-unit').addEventListener('change', loadCanned);
+  $('#canned-form').addEventListener('submit', addCanned);
+  $('#hold-form').addEventListener('submit', saveHold);
+  $('#retention-run').addEventListener('click', runRetention);
+}
+
+main();
