@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Route
 
 from chatserver.audit.chain import AuditEvent, Checkpoint, Verdict, Verifier, verify
 from chatserver.audit.cli import register
@@ -95,4 +95,4 @@ def attach(state: AppState) -> None:
 def routes() -> list[BaseRoute]:
     from chatserver.audit import review  # noqa: PLC0415 - review imports staff_http
 
-    return list(review.routes())
+    return [*review.routes(), Route("/audit", review.page)]

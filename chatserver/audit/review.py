@@ -21,11 +21,12 @@ import io
 import secrets
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from chatserver import access
@@ -255,6 +256,16 @@ async def verify(request: Request) -> Response:
             "reason": verdict.reason or None,
         }
     )
+
+
+AUDIT_PAGE = Path(__file__).resolve().parents[2] / "webclient" / "audit.html"
+
+
+async def page(request: Request) -> Response:
+    """The log review page (static HTML; the data comes from the API above)."""
+    if not AUDIT_PAGE.is_file():
+        return Response("Not found", status_code=404, media_type="text/plain")
+    return FileResponse(AUDIT_PAGE, media_type="text/html; charset=utf-8")
 
 
 def routes() -> list[Route]:
