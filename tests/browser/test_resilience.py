@@ -126,3 +126,44 @@ def test_xss_corpus_renders_as_text(browser: Any, live: LiveServer, seed: Seed) 
     assert (perr.errors, serr.errors) == ([], [])
     pctx.close()
     sctx.close()
+
+
+def test_tabs_unread_and_red_flag_alert(browser: Any, live: LiveServer, seed: Seed) -> None:
+    """A red-flag arrival marks the title; two chats sit in tabs, an unseen patient
+    message shows an unread marker, arrow keys switch tabs and clear it."""
+    sctx, nurse, serr = new_page(browser, live.url)
+    staff_login(nurse, seed["nurse2"])
+    actx, patient_a, aerr = new_page(browser, live.url, width=360)
+    patient_intake(
+        patient_a, "Jag har ont i bröstet och svårt att andas sedan en timme", name="Anna"
+    )
+    patient_a.get_by_role("button", name="Det är inte akut – fortsätt till chatten").click()
+    expect(patient_a.locator("#queue-info")).to_be_visible()
+    expect(nurse).to_have_title(re.compile(r"^\(!\) Ny patient med röd flagga i kön"))
+    expect(nurse.locator(".queue .badge--flag")).to_have_text(["Röd flagga"])
+    bctx, patient_b, berr = new_page(browser, live.url, width=360)
+    patient_intake(patient_b, "Jag behöver förnya mitt recept på astmamedicin", name="Bertil")
+
+    nurse.get_by_role("button", name="Ta nästa").click()
+    expect(nurse.get_by_role("tab")).to_have_text(["Anna"])
+    expect(nurse).to_have_title("Chattmottagning – personal")
+    nurse.get_by_role("button", name="Ta nästa").click()
+    expect(nurse.get_by_role("tab")).to_have_text(["Anna", "Bertil"])
+    expect(nurse.get_by_role("tab", name="Bertil")).to_have_attribute("aria-selected", "true")
+
+    composer = patient_a.get_by_label("Skriv ett meddelande")
+    composer.fill("Nu känns det bättre")
+    composer.press("Enter")
+    anna = nurse.get_by_role("tab", name=re.compile("^Anna"))
+    expect(anna).to_have_text("Anna 11 olästa")
+    nurse.get_by_role("tab", name="Bertil").focus()
+    nurse.keyboard.press("ArrowLeft")
+    expect(anna).to_be_focused()
+    expect(anna).to_have_attribute("aria-selected", "true")
+    expect(anna).to_have_text("Anna")
+    expect(nurse.locator(".panel:not([hidden]) .msg--theirs .msg__body")).to_have_text(
+        ["Nu känns det bättre"]
+    )
+    assert (serr.errors, aerr.errors, berr.errors) == ([], [], [])
+    for ctx in (sctx, actx, bctx):
+        ctx.close()

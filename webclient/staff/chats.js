@@ -16,8 +16,9 @@ function safeId(id) {
 }
 
 class Chat {
-  constructor(owner, contact) {
-    this.owner = owner;
+  constructor(chats, contact) {
+    this.chats = chats;
+    this.owner = chats.owner; // the app: user, queues, send, toast, cannedFor
     this.contact = contact;
     this.id = contact.contact_id;
     this.notes = [];
@@ -36,8 +37,8 @@ class Chat {
       type: 'button', role: 'tab', class: 'tab', id: `tab-${sid}`,
       'aria-controls': `panel-${sid}`, 'aria-selected': 'false', tabindex: '-1',
     });
-    this.tab.addEventListener('click', () => this.owner.activate(this.id));
-    this.tab.addEventListener('keydown', (ev) => this.owner.tabKey(ev, this.id));
+    this.tab.addEventListener('click', () => this.chats.activate(this.id));
+    this.tab.addEventListener('keydown', (ev) => this.chats.tabKey(ev, this.id));
     const panel = $('#panel-template').content.firstElementChild.cloneNode(true);
     panel.id = `panel-${sid}`;
     panel.setAttribute('aria-labelledby', `tab-${sid}`);
@@ -71,7 +72,7 @@ class Chat {
     this.q('[data-form="close"]').addEventListener('submit', (ev) => this.onClose(ev));
     this.q('[data-action="copy-journal"]').addEventListener('click', () => this.copyJournal());
     this.q('[data-section="journal"]').addEventListener('toggle', () => this.renderJournal());
-    this.q('[data-action="close-tab"]').addEventListener('click', () => this.owner.remove(this.id));
+    this.q('[data-action="close-tab"]').addEventListener('click', () => this.chats.remove(this.id));
     this.renderHead();
     this.renderTab();
     this.renderQueues();
@@ -290,7 +291,7 @@ export class Chats {
   open(contact, messages, activate) {
     let chat = this.byId.get(contact.contact_id);
     if (!chat) {
-      chat = new Chat(this.owner, contact);
+      chat = new Chat(this, contact);
       this.byId.set(chat.id, chat);
       $('#tabs').appendChild(chat.tab);
       $('#panels').appendChild(chat.panel);
