@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Assignment", "StaffConcurrency", "concurrency_by_staff"]
+__all__ = ["Assignment", "StaffConcurrency", "assignments_from_events", "concurrency_by_staff"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,3 +66,22 @@ def concurrency_by_staff(assignments: Iterable[Assignment]) -> list[StaffConcurr
         if a.end > a.start:
             spans[a.user_id].append((a.start, a.end))
     return [_one(uid, spans[uid]) for uid in sorted(spans)]
+
+
+def assignments_from_events(
+    events: Iterable[tuple[str, str, float, int | None]], end: float
+) -> list[Assignment]:
+    """Assignments from ``(contact_id, kind, at, actor_user_id)`` rows in event
+    order per contact: a ``pick`` opens one for its actor; the next
+    ``transfer``, ``requeue`` or ``close`` of the contact ends it; one still
+    open ends at ``end``."""
+    out: list[Assignment] = []
+    open_pick: dict[str, tuple[int, float]] = {}
+    for contact_id, kind, at, actor in events:
+        if kind == "pick" and actor is not None:
+            open_pick[contact_id] = (actor, at)
+        elif kind in ("transfer", "requeue", "close") and contact_id in open_pick:
+            user, start = open_pick.pop(contact_id)
+            out.append(Assignment(user, start, min(at, end)))
+    out.extend(Assignment(user, start, end) for user, start in open_pick.values())
+    return out

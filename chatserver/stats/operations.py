@@ -7,7 +7,7 @@ transitions, assignments); everything here is arithmetic on them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,7 +19,7 @@ from .timebuckets import STATS_ZONE, local_hour_of
 __all__ = [
     "LEVELS",
     "OUTCOMES",
-    "ContactGroup",
+    "ContactTotals",
     "OperationsInput",
     "Satisfaction",
     "busiest_hours",
@@ -42,16 +42,18 @@ OUTCOMES = (
 
 
 @dataclass(frozen=True, slots=True)
-class ContactGroup:
-    """Number of contacts sharing these attributes (one row of a GROUP BY)."""
+class ContactTotals:
+    """Counts over the period's contacts (one pass of the store, no GROUP BY)."""
 
-    status: str
-    outcome: str | None
-    level: str
-    intake_level: str
-    queued: bool  # reached a queue (queued_at set)
-    picked: bool  # picked at least once (first_picked_at set)
-    count: int
+    contacts: int = 0
+    emergency_advised: int = 0  # advised and never acknowledged
+    queued: int = 0  # reached a queue (queued_at set)
+    picked: int = 0  # picked at least once (first_picked_at set)
+    abandoned: int = 0  # queued, closed as patient_left, never picked
+    closed: int = 0
+    outcomes: Mapping[str, int] = field(default_factory=dict)  # closed contacts per outcome
+    intake_levels: Mapping[str, int] = field(default_factory=dict)
+    levels: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +73,7 @@ class Satisfaction:
 
 @dataclass
 class OperationsInput:
-    groups: list[ContactGroup] = field(default_factory=list)
+    totals: ContactTotals = field(default_factory=ContactTotals)
     waiting: dict[int, int] = field(default_factory=dict)  # seconds -> contacts
     first_reply: dict[int, int] = field(default_factory=dict)
     handling: dict[int, int] = field(default_factory=dict)
@@ -100,46 +102,26 @@ def busiest_hours(hourly: Mapping[int, int], zone: ZoneInfo = STATS_ZONE) -> lis
     return grid
 
 
-def _by(groups: Iterable[ContactGroup], attr: str, keys: Sequence[str]) -> dict[str, int]:
-    out = dict.fromkeys(keys, 0)
-    for g in groups:
-        key = getattr(g, attr)
-        out[key] = out.get(key, 0) + g.count
-    return out
-
-
-def _outcomes(groups: Sequence[ContactGroup]) -> dict[str, int]:
-    out = dict.fromkeys(OUTCOMES, 0)
-    out["open"] = 0
-    for g in groups:
-        if g.status == "emergency_advised":
-            # Given emergency advice and never acknowledged: the contract
-            # records these as referred_emergency.
-            out["referred_emergency"] += g.count
-        elif g.status == "closed" and g.outcome is not None:
-            out[g.outcome] = out.get(g.outcome, 0) + g.count
-        else:
-            out["open"] += g.count
+def _outcomes(totals: ContactTotals) -> dict[str, int]:
+    out = {o: totals.outcomes.get(o, 0) for o in OUTCOMES}
+    # Given emergency advice and never acknowledged: the contract records
+    # these as referred_emergency.
+    out["referred_emergency"] += totals.emergency_advised
+    out["open"] = totals.contacts - totals.emergency_advised - totals.closed
     return out
 
 
 def operations_figures(data: OperationsInput, zone: ZoneInfo = STATS_ZONE) -> dict[str, Any]:
-    groups = data.groups
-    contacts = sum(g.count for g in groups)
-    queued = sum(g.count for g in groups if g.queued)
-    abandoned = sum(
-        g.count
-        for g in groups
-        if g.queued and not g.picked and g.status == "closed" and g.outcome == "patient_left"
-    )
+    totals = data.totals
+    queued, abandoned = totals.queued, totals.abandoned
     up = sum(n for (f, t), n in data.overrides.items() if override_direction(f, t) == "up")
     down = sum(n for (f, t), n in data.overrides.items() if override_direction(f, t) == "down")
     staff = concurrency_by_staff(data.assignments)
     return {
-        "contacts": contacts,
-        "emergency_advised": sum(g.count for g in groups if g.status == "emergency_advised"),
+        "contacts": totals.contacts,
+        "emergency_advised": totals.emergency_advised,
         "queued": queued,
-        "picked": sum(g.count for g in groups if g.picked),
+        "picked": totals.picked,
         "waiting_to_pick": summary_of(data.waiting),
         "first_staff_reply": summary_of(data.first_reply),
         "handling": summary_of(data.handling),
@@ -147,10 +129,10 @@ def operations_figures(data: OperationsInput, zone: ZoneInfo = STATS_ZONE) -> di
             "count": abandoned,
             "rate": round(abandoned / queued, 4) if queued else 0.0,
         },
-        "outcomes": _outcomes(groups),
+        "outcomes": _outcomes(totals),
         "triage_levels": {
-            "intake": _by(groups, "intake_level", LEVELS),
-            "current": _by(groups, "level", LEVELS),
+            "intake": {lv: totals.intake_levels.get(lv, 0) for lv in LEVELS},
+            "current": {lv: totals.levels.get(lv, 0) for lv in LEVELS},
         },
         "triage_overrides": {
             "up": up,

@@ -33,22 +33,22 @@ async def operations(
     start, end = period.bounds
     f = ContactFilter(tuple(unit_ids), start, end, queue_id)
     (
-        groups,
+        totals,
         durations,
         hourly,
         (overrides, changed),
         (spans, names),
         satisfaction,
     ) = await asyncio.gather(
-        store.contact_groups(f),
+        store.totals(f),
         store.durations(f),
         store.chat_hourly(f),
         store.overrides(f),
-        store.assignments(unit_ids, start, end),
+        store.assignments(f),
         store.satisfaction(f),
     )
     data = OperationsInput(
-        groups=groups,
+        totals=totals,
         waiting=durations["waiting"],
         first_reply=durations["first_reply"],
         handling=durations["handling"],

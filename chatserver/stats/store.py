@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from .channel_shift import ChatCounts
 from .concurrency import Assignment
-from .operations import ContactGroup, Satisfaction
+from .operations import ContactTotals, Satisfaction
 from .visits_import import VisitRow
 
 __all__ = ["ContactFilter", "ContactRow", "StatsStore", "store_for"]
@@ -65,7 +65,8 @@ class StatsStore(Protocol):
     async def chat_hourly(self, f: ContactFilter) -> list[tuple[int, ChatCounts]]:
         """Chat counts per UTC hour number (``floor(created_at / 3600)``)."""
 
-    async def contact_groups(self, f: ContactFilter) -> list[ContactGroup]: ...
+    async def totals(self, f: ContactFilter) -> ContactTotals:
+        """Counts of the period's contacts by status, outcome and triage level."""
 
     async def durations(self, f: ContactFilter) -> dict[str, dict[int, int]]:
         """Histograms ``{"waiting"|"first_reply"|"handling": {seconds: contacts}}``."""
@@ -73,10 +74,9 @@ class StatsStore(Protocol):
     async def overrides(self, f: ContactFilter) -> tuple[dict[tuple[str, str], int], int]:
         """Staff triage changes ``{(from, to): events}`` and the number of contacts changed."""
 
-    async def assignments(
-        self, unit_ids: Sequence[str], start: float, end: float
-    ) -> tuple[list[Assignment], dict[int, str]]:
-        """Assignments picked in ``[start, end)`` by staff of the units, and their names."""
+    async def assignments(self, f: ContactFilter) -> tuple[list[Assignment], dict[int, str]]:
+        """Staff assignments of the period's contacts (clipped at the period's
+        end), and the staff members' display names."""
 
     async def satisfaction(self, f: ContactFilter) -> Satisfaction | None:
         """Survey answers of chats *closed* in the period; None without a survey table."""

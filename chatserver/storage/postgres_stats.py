@@ -17,9 +17,10 @@ from datetime import date
 from typing import Any
 
 from chatserver.stats.channel_shift import NOT_SHIFTED_OUTCOMES, ChatCounts
-from chatserver.stats.concurrency import Assignment
-from chatserver.stats.operations import ContactGroup, Satisfaction
+from chatserver.stats.concurrency import Assignment, assignments_from_events
+from chatserver.stats.operations import ContactTotals, Satisfaction
 from chatserver.stats.store import ContactFilter, ContactRow
+from chatserver.stats.totals_sql import totals_columns, totals_from_row
 from chatserver.stats.visits_import import VisitRow
 
 from .postgres import Conn, PostgresStorage
@@ -94,17 +95,10 @@ class PostgresStatsStore:
         )
         return [(int(h), ChatCounts(int(n), int(res), int(sh))) for h, n, res, sh in rows]
 
-    async def contact_groups(self, f: ContactFilter) -> list[ContactGroup]:
+    async def totals(self, f: ContactFilter) -> ContactTotals:
         where, params = _where(f)
-        rows = await self._fetch(
-            "SELECT status, outcome, level, intake_level, queued_at IS NOT NULL,"
-            f" first_picked_at IS NOT NULL, COUNT(*) FROM contacts WHERE {where}"
-            " GROUP BY 1, 2, 3, 4, 5, 6",
-            *params,
-        )
-        return [
-            ContactGroup(s, o, lv, il, bool(q), bool(p), int(n)) for s, o, lv, il, q, p, n in rows
-        ]
+        rows = await self._fetch(f"SELECT {totals_columns()} FROM contacts WHERE {where}", *params)
+        return totals_from_row(tuple(rows[0]))
 
     async def durations(self, f: ContactFilter) -> dict[str, dict[int, int]]:
         where, params = _where(f)
@@ -149,29 +143,52 @@ class PostgresStatsStore:
         distinct = await self._fetch(f"SELECT COUNT(DISTINCT e.contact_id) {base}", *all_params)
         return {(str(a), str(b)): int(n) for a, b, n in rows}, int(distinct[0][0])
 
-    async def assignments(
-        self, unit_ids: Sequence[str], start: float, end: float
-    ) -> tuple[list[Assignment], dict[int, str]]:
-        rows = await self._fetch(
-            "SELECT p.actor_user_id, p.at, (SELECT MIN(x.at) FROM contact_events AS x"
-            "  WHERE x.contact_id = p.contact_id AND x.kind IN ('transfer', 'requeue', 'close')"
-            "  AND x.at >= p.at AND x.id > p.id)"
-            " FROM contact_events AS p WHERE p.kind = 'pick' AND p.at >= $1 AND p.at < $2"
-            " AND p.actor_user_id IN (SELECT user_id FROM user_units WHERE unit_id = ANY($3))",
-            start,
-            end,
-            list(unit_ids),
-        )
-        names = await self._fetch(
-            "SELECT id, display_name FROM users"
-            " WHERE id IN (SELECT user_id FROM user_units WHERE unit_id = ANY($1))",
-            list(unit_ids),
-        )
-        # An assignment still open at the period's end counts until then.
-        spans = [
-            Assignment(int(uid), float(at), min(end, float(stop)) if stop else end)
-            for uid, at, stop in rows
+    async def assignments(self, f: ContactFilter) -> tuple[list[Assignment], dict[int, str]]:
+        # As SqliteStatsStore: contacts picked once from assigned_user_id, the
+        # few transferred or requeued ones rebuilt from their events.
+        where, params = _where(f)
+        where_c, params_c = _where(f, "c", first=2)
+        moved = [
+            str(r[0])
+            for r in await self._fetch(
+                "SELECT DISTINCT e.contact_id FROM contact_events AS e JOIN contacts AS c"
+                " ON c.id = e.contact_id WHERE e.kind IN ('transfer', 'requeue') AND e.at >= $1"
+                f" AND {where_c}",
+                f.start,
+                *params_c,
+            )
         ]
+        skip = set(moved)
+        rows = await self._fetch(
+            "SELECT id, assigned_user_id, first_picked_at, closed_at FROM contacts"
+            f" WHERE {where} AND first_picked_at IS NOT NULL AND assigned_user_id IS NOT NULL",
+            *params,
+        )
+        spans = [
+            Assignment(
+                int(uid), float(start), min(f.end, float(stop)) if stop is not None else f.end
+            )
+            for cid, uid, start, stop in rows
+            if cid not in skip
+        ]
+        if moved:
+            events = await self._fetch(
+                "SELECT contact_id, kind, at, actor_user_id FROM contact_events"
+                " WHERE contact_id = ANY($1) AND kind IN ('pick', 'transfer', 'requeue', 'close')"
+                " ORDER BY contact_id, id",
+                moved,
+            )
+            spans.extend(
+                assignments_from_events(
+                    [
+                        (str(c), str(k), float(a), None if u is None else int(u))
+                        for c, k, a, u in events
+                    ],
+                    f.end,
+                )
+            )
+        users = sorted({s.user_id for s in spans})
+        names = await self._fetch("SELECT id, display_name FROM users WHERE id = ANY($1)", users)
         return spans, {int(i): str(n) for i, n in names}
 
     async def satisfaction(self, f: ContactFilter) -> Satisfaction | None:

@@ -35,6 +35,7 @@ class C:
     reply: float | None = None  # seconds after queued
     closed: float | None = None  # seconds after the first pick (or after queued)
     acknowledged: bool = False
+    assigned: str | None = None  # the last staff member to pick it (kept after close)
     events: list[tuple[str, float, str | None, dict[str, object]]] = field(default_factory=list)
 
 
@@ -56,8 +57,8 @@ def insert(db: Path, contacts: list[C], users: dict[str, int]) -> None:
                 "INSERT INTO contacts (id, unit_id, queue_id, status, level, intake_level, tags,"
                 " reasons, emergency_acknowledged, lang, age, name, text, would_otherwise,"
                 " created_at, queued_at, first_picked_at, first_staff_reply_at, closed_at,"
-                " outcome) VALUES (?, ?, ?, ?, ?, ?, '[]', '[]', ?, 'sv', 40, 'Namn', 'Text',"
-                " ?, ?, ?, ?, ?, ?, ?)",
+                " outcome, assigned_user_id) VALUES (?, ?, ?, ?, ?, ?, '[]', '[]', ?, 'sv', 40,"
+                " 'Namn', 'Text', ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     c.id,
                     c.unit,
@@ -73,6 +74,7 @@ def insert(db: Path, contacts: list[C], users: dict[str, int]) -> None:
                     reply,
                     closed,
                     c.outcome,
+                    users[c.assigned] if c.assigned else None,
                 ),
             )
             conn.execute(
@@ -101,6 +103,7 @@ def spring(users: dict[str, int]) -> list[C]:
         C(
             "c1",
             t1,
+            assigned="nurse1",
             would_otherwise="physical_visit",
             queued=0,
             picked=120,
@@ -111,6 +114,7 @@ def spring(users: dict[str, int]) -> list[C]:
         C(
             "c2",
             t2,
+            assigned="nurse1",
             outcome="physical_visit_booked",
             would_otherwise="physical_visit",
             level="standard",
@@ -139,6 +143,7 @@ def spring(users: dict[str, int]) -> list[C]:
         C(
             "c4",
             t4,
+            assigned="doctor1",
             outcome="physical_visit_booked",
             level="emergency",
             intake_level="emergency",
@@ -159,6 +164,7 @@ def spring(users: dict[str, int]) -> list[C]:
         C(
             "c5",
             t5,
+            assigned="doctor1",
             queue="hc1:doctor",
             level="urgent",
             would_otherwise="phone",

@@ -10,7 +10,7 @@ import pytest
 
 from chatserver.stats.channel_shift import ChatCounts, build_buckets, chat_by_day, chat_share
 from chatserver.stats.charts import bar_chart, heatmap
-from chatserver.stats.concurrency import Assignment, concurrency_by_staff
+from chatserver.stats.concurrency import Assignment, assignments_from_events, concurrency_by_staff
 from chatserver.stats.operations import busiest_hours, override_direction
 from chatserver.stats.percentiles import mean_of, percentile_of, summary_of
 from chatserver.stats.store import ContactRow
@@ -203,3 +203,20 @@ def test_contact_export_has_no_identifying_fields() -> None:
         "emergency,physical_visit,0,,,,0,0,0"
     )
     assert not {"name", "text", "age", "id", "contact_id"} & set(table.header)
+
+
+def test_assignments_from_events() -> None:
+    """A pick lasts until the contact's next transfer, requeue or close, else the period's end."""
+    events = [
+        ("a", "pick", 10.0, 1),
+        ("a", "transfer", 40.0, 1),
+        ("a", "pick", 50.0, 2),
+        ("a", "close", 90.0, 2),
+        ("b", "pick", 60.0, 1),  # still open
+        ("c", "close", 5.0, None),  # closed without a pick: no assignment
+    ]
+    assert assignments_from_events(events, 100.0) == [
+        Assignment(1, 10.0, 40.0),
+        Assignment(2, 50.0, 90.0),
+        Assignment(1, 60.0, 100.0),
+    ]

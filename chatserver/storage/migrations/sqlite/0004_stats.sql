@@ -17,9 +17,8 @@ CREATE TABLE visit_counts (
 -- is one range scan of this index; `id` at the end serves joins to events.
 CREATE INDEX contacts_stats ON contacts(
     unit_id, created_at, status, outcome, would_otherwise, queue_id, level, intake_level,
-    queued_at, first_picked_at, first_staff_reply_at, closed_at, id
+    queued_at, first_picked_at, first_staff_reply_at, closed_at, assigned_user_id, id
 );
--- Staff concurrency: the picks of a period by actor, then for each pick the
--- next event that ends the assignment (transfer, requeue, close) of its contact.
-CREATE INDEX contact_events_picks ON contact_events(kind, at, actor_user_id, contact_id);
-CREATE INDEX contact_events_contact_kind ON contact_events(contact_id, kind, at);
+-- Triage overrides and transferred/requeued contacts (staff concurrency) are
+-- found from their events since the period began; covering for that scan.
+CREATE INDEX contact_events_stats ON contact_events(kind, at, contact_id, actor_user_id);
