@@ -12,7 +12,6 @@ CREATE TABLE visit_counts (
 
 CREATE INDEX contacts_stats ON contacts(
     unit_id, created_at, status, outcome, would_otherwise, queue_id, level, intake_level,
-    queued_at, first_picked_at, first_staff_reply_at, closed_at, id
+    queued_at, first_picked_at, first_staff_reply_at, closed_at, assigned_user_id, id
 );
-CREATE INDEX contact_events_picks ON contact_events(kind, at, actor_user_id, contact_id);
-CREATE INDEX contact_events_contact_kind ON contact_events(contact_id, kind, at);
+CREATE INDEX contact_events_stats ON contact_events(kind, at, contact_id, actor_user_id);
