@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from chatserver.access import ROLES
+from chatserver.audit.cli import record_cli_event
 from chatserver.settings import Settings
 from chatserver.storage.base import Conflict, NotFound, Queue, Storage, Unit
 
@@ -74,6 +75,10 @@ def cmd_unit_add(args: argparse.Namespace) -> int:
             await add_unit(
                 storage, args.id, args.name, always_open=args.always_open, rollout=args.rollout
             )
+            if not await record_cli_event(
+                storage, _settings(args).data_dir, "admin_unit_create", unit_id=args.id
+            ):
+                return 1
         except Conflict:
             print(f"error: unit {args.id!r} already exists", file=sys.stderr)
             return 1
@@ -124,9 +129,15 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     async def run() -> int:
         storage = await _with_storage(settings)
         try:
-            _, uri = await add_user(
+            user_id, uri = await add_user(
                 storage, settings, args.username, password, args.role, args.unit, args.display_name
             )
+            if not await record_cli_event(
+                storage, settings.data_dir, "admin_user_create",
+                detail={"user_id": user_id, "username": args.username, "role": args.role,
+                        "units": list(args.unit)},
+            ):
+                return 1
         except Conflict:
             print(f"error: user {args.username!r} already exists", file=sys.stderr)
             return 1

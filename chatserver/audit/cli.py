@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
 from chatserver.audit.keys import AuditKeyError, AuditSettings, checkpoint_path, load_key
-from chatserver.audit.service import AuditLog
+from chatserver.audit.service import AuditLog, AuditUnavailableError
 from chatserver.audit.store import SqliteAuditStore
+from chatserver.security.request_id import set_request_id
 
 
 async def _verify(args: argparse.Namespace) -> int:
@@ -60,3 +64,36 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         "verify", parents=[common], help="check the hash chain and its signed checkpoint"
     )
     verify.set_defaults(func=cmd_verify)
+
+
+async def record_cli_event(
+    storage: Any,
+    data_dir: Path,
+    action: str,
+    *,
+    unit_id: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> bool:
+    """Audit an administration command run on the command line (actor: the CLI).
+
+    Returns False (after saying so on stderr) when the event could not be written.
+    """
+    audit_settings = AuditSettings()
+    try:
+        log = AuditLog(
+            SqliteAuditStore(storage),
+            load_key(data_dir, audit_settings.audit_key),
+            checkpoint_path(data_dir, audit_settings.audit_checkpoint_path),
+            clock=time.time,
+        )
+        await log.record(
+            action,
+            result="ok",
+            request_id=set_request_id(),
+            unit_id=unit_id,
+            detail={"via": "cli", **(detail or {})},
+        )
+    except (AuditKeyError, AuditUnavailableError) as exc:
+        print(f"error: the change was made but could not be audited: {exc}", file=sys.stderr)
+        return False
+    return True
