@@ -123,6 +123,12 @@ def store_for(storage: Any) -> CannedStore:
     """The canned-response store of a storage backend (SQLite now)."""
     if hasattr(storage, "run_write") and hasattr(storage, "run_read"):
         return SqliteCannedStore(storage)
+    from chatserver.storage.postgres import PostgresStorage  # noqa: PLC0415
+
+    if isinstance(storage, PostgresStorage):
+        from chatserver.storage.postgres_survey_canned import PostgresCannedStore  # noqa: PLC0415
+
+        return PostgresCannedStore(storage)
     raise NotImplementedError(f"no canned-response store for {type(storage).__name__}")
 
 

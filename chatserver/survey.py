@@ -138,6 +138,12 @@ def store_for(storage: Storage | Any) -> SurveyStore:
     """The survey store of a storage backend (SQLite now; PostgreSQL adds its own)."""
     if hasattr(storage, "run_write") and hasattr(storage, "run_read"):
         return SqliteSurveyStore(storage)
+    from chatserver.storage.postgres import PostgresStorage  # noqa: PLC0415
+
+    if isinstance(storage, PostgresStorage):
+        from chatserver.storage.postgres_survey_canned import PostgresSurveyStore  # noqa: PLC0415
+
+        return PostgresSurveyStore(storage)
     raise NotImplementedError(f"no survey store for {type(storage).__name__}")
 
 

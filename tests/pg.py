@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -197,6 +198,17 @@ class PgServer:
 
 
 TEMPLATE = "chat_template"
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """One PostgreSQL server per test process (xdist worker), with a migrated template."""
+    server = PgServer(require_bin()).start()
+    try:
+        migrated_template(server)
+        yield server
+    finally:
+        server.stop()
 
 
 def migrated_template(server: PgServer) -> str:

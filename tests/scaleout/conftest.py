@@ -1,0 +1,68 @@
+"""A cluster for the scale-out tests: PostgreSQL (one fresh database per test),
+Redis, two ``chatserver serve`` instances and nginx in front (deploy/ config)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from chatserver.settings import Settings
+from tests.helpers import Seed, seed_directory
+from tests.live import LiveServer
+from tests.pg import PgServer, migrated_template, pg_server
+
+from .cluster import Nginx, RedisServer
+
+__all__ = ["pg_server"]  # the session fixture from tests/pg.py
+
+# Every client of the test shares 127.0.0.1: lift the per-address limits.
+LIMITS = {
+    "CHATSERVER_INTAKE_RATE_LIMIT": "100000/minute",
+    "CHATSERVER_FRAME_RATE_LIMIT": "100000/second",
+}
+
+
+@dataclass
+class Cluster:
+    database_url: str
+    redis: RedisServer
+    a: LiveServer
+    b: LiveServer
+    nginx: Nginx
+    seed: Seed
+
+
+@pytest.fixture
+def pg_url(pg_server: PgServer) -> Iterator[str]:
+    """A fresh, migrated database of its own for the test."""
+    name = pg_server.create_database(template=migrated_template(pg_server))
+    try:
+        yield pg_server.url(name)
+    finally:
+        pg_server.drop_database(name)
+
+
+@pytest.fixture
+async def cluster(tmp_path: Path, pg_url: str) -> AsyncIterator[Cluster]:
+    redis = RedisServer(tmp_path / "redis").start()
+    seed = await seed_directory(Settings(data_dir=tmp_path / "seed", database_url=pg_url))
+    env = {**LIMITS, "CHATSERVER_DATABASE_URL": pg_url, "CHATSERVER_REDIS_URL": redis.url}
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+    a = LiveServer(tmp_path / "a" / "data", env=env)
+    b = LiveServer(tmp_path / "b" / "data", env=env)
+    nginx: Nginx | None = None
+    try:
+        a.start()
+        b.start()
+        nginx = Nginx(tmp_path / "nginx", [a.port, b.port]).start()
+        yield Cluster(pg_url, redis, a, b, nginx, seed)
+    finally:
+        if nginx is not None:
+            nginx.stop()
+        a.stop()
+        b.stop()
+        redis.stop()
