@@ -20,6 +20,7 @@ UNIT_ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
 # Feature modules that add subcommands: each has
 # ``register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)``.
 FEATURE_CLIS: tuple[str, ...] = (
+    "chatserver.migrate_to",
     "chatserver.operations.cli",
     "chatserver.audit",
     "chatserver.stats.cli",

@@ -21,6 +21,7 @@ from chatserver.security.request_id import set_request_id
 
 
 async def _verify(args: argparse.Namespace) -> int:
+    from chatserver.audit import _store_for  # noqa: PLC0415 - avoids an import cycle
     from chatserver.cli import _settings, _with_storage  # noqa: PLC0415 - avoids an import cycle
 
     settings = _settings(args)
@@ -33,7 +34,7 @@ async def _verify(args: argparse.Namespace) -> int:
     storage = await _with_storage(settings)
     try:
         audit = AuditLog(
-            SqliteAuditStore(storage),  # type: ignore[arg-type]
+            _store_for(storage),  # SQLite or PostgreSQL
             key,
             checkpoint_path(settings.data_dir, audit_settings.audit_checkpoint_path),
             clock=lambda: 0.0,

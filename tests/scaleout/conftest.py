@@ -36,7 +36,7 @@ class Cluster:
 
 
 @pytest.fixture
-def pg_url(pg_server: PgServer) -> Iterator[str]:
+def pg_url(pg_server: PgServer) -> Iterator[str]:  # a fresh database of the test's own
     """A fresh, migrated database of its own for the test."""
     name = pg_server.create_database(template=migrated_template(pg_server))
     try:
