@@ -41,9 +41,10 @@ async def open_target(kind: str, opts: Options) -> AsyncIterator[Target]:
     """Start the server of ``kind`` pinned to the server CPU; stop it on exit."""
     log_dir = opts.work_dir / "logs"
     if kind == "service":
-        from loadtests.service import ServiceTarget, start_service  # noqa: PLC0415
+        from loadtests.service import NURSES, SMOKE_NURSES, ServiceTarget, start_service  # noqa: PLC0415  # noqa: PLC0415
 
-        server, users = await start_service(opts.chatserver, opts.work_dir, log_dir)
+        nurses = SMOKE_NURSES if opts.smoke else NURSES
+        server, users = await start_service(opts.chatserver, opts.work_dir, log_dir, nurses)
         target: Target = ServiceTarget(server, users)
     else:
         server = baseline(kind, log_dir).start()

@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from loadtests.targets import Endpoint, Ticket, intake_body
 
 UNIT = "bench"
 NURSES = 120  # 100 relay pairs; fan-out uses 50 dashboards + 20 pickers
+SMOKE_NURSES = 12  # smoke runs: 10 pairs, or 3 dashboards + 2 pickers
 PASSWORD = "bench-password-4711-lång"
 SEED_PARALLEL = 4  # `user add` processes at once (each hashes a password)
 SETUP_CONCURRENCY = 50  # handshakes/intakes in flight while setting up
@@ -88,12 +90,14 @@ def _run(argv: list[str], stdin: str | None = None) -> str:
 
 def seed(chatserver: str, cache_root: Path, nurses: int = NURSES) -> tuple[Path, list[Account]]:
     """A data directory with unit ``bench`` (always open) and ``nurses`` nurse accounts."""
-    seed_dir = cache_root / f"seed-{_seed_key(chatserver)}-{nurses}"
+    final = cache_root / f"seed-{_seed_key(chatserver)}-{nurses}"
+    if (final / "accounts.json").exists():
+        data = json.loads((final / "accounts.json").read_text())
+        return final / "data", [Account(**a) for a in data]
+    cache_root.mkdir(parents=True, exist_ok=True)
+    # Built aside and renamed into place: parallel test workers never share a half seed.
+    seed_dir = Path(tempfile.mkdtemp(prefix=".building-", dir=cache_root))
     accounts_file = seed_dir / "accounts.json"
-    if accounts_file.exists():
-        data = json.loads(accounts_file.read_text())
-        return seed_dir / "data", [Account(**a) for a in data]
-    shutil.rmtree(seed_dir, ignore_errors=True)
     data_dir = seed_dir / "data"
     data_dir.mkdir(parents=True)
     base = [chatserver, "--data-dir", str(data_dir)]
@@ -115,17 +119,23 @@ def seed(chatserver: str, cache_root: Path, nurses: int = NURSES) -> tuple[Path,
         with ThreadPoolExecutor(SEED_PARALLEL) as pool:
             accounts += list(pool.map(add, range(start, min(start + SEED_PARALLEL, nurses + 1))))
     accounts_file.write_text(json.dumps([dataclasses.asdict(a) for a in accounts]))
-    return data_dir, accounts
+    try:
+        seed_dir.rename(final)
+    except OSError:  # another worker finished first: use its seed
+        shutil.rmtree(seed_dir, ignore_errors=True)
+    return final / "data", accounts
 
 
 _runs = itertools.count()
 
 
+SEED_CACHE = Path(tempfile.gettempdir()) / "loadtests-seeds"
+
+
 async def start_service(
-    chatserver: str, work_dir: Path, log_dir: Path
+    chatserver: str, work_dir: Path, log_dir: Path, nurses: int = NURSES
 ) -> tuple[ServerProcess, list[Account]]:
-    seeds = work_dir.parent / "loadtests-seeds"
-    seed_data, accounts = await asyncio.to_thread(seed, chatserver, seeds)
+    seed_data, accounts = await asyncio.to_thread(seed, chatserver, SEED_CACHE, nurses)
     data_dir = work_dir / f"service-{next(_runs)}"
     shutil.copytree(seed_data, data_dir)
     server = ServerProcess(

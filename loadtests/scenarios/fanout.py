@@ -89,7 +89,7 @@ async def run(opts: Options) -> ScenarioResult:
         watchers = await target.watchers(n_watchers)
         add_pickers = getattr(target, "add_pickers", None)
         if add_pickers is not None:
-            await add_pickers(min(PICKERS, patients))
+            await add_pickers(opts.count(PICKERS, 2))
         boards = Dashboards(watchers)
         errors: list[str] = []
         cpu = CpuWindow(target.server.pid)
