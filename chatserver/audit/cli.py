@@ -16,7 +16,6 @@ from typing import Any
 
 from chatserver.audit.keys import AuditKeyError, AuditSettings, checkpoint_path, load_key
 from chatserver.audit.service import AuditLog, AuditUnavailableError
-from chatserver.audit.store import SqliteAuditStore
 from chatserver.security.request_id import set_request_id
 
 
@@ -79,10 +78,12 @@ async def record_cli_event(
 
     Returns False (after saying so on stderr) when the event could not be written.
     """
+    from chatserver.audit import _store_for  # noqa: PLC0415 - avoids an import cycle
+
     audit_settings = AuditSettings()
     try:
         log = AuditLog(
-            SqliteAuditStore(storage),
+            _store_for(storage),  # SQLite or PostgreSQL
             load_key(data_dir, audit_settings.audit_key),
             checkpoint_path(data_dir, audit_settings.audit_checkpoint_path),
             clock=time.time,
