@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
-__all__ = ["bar_chart", "heatmap"]
+__all__ = ["bar_chart", "hbar_chart", "heatmap"]
 
 WIDTH, HEIGHT = 640, 260
 LEFT, RIGHT, TOP, BOTTOM = 56, 12, 16, 40
@@ -66,6 +66,31 @@ def bar_chart(
     pairs = ", ".join(f"{lab}: {_fmt(v, percent)}" for lab, v in zip(labels, values, strict=True))
     desc = f"{len(values)} staplar / bars. {pairs}" if values else "Inga data / No data."
     return _svg(chart_id, title, desc, body)
+
+
+def hbar_chart(
+    chart_id: str, title: str, labels: Sequence[str], values: Sequence[float], *, label_w: int = 190
+) -> str:
+    """Horizontal bars with the category name on the left (outcomes, levels):
+    long names stay legible where vertical bars would overlap them."""
+    row_h = 26
+    height = TOP + row_h * max(1, len(values)) + 8
+    top = max([*values, 0.0]) or 1.0
+    plot_w = WIDTH - label_w - RIGHT - 40  # room for the value after the bar
+    body: list[str] = []
+    for i, (name, value) in enumerate(zip(labels, values, strict=True)):
+        y = TOP + i * row_h
+        w = plot_w * value / top
+        body.append(
+            f'<text x="{label_w - 6}" y="{y + 16}" text-anchor="end" font-size="12"'
+            f' fill="{AXIS}">{escape(name)}</text>'
+            f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 8}" fill="{BAR}"/>'
+            f'<text x="{label_w + w + 4:.1f}" y="{y + 16}" font-size="12"'
+            f' fill="{AXIS}">{escape(_fmt(value, False))}</text>'
+        )
+    pairs = ", ".join(f"{lab}: {_fmt(v, False)}" for lab, v in zip(labels, values, strict=True))
+    desc = f"{len(values)} staplar / bars. {pairs}" if values else "Inga data / No data."
+    return _svg(chart_id, title, desc, body, height)
 
 
 def heatmap(chart_id: str, title: str, rows: Sequence[str], grid: Sequence[Sequence[int]]) -> str:

@@ -14,11 +14,11 @@ from chatserver.staff_http import current_session, staff_session_for_change
 
 from . import charts, service
 from .access_scope import check_import_units, resolve_scope
+from .chart_texts import LANGS, label, title
 from .query import parse_bucket, parse_period
 from .store import ContactFilter, StatsStore, store_for
 from .tables import (
     TABLE_NAMES,
-    WEEKDAYS,
     Table,
     channel_table,
     contact_export,
@@ -139,7 +139,6 @@ async def stats_units(request: Request) -> Response:
 # The per-contact export: a year of the busiest region in the benchmark is
 # ~1,000,000 rows; one request may hold at most half of that in memory.
 MAX_EXPORT_ROWS = 500_000
-WEEKDAY_SV = ("mån", "tis", "ons", "tor", "fre", "lör", "sön")
 
 
 def _csv_response(table: Table, filename: str) -> Response:
@@ -176,53 +175,36 @@ CHARTS = ("chat-share", "shifted", "outcomes", "triage-levels", "busiest-hours")
 
 
 async def chart_svg(request: Request) -> Response:
+    """``lang=sv`` (default) or ``en`` for the title and labels."""
     name = request.path_params["name"]
     if name not in CHARTS:
         raise NotFoundError("not_found", "no such chart")
+    lang = request.query_params.get("lang", "sv")
+    if lang not in LANGS:
+        raise InvalidInput("invalid_field", "unknown language", fields={"lang": "sv or en"})
     _, units, queue = await scope(request)
     period = parse_period(request.query_params)
     store = _store(request)
-    cid = f"chart-{name}"
+    cid, heading = f"chart-{name}", title(name, lang)
     if name in ("chat-share", "shifted"):
         buckets = await service.channel_shift(store, units, period, "week")
         labels = [b.start.isoformat()[5:] for b in buckets]
         if name == "chat-share":
-            svg = charts.bar_chart(
-                cid,
-                "Chattandel per vecka / Chat share per week",
-                labels,
-                [b.chat_share for b in buckets],
-                percent=True,
-            )
+            values = [b.chat_share for b in buckets]
+            svg = charts.bar_chart(cid, heading, labels, values, percent=True)
         else:
-            svg = charts.bar_chart(
-                cid,
-                "Flyttade från fysiskt besök per vecka / Shifted from physical visits per week",
-                labels,
-                [b.chat.shifted_from_physical for b in buckets],
-            )
+            values = [float(b.chat.shifted_from_physical) for b in buckets]
+            svg = charts.bar_chart(cid, heading, labels, values)
     else:
-        ops = await service.operations(store, units, period, queue)
-        tables = operations_tables(ops)
-        if name == "outcomes":
-            rows = tables["outcomes"].rows
-            svg = charts.bar_chart(
-                cid, "Utfall / Outcomes", [str(r[0]) for r in rows], [float(r[1]) for r in rows]
-            )
-        elif name == "triage-levels":
-            rows = tables["triage_levels"].rows
-            svg = charts.bar_chart(
-                cid,
-                "Triagenivå vid inskrivning / Triage level at intake",
-                [str(r[0]) for r in rows],
-                [float(r[1]) for r in rows],
-            )
+        tables = operations_tables(await service.operations(store, units, period, queue))
+        if name == "busiest-hours":
+            rows = tables["busiest_hours"].rows
+            grid = [[int(v) for v in r[1:]] for r in rows]
+            svg = charts.heatmap(cid, heading, [label(str(r[0]), lang) for r in rows], grid)
         else:
-            svg = charts.heatmap(
-                cid,
-                "Mest belastade timmar / Busiest hours",
-                [f"{sv} {en}" for sv, en in zip(WEEKDAY_SV, WEEKDAYS, strict=True)],
-                ops["busiest_hours"],
+            rows = tables["outcomes" if name == "outcomes" else "triage_levels"].rows
+            svg = charts.hbar_chart(
+                cid, heading, [label(str(r[0]), lang) for r in rows], [float(r[1]) for r in rows]
             )
     return Response(svg, media_type="image/svg+xml; charset=utf-8")
 

@@ -198,7 +198,7 @@ function renderTable(table, captionKey) {
 }
 
 async function insertChart(figure, name) {
-  const resp = await fetch(`/api/stats/charts/${name}.svg?${query()}`, { credentials: 'same-origin' });
+  const resp = await fetch(`/api/stats/charts/${name}.svg?${query()}&lang=${lang}`, { credentials: 'same-origin' });
   if (!resp.ok) return;
   const doc = new DOMParser().parseFromString(await resp.text(), 'image/svg+xml');
   figure.prepend(document.importNode(doc.documentElement, true));
@@ -210,7 +210,7 @@ function renderReport(tables) {
   const sections = SECTIONS.map((s) => {
     const headingId = `h-${s.table}`;
     const figures = s.charts.map((name) => {
-      const fig = h('figure', {});
+      const fig = h('figure', {}, h('figcaption', { class: 'hint' }, t(`chart_${name}`)));
       insertChart(fig, name);
       return fig;
     });
