@@ -93,6 +93,7 @@ async def run(opts: Options) -> ScenarioResult:
         NAME, {"concurrent_writers": writers, "duration_s": duration, "group_max_batch": "default"}
     )
     data: dict[str, dict[str, Any]] = {}
+    opts.work_dir.mkdir(parents=True, exist_ok=True)
     pin_to(SERVER_CPU)
     try:
         with tempfile.TemporaryDirectory(prefix="loadtests-persist-", dir=opts.work_dir) as tmp:
