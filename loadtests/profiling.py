@@ -1,9 +1,10 @@
 """Sampling profiles of the server with py-spy, summarised as hot spots.
 
 ``python -m loadtests profile --profile-scenario relay`` runs one scenario against
-the service only, with ``py-spy record`` attached to the server for the whole
-run, and saves ``results/profile-SCENARIO.json``: the functions where samples
-were taken (self) and the functions on the stack (inclusive), top first.
+the service only, with ``py-spy record`` attached to the server during each
+measuring window (set-up such as logins is left out), and saves
+``results/profile-SCENARIO.json``: the functions where samples were taken
+(self) and the functions on the stack (inclusive), top first.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from loadtests.runner import Options
 
 SAMPLE_RATE_HZ = 250
+profile_dir: Path | None = None  # set while `profile` runs
 TOP = 25
 STOP_TIMEOUT_S = 20.0
 
@@ -85,10 +87,10 @@ def summarise(raw: Path, top: int = TOP) -> dict[str, Any]:
 async def profile(scenario: str, opts: Options) -> None:
     from loadtests.scenarios import SCENARIOS  # noqa: PLC0415
 
+    global profile_dir  # noqa: PLW0603 - read by CpuWindow around each measuring window
     profile_dir = opts.work_dir / "profiles"
     profile_dir.mkdir(parents=True, exist_ok=True)
-    run_opts = replace(opts, targets=("service",), profile_dir=profile_dir)
-    result = await SCENARIOS[scenario].run(run_opts)
+    result = await SCENARIOS[scenario].run(replace(opts, targets=("service",)))
     summaries = {
         raw.stem: summarise(raw) for raw in sorted(profile_dir.glob("*.txt")) if raw.stat().st_size
     }

@@ -27,7 +27,6 @@ class Options:
     out_dir: Path = RESULTS_DIR
     work_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="loadtests-")))
     chatserver: str = str(ROOT / ".venv" / "bin" / "chatserver")
-    profile_dir: Path | None = None  # set: py-spy samples every server started
 
     def scale(self, full: float, smoke: float) -> float:
         return smoke if self.smoke else full
@@ -49,16 +48,9 @@ async def open_target(kind: str, opts: Options) -> AsyncIterator[Target]:
     else:
         server = baseline(kind, log_dir).start()
         target = BaselineTarget(server)
-    sampler = None
-    if opts.profile_dir is not None:
-        from loadtests.profiling import Sampler  # noqa: PLC0415
-
-        sampler = Sampler(server.pid, opts.profile_dir / f"{kind}-{server.pid}.txt")
     try:
         yield target
     finally:
-        if sampler is not None:
-            sampler.stop()
         with contextlib.suppress(Exception):
             await target.aclose()
         server.stop()

@@ -7,6 +7,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from loadtests import profiling
+from loadtests.profiling import Sampler
 from loadtests.results import ScenarioResult
 from loadtests.runner import Options, failure_text, open_target
 from loadtests.system import CpuMeter
@@ -43,15 +45,22 @@ class CpuWindow:
     """CPU use of the server and of this generator process over one window."""
 
     def __init__(self, server_pid: int) -> None:
+        self._pid = server_pid
         self._server = CpuMeter(server_pid)
         self._generator = CpuMeter(os.getpid())
+        self._sampler: Sampler | None = None
 
     def start(self) -> None:
+        if profiling.profile_dir is not None:  # `python -m loadtests profile`: sample the window
+            out = profiling.profile_dir / f"service-{self._pid}-{time.monotonic_ns()}.txt"
+            self._sampler = Sampler(self._pid, out)
         now = time.perf_counter()
         self._server.start(now)
         self._generator.start(now)
 
     def stop(self) -> dict[str, float]:
+        if self._sampler is not None:
+            self._sampler.stop()
         now = time.perf_counter()
         return {
             "server_cpu": round(self._server.stop(now), 3),
