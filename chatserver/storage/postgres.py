@@ -497,15 +497,25 @@ class PostgresStorage:
 
     async def _append(self, new: NewMessage) -> AppendResult:
         try:
+            if new.sender in ops.SENDERS:
+                with self._tracked():
+                    async with self.pool.acquire() as conn:
+                        fast = await ops.append_message_fast(conn, new)
+                if fast is not None:
+                    return fast
             return await self._write(lambda c: ops.append_message(c, new))
-        except Conflict:
-            # Either the contact is closed, or a concurrent re-send of the same
-            # client_id won the unique index: then the original is the answer.
+        except (Conflict, asyncpg.UniqueViolationError):
+            # Either refused (closed, not assigned), or a concurrent re-send of
+            # the same client_id won the unique index: then the original is the answer.
             async with self.pool.acquire() as conn:
                 original = await ops.find_message(conn, new)
+                contact = await conn.fetchrow(
+                    "SELECT status, assigned_user_id FROM contacts WHERE id = $1", new.contact_id
+                )
             if original is None:
                 raise
-            return AppendResult(message=original, duplicate=True)
+            status, assigned = (None, None) if contact is None else (contact[0], contact[1])
+            return AppendResult(original, duplicate=True, status=status, assigned_user_id=assigned)
 
     async def messages_after(
         self, contact_id: str, after_seq: int, limit: int | None = None

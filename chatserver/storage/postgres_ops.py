@@ -25,6 +25,7 @@ from .base import (
     Message,
     NewContact,
     NewMessage,
+    NotAssigned,
     NotFound,
     Queue,
     Session,
@@ -36,12 +37,14 @@ from .sqlite_ops import INTAKE_STATUSES
 from .sqlite_rows import CONTACT_COLUMNS, MESSAGE_COLUMNS, contact_from_row, dumps, message_from_row
 
 __all__ = [
+    "SENDERS",
     "WAITING_ORDER",
     "acknowledge_emergency",
     "add_event",
     "add_unit",
     "add_user",
     "append_message",
+    "append_message_fast",
     "close_contact",
     "create_contact",
     "create_session",
@@ -514,36 +517,110 @@ async def find_message(conn: Conn, new: NewMessage) -> Message | None:
     return None if row is None else message_from_row(row)
 
 
-async def append_message(conn: Conn, new: NewMessage) -> AppendResult:
-    """Next gapless ``seq`` under the contact's row lock.
+# One statement, one round trip, atomic without an explicit transaction: the
+# duplicate lookup, the row-locked seq increment (only when no duplicate, the
+# contact is open and, for staff, assigned to the sender) and the insert. The
+# last columns are the contact as the statement found it, to tell the caller
+# why nothing was written.
+_APPEND = """
+WITH dup AS (
+    SELECT seq, sender, sender_name, client_id, body, sent_at FROM messages
+    WHERE contact_id = $1 AND sender_key = $2 AND client_id = $3
+), upd AS (
+    UPDATE contacts SET last_seq = last_seq + 1,
+        first_staff_reply_at = CASE WHEN $4 = 'staff' AND first_staff_reply_at IS NULL
+                                    THEN $7 ELSE first_staff_reply_at END
+    WHERE id = $1 AND status <> 'closed' AND NOT EXISTS (SELECT 1 FROM dup)
+      AND ($8::bigint IS NULL OR (status = 'assigned' AND assigned_user_id = $8))
+    RETURNING last_seq, status, assigned_user_id
+), ins AS (
+    INSERT INTO messages (contact_id, seq, sender, sender_key, sender_name, client_id, body,
+                          sent_at)
+    SELECT $1, last_seq, $4, $2, $5, $3, $6, $7 FROM upd
+    RETURNING seq
+)
+SELECT (SELECT seq FROM ins), (SELECT status FROM upd), (SELECT assigned_user_id FROM upd),
+       d.seq, d.sender, d.sender_name, d.client_id, d.body, d.sent_at,
+       c.status, c.assigned_user_id
+FROM (SELECT 1) AS one
+LEFT JOIN dup AS d ON TRUE
+LEFT JOIN contacts AS c ON c.id = $1
+"""
 
-    ``UPDATE contacts SET last_seq = last_seq + 1 ... RETURNING`` serialises
-    concurrent appends to one contact across instances; an append that rolls
-    back also rolls back its increment, so there is never a gap. A concurrent
-    re-send of the same client_id surfaces as UniqueViolationError, which the
-    caller turns into the duplicate answer.
-    """
-    original = await find_message(conn, new)
-    if original is not None:
-        return AppendResult(message=original, duplicate=True)
-    status = await conn.fetchval("SELECT status FROM contacts WHERE id = $1", new.contact_id)
+
+def _refusal(new: NewMessage, status: str | None, assigned: int | None) -> Exception | None:
+    """Why an append is refused, in the SQLite backend's order; None if it is not."""
     if status is None:
-        raise NotFound(f"contact {new.contact_id!r}")
+        return NotFound(f"contact {new.contact_id!r}")
     if status == "closed":
-        raise Conflict(f"contact {new.contact_id!r} is closed")
+        return Conflict(f"contact {new.contact_id!r} is closed")
+    if new.require_assigned_user is not None and (
+        status != "assigned" or assigned != new.require_assigned_user
+    ):
+        return NotAssigned(f"contact {new.contact_id!r} is not assigned to the sender")
     if new.sender not in SENDERS:
-        raise ValueError(f"unknown sender {new.sender!r}")
+        return ValueError(f"unknown sender {new.sender!r}")
+    return None
+
+
+async def append_message_fast(conn: Conn, new: NewMessage) -> AppendResult | None:
+    """The hot path (one statement). None when the contact changed under it
+    (e.g. closed or reassigned between snapshot and lock): use the locked path."""
+    row = await conn.fetchrow(
+        _APPEND,
+        new.contact_id,
+        new.sender_key,
+        new.client_id,
+        new.sender,
+        new.sender_name,
+        new.body,
+        new.sent_at,
+        new.require_assigned_user,
+    )
+    assert row is not None
+    new_seq, status, assigned, dup_seq = row[0], row[1], row[2], row[3]
+    if new_seq is not None:
+        message = Message(
+            contact_id=new.contact_id,
+            seq=int(new_seq),
+            sender=new.sender,
+            sender_name=new.sender_name,
+            client_id=new.client_id,
+            body=new.body,
+            sent_at=new.sent_at,
+        )
+        return AppendResult(message, duplicate=False, status=status, assigned_user_id=assigned)
+    if dup_seq is not None:
+        original = Message(new.contact_id, int(dup_seq), row[4], row[5], row[6], row[7], row[8])
+        return AppendResult(original, duplicate=True, status=row[9], assigned_user_id=row[10])
+    refusal = _refusal(new, row[9], row[10])
+    if refusal is not None:
+        raise refusal
+    return None
+
+
+async def append_message(conn: Conn, new: NewMessage) -> AppendResult:
+    """The locked path (inside the caller's transaction): read the contact
+    ``FOR UPDATE``, decide, then increment ``last_seq`` and insert. An append
+    that rolls back also rolls back its increment, so seqs never have gaps."""
+    original = await find_message(conn, new)
+    contact = await conn.fetchrow(
+        "SELECT status, assigned_user_id FROM contacts WHERE id = $1 FOR UPDATE", new.contact_id
+    )
+    status, assigned = (None, None) if contact is None else (contact[0], contact[1])
+    if original is not None:
+        return AppendResult(original, duplicate=True, status=status, assigned_user_id=assigned)
+    refusal = _refusal(new, status, assigned)
+    if refusal is not None:
+        raise refusal
     seq = await conn.fetchval(
         "UPDATE contacts SET last_seq = last_seq + 1,"
         " first_staff_reply_at = CASE WHEN $2 AND first_staff_reply_at IS NULL THEN $3"
-        " ELSE first_staff_reply_at END"
-        " WHERE id = $1 AND status <> 'closed' RETURNING last_seq",
+        " ELSE first_staff_reply_at END WHERE id = $1 RETURNING last_seq",
         new.contact_id,
         new.sender == "staff",
         new.sent_at,
     )
-    if seq is None:  # closed between the check and the lock
-        raise Conflict(f"contact {new.contact_id!r} is closed")
     await conn.execute(
         "INSERT INTO messages (contact_id, seq, sender, sender_key, sender_name, client_id,"
         " body, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -565,4 +642,4 @@ async def append_message(conn: Conn, new: NewMessage) -> AppendResult:
         body=new.body,
         sent_at=new.sent_at,
     )
-    return AppendResult(message=message, duplicate=False)
+    return AppendResult(message, duplicate=False, status=status, assigned_user_id=assigned)
