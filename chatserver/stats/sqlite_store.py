@@ -92,19 +92,22 @@ class SqliteStatsStore:
 
     async def chat_hourly(self, f: ContactFilter) -> list[tuple[int, ChatCounts]]:
         where, params = _where(f)
+        hour = "CAST(created_at / 3600 AS INTEGER)"
+        # One scan; the hour numbers come back as comma-separated lists that
+        # Python counts (a GROUP BY would sort every row first).
         sql = (
-            "SELECT CAST(created_at / 3600 AS INTEGER) AS h, COUNT(*),"
-            " SUM(status = 'closed' AND outcome = 'resolved_in_chat'),"
-            " SUM(status = 'closed' AND would_otherwise = 'physical_visit'"
-            f" AND outcome NOT IN ({_NOT_SHIFTED}))"
-            f" FROM contacts WHERE {where} GROUP BY h ORDER BY h"
+            f"SELECT group_concat({hour}),"
+            f" group_concat(CASE WHEN status = 'closed' AND outcome = 'resolved_in_chat'"
+            f" THEN {hour} END),"
+            f" group_concat(CASE WHEN status = 'closed' AND would_otherwise = 'physical_visit'"
+            f" AND outcome NOT IN ({_NOT_SHIFTED}) THEN {hour} END)"
+            f" FROM contacts WHERE {where}"
         )
 
         def read(c: sqlite3.Connection) -> list[tuple[int, ChatCounts]]:
-            return [
-                (int(h), ChatCounts(int(n), int(res), int(sh)))
-                for h, n, res, sh in c.execute(sql, params)
-            ]
+            row = c.execute(sql, params).fetchone()
+            n, res, sh = (Counter(map(int, t.split(","))) if t else Counter() for t in row)
+            return [(h, ChatCounts(n[h], res[h], sh[h])) for h in sorted(n)]
 
         return await self._read(read)
 
@@ -153,22 +156,22 @@ class SqliteStatsStore:
         where, params = _where(f, "c")
         # Driven from the (few) triage_change events since the period began (a
         # change always comes after its contact's intake); CROSS JOIN makes
-        # SQLite keep the events as the outer loop instead of every contact.
-        base = (
-            "FROM contact_events AS e CROSS JOIN contacts AS c ON c.id = e.contact_id"
+        # SQLite keep the events as the outer loop, and contacts_scope answers
+        # each contact lookup from the index. One pass; counted in Python.
+        sql = (
+            "SELECT e.contact_id, json_extract(e.data, '$.from'), json_extract(e.data, '$.to')"
+            " FROM contact_events AS e CROSS JOIN contacts AS c ON c.id = e.contact_id"
             " WHERE e.kind = 'triage_change' AND e.at >= ? AND e.actor_user_id IS NOT NULL"
             f" AND {where}"
         )
-        sql = (
-            "SELECT json_extract(e.data, '$.from'), json_extract(e.data, '$.to'), COUNT(*)"
-            f" {base} GROUP BY 1, 2"
-        )
-        distinct = f"SELECT COUNT(DISTINCT e.contact_id) {base}"
-        all_params = [f.start, *params]
 
         def read(c: sqlite3.Connection) -> tuple[dict[tuple[str, str], int], int]:
-            pairs = {(str(a), str(b)): int(n) for a, b, n in c.execute(sql, all_params)}
-            return pairs, int(c.execute(distinct, all_params).fetchone()[0])
+            pairs: Counter[tuple[str, str]] = Counter()
+            contacts: set[str] = set()
+            for contact_id, before, after in c.execute(sql, [f.start, *params]):
+                pairs[(str(before), str(after))] += 1
+                contacts.add(contact_id)
+            return dict(pairs), len(contacts)
 
         return await self._read(read)
 

@@ -15,3 +15,6 @@ CREATE INDEX contacts_stats ON contacts(
     queued_at, first_picked_at, first_staff_reply_at, closed_at, assigned_user_id, id
 );
 CREATE INDEX contact_events_stats ON contact_events(kind, at, contact_id, actor_user_id);
+-- Each of those events looks up its contact's unit, intake time and queue:
+-- index-only, without reading the contact row (which holds the intake text).
+CREATE INDEX contacts_scope ON contacts(id, unit_id, created_at, queue_id);
