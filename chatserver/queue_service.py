@@ -27,6 +27,11 @@ from chatserver.wire import encode, iso
 
 log = get_logger("chatserver.queues")
 
+# The staff view lists at most this many waiting contacts per queue (``count``
+# has the total): a dashboard shows the head of the line, and a 1,000-patient
+# queue must not turn every update into a 150 KB frame for every dashboard.
+QUEUE_VIEW_CONTACTS = 100
+
 
 def entry_of(c: Contact) -> WaitingEntry:
     return WaitingEntry(
@@ -191,7 +196,7 @@ class QueueService:
                             "queued_at": iso(e.queued_at),
                             "waited_s": max(0, int(now - e.queued_at)),
                         }
-                        for i, e in enumerate(room.entries)
+                        for i, e in enumerate(room.entries[:QUEUE_VIEW_CONTACTS])
                     ],
                 }
             )
