@@ -31,6 +31,9 @@ log = get_logger("chatserver.queues")
 # has the total): a dashboard shows the head of the line, and a 1,000-patient
 # queue must not turn every update into a 150 KB frame for every dashboard.
 QUEUE_VIEW_CONTACTS = 100
+# Prometheus scrapes every 15-30 s; refreshing the wait gauges every 5 s keeps
+# an "oldest wait > 15 min" alert within seconds of the truth.
+GAUGE_REFRESH_S = 5.0
 
 
 def entry_of(c: Contact) -> WaitingEntry:
@@ -60,17 +63,33 @@ class QueueService:
         self._dirty: set[str] = set()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._ticker: asyncio.Task[None] | None = None
 
     # -- life cycle --------------------------------------------------------
     async def start(self) -> None:
         await self.reload_queues()
         self._task = asyncio.get_running_loop().create_task(self._run())
+        self._ticker = asyncio.get_running_loop().create_task(self._tick())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._ticker):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def _tick(self) -> None:
+        """Keep the oldest-wait gauges current between changes (alerting reads them)."""
+        while True:
+            await asyncio.sleep(GAUGE_REFRESH_S)
+            self.update_gauges()
+
+    def update_gauges(self) -> None:
+        now = self.clock()
+        for queue_id, room in self._rooms.items():
+            summary = room.summary(now)
+            self.metrics.waiting.labels(queue_id).set(summary.count)
+            self.metrics.oldest_wait.labels(queue_id).set(summary.oldest_wait_s)
 
     async def reload_queues(self) -> None:
         self._queues = {q.id: q for q in await self.storage.list_queues()}
