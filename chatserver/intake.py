@@ -101,63 +101,40 @@ class IntakeService:
         if queue is None:
             raise NotFoundError("unknown_queue", "the unit has no nurse queue")
         emergency = level == "emergency"
-        reasons = tuple(r.to_dict() for r in result.reasons)
-        tags = tuple(sorted(result.tags))
-        if emergency and not req.acknowledge_emergency:
-            contact = await self.storage.create_contact(
-                NewContact(
-                    id=secrets.token_hex(16),
-                    unit_id=unit.id,
-                    queue_id=queue_id,
-                    status="emergency_advised",
-                    level=level,
-                    tags=tags,
-                    reasons=reasons,
-                    red_flag=True,
-                    emergency_acknowledged=False,
-                    lang=req.lang,
-                    age=req.age,
-                    name=req.name,
-                    text=req.text,
-                    would_otherwise=req.would_otherwise,
-                    patient_token_hash=None,
-                    created_at=now,
-                    priority_tier=TIER_FRONT,
-                    priority_key=None,
-                )
+        advised = emergency and not req.acknowledge_emergency
+        if not advised:
+            await self._check_capacity(queue_id, queue.max_waiting)
+        # An emergency acknowledged already on first submission is queued at once.
+        token = None if advised else secrets.token_urlsafe(32)
+        contact = await self.storage.create_contact(
+            NewContact(
+                id=secrets.token_hex(16),
+                unit_id=unit.id,
+                queue_id=queue_id,
+                status="emergency_advised" if advised else "queued",
+                level=level,
+                tags=tuple(sorted(result.tags)),
+                reasons=tuple(r.to_dict() for r in result.reasons),
+                red_flag=emergency,
+                emergency_acknowledged=emergency and not advised,
+                lang=req.lang,
+                age=req.age,
+                name=req.name,
+                text=req.text,
+                would_otherwise=req.would_otherwise,
+                patient_token_hash=hash_secret(token) if token else None,
+                created_at=now,
+                priority_tier=tier_for(level, red_flag=emergency),
+                priority_key=None if advised else priority_key(level, now),
             )
+        )
+        if token is None:
             return 200, {
                 "contact_id": contact.id,
                 "status": "emergency",
                 "triage": triage_body(contact),
                 "advice": result.advice.to_dict(),
             }
-
-        await self._check_capacity(queue_id, queue.max_waiting)
-        token = secrets.token_urlsafe(32)
-        red_flag = emergency  # acknowledged on first submission
-        contact = await self.storage.create_contact(
-            NewContact(
-                id=secrets.token_hex(16),
-                unit_id=unit.id,
-                queue_id=queue_id,
-                status="queued",
-                level=level,
-                tags=tags,
-                reasons=reasons,
-                red_flag=red_flag,
-                emergency_acknowledged=emergency,
-                lang=req.lang,
-                age=req.age,
-                name=req.name,
-                text=req.text,
-                would_otherwise=req.would_otherwise,
-                patient_token_hash=hash_secret(token),
-                created_at=now,
-                priority_tier=tier_for(level, red_flag=red_flag),
-                priority_key=priority_key(level, now),
-            )
-        )
         return 201, await self._queued_body(contact, token, result.advice.to_dict())
 
     async def _acknowledge(
