@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
+import platform
+import sqlite3
 import statistics
 import time
 from collections.abc import Awaitable, Callable
@@ -25,7 +29,8 @@ from chatserver.stats.store import ContactFilter, store_for
 from chatserver.storage.sqlite import SqliteStorage
 
 YEAR = Period(date(2026, 1, 1), date(2026, 12, 31))
-QUARTER = Period(date(2026, 1, 1), date(2026, 3, 31))
+# The dashboard's default period: the last twelve weeks.
+WEEKS12 = Period(date(2026, 9, 28), date(2026, 12, 20))
 
 
 async def _time(fn: Callable[[], Awaitable[Any]], repeat: int) -> dict[str, float]:
@@ -52,21 +57,36 @@ async def bench(db: Path, repeat: int) -> dict[str, dict[str, float]]:
     one = [units[0]]
     start, end = YEAR.bounds
     f_one = ContactFilter(tuple(one), start, end)
+    f_all = ContactFilter(tuple(units), start, end)
+
+    async def dashboard(us: list[str], period: Period) -> None:
+        """What one dashboard load asks (GET /api/stats/tables)."""
+        await service.channel_shift(store, us, period, "week")
+        await service.operations(store, us, period)
+
     cases: dict[str, Callable[[], Awaitable[Any]]] = {
+        "dashboard, 1 unit, 12 weeks": lambda: dashboard(one, WEEKS12),
+        "dashboard, 1 unit, year": lambda: dashboard(one, YEAR),
         "channel_shift week, 1 unit, year": lambda: service.channel_shift(store, one, YEAR, "week"),
         "channel_shift day, 1 unit, year": lambda: service.channel_shift(store, one, YEAR, "day"),
         "operations, 1 unit, year": lambda: service.operations(store, one, YEAR),
-        "operations, 1 unit, quarter": lambda: service.operations(store, one, QUARTER),
-        "  totals, 1 unit, year": lambda: store.totals(f_one),
-        "  durations, 1 unit, year": lambda: store.durations(f_one),
-        "  overrides, 1 unit, year": lambda: store.overrides(f_one),
-        "  assignments, 1 unit, year": lambda: store.assignments(f_one),
-        "  satisfaction, 1 unit, year": lambda: store.satisfaction(f_one),
+        "  totals": lambda: store.totals(f_one),
+        "  durations": lambda: store.durations(f_one),
+        "  chat_hourly": lambda: store.chat_hourly(f_one),
+        "  overrides": lambda: store.overrides(f_one),
+        "  assignments": lambda: store.assignments(f_one),
+        "  satisfaction": lambda: store.satisfaction(f_one),
+        "dashboard, 30 units, 12 weeks": lambda: dashboard(units, WEEKS12),
         "channel_shift week, 30 units, year": lambda: service.channel_shift(
             store, units, YEAR, "week"
         ),
         "operations, 30 units, year": lambda: service.operations(store, units, YEAR),
-        "operations, 30 units, quarter": lambda: service.operations(store, units, QUARTER),
+        "  totals ": lambda: store.totals(f_all),
+        "  durations ": lambda: store.durations(f_all),
+        "  chat_hourly ": lambda: store.chat_hourly(f_all),
+        "  overrides ": lambda: store.overrides(f_all),
+        "  assignments ": lambda: store.assignments(f_all),
+        "  satisfaction ": lambda: store.satisfaction(f_all),
     }
     try:
         return {name: await _time(fn, repeat) for name, fn in cases.items()}
@@ -74,15 +94,83 @@ async def bench(db: Path, repeat: int) -> dict[str, dict[str, float]]:
         await storage.close()
 
 
+HEADING = "## Statistics queries"
+# The section also lives here, so a regenerated docs/benchmarks.md can include it.
+SECTION_FILE = Path(__file__).with_name("stats_benchmarks.md")
+
+
+def _machine(db: Path, load_before: tuple[float, ...]) -> list[str]:
+    cpu = "?"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    contacts = conn.execute("SELECT COUNT(*) FROM contacts").fetchone()[0]
+    events = conn.execute("SELECT COUNT(*) FROM contact_events").fetchone()[0]
+    units = conn.execute("SELECT COUNT(*) FROM units").fetchone()[0]
+    conn.close()
+    return [
+        f"- Data: {contacts:,} contacts, {events:,} contact events, {units} units, one year"
+        f" (`python -m loadtests.stats_generate`), {db.stat().st_size / 1e9:.2f} GB",
+        f"- CPU: {cpu}, {os.cpu_count()} cores; SQLite {sqlite3.sqlite_version};"
+        f" Python {platform.python_version()}",
+        f"- Load average (1/5/15 min) before / after: {load_before} / {os.getloadavg()}"
+        " — other work competed for the two cores; CPU time is the steadier figure",
+    ]
+
+
+def render(results: dict[str, dict[str, float]], machine: list[str]) -> str:
+    lines = [
+        HEADING,
+        "",
+        "`python -m loadtests.stats_bench --db FILE --doc docs/benchmarks.md`: each query",
+        "through the real store (SQLite reader connections), repeated; wall time (median,",
+        "max) and the process's CPU time (median). Indented rows are parts of the row above",
+        "(run concurrently by `operations`). Definitions: docs/statistics.md.",
+        "",
+        *machine,
+        "",
+        "| query | wall median ms | wall max ms | CPU median ms |",
+        "|---|---:|---:|---:|",
+        *(
+            f"| {name.strip() if not name.startswith(' ') else '↳ ' + name.strip()}"
+            f" | {r['median_ms']} | {r['max_ms']} | {r['cpu_median_ms']} |"
+            for name, r in results.items()
+        ),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def upsert_section(doc: Path, section: str) -> None:
+    """Replace this section of ``doc`` (or append it), leaving the rest alone."""
+    text = doc.read_text() if doc.exists() else "# Benchmarks\n"
+    start = text.find(HEADING)
+    if start < 0:
+        text = text.rstrip() + "\n\n" + section
+    else:
+        nxt = text.find("\n## ", start + len(HEADING))
+        end = len(text) if nxt < 0 else nxt + 1
+        text = text[:start] + section + ("\n" + text[end:] if nxt >= 0 else "")
+    doc.write_text(text.rstrip() + "\n")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--db", type=Path, required=True)
     p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--doc", type=Path, help="write the section into this Markdown file")
     args = p.parse_args()
+    load_before = os.getloadavg()
     results = asyncio.run(bench(args.db, args.repeat))
-    for name, r in results.items():
-        print(f"| {name} | {r['median_ms']} | {r['max_ms']} | {r['cpu_median_ms']} |")
+    section = render(results, _machine(args.db, load_before))
+    print(section)
     print(json.dumps(results))
+    if args.doc:
+        SECTION_FILE.write_text(section)
+        upsert_section(args.doc, section)
 
 
 if __name__ == "__main__":

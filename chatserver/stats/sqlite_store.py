@@ -156,11 +156,13 @@ class SqliteStatsStore:
         where, params = _where(f, "c")
         # Driven from the (few) triage_change events since the period began (a
         # change always comes after its contact's intake); CROSS JOIN makes
-        # SQLite keep the events as the outer loop, and contacts_scope answers
-        # each contact lookup from the index. One pass; counted in Python.
+        # SQLite keep the events as the outer loop; contact_events_stats holds
+        # the actor, so only matching events' rows are read (for `data`), and
+        # contacts_scope answers each contact lookup. One pass, counted in Python.
         sql = (
             "SELECT e.contact_id, json_extract(e.data, '$.from'), json_extract(e.data, '$.to')"
-            " FROM contact_events AS e CROSS JOIN contacts AS c ON c.id = e.contact_id"
+            " FROM contact_events AS e INDEXED BY contact_events_stats"
+            " CROSS JOIN contacts AS c ON c.id = e.contact_id"
             " WHERE e.kind = 'triage_change' AND e.at >= ? AND e.actor_user_id IS NOT NULL"
             f" AND {where}"
         )
