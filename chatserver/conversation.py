@@ -26,6 +26,7 @@ from chatserver.storage.base import (
     NewMessage,
     NotAssigned,
     NotFound,
+    Queue,
     Storage,
     User,
 )
@@ -266,14 +267,12 @@ class Conversations:
         await self.fanout.queue_changed(contact.unit_id)
         return assigned
 
-    def resolve_queue(self, ref: str, mine: list[Any], unit_ids: tuple[str, ...]) -> str:
-        """A queue id, or a bare competence ('nurse') within the user's first unit."""
+    def resolve_queue(self, ref: str, mine: list[Queue], unit_ids: tuple[str, ...]) -> str:
+        """A queue id, or a bare competence ('nurse') within the first of ``unit_ids``."""
+        home = unit_ids[0] if unit_ids else None
         for q in mine:
-            if q.id == ref:
-                return str(q.id)
-        for q in mine:
-            if q.competence == ref and q.unit_id == (unit_ids[0] if unit_ids else None):
-                return str(q.id)
+            if q.id == ref or (q.competence == ref and q.unit_id == home):
+                return q.id
         raise NotFoundError("unknown_queue", "no such queue")
 
     async def close(self, staff: Staff, contact_id: str, outcome: str) -> dict[str, Any]:
