@@ -54,6 +54,7 @@ def attach(state: AppState) -> None:
         # Announce nothing at start: clients get the banner in their welcome.
         active = ops.active_banner(state.clock())
         ops.mark_announced(active["id"] if active else None)
+        await sweeper.adopt_orphans()
         if ops.background:
             state.spawn(sweeper.run())
 

@@ -114,6 +114,17 @@ class Sweeper:
             log.warning("contact_escalated", contact_id=c.id, unit_id=c.unit_id, level=label)
 
     # -- absence ----------------------------------------------------------------
+    async def adopt_orphans(self) -> None:
+        """At start nobody is connected yet: staff holding contacts start their
+        grace time now, so the contacts of someone who never comes back after
+        a restart are requeued like those of someone whose socket dropped."""
+        state = self.state
+        for user in await self.ops.store.list_users():
+            if state.hub.user_connected(user.id):
+                continue
+            if await state.storage.assigned_to(user.id):
+                state.presence.staff_gone(user.id)
+
     async def requeue_abandoned(self) -> None:
         state = self.state
         gone = state.presence.staff_gone_longer_than(state.settings.staff_gone_requeue_s)

@@ -8,6 +8,8 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
+from chatserver.app import create_app
+from chatserver.settings import Settings
 from chatserver.storage.base import Contact
 from tests.helpers import ORIGIN, Seed, intake, receive_until
 
@@ -206,3 +208,21 @@ def test_waiting_patient_gone_is_closed_as_patient_left(
         assert (closed.status, closed.outcome) == ("closed", "patient_left")
         sweep(app_client, clock.advance(3600))
         assert contact(app_client, back["contact_id"]).status == "queued"
+
+
+def test_contacts_of_staff_who_never_return_after_restart_are_requeued(
+    settings: Settings, seed: Seed, clock: Clock
+) -> None:
+    """After a restart, a contact held by a nurse who never reconnects is requeued."""
+    with TestClient(create_app(settings, clock=clock), headers=WS) as first:
+        cid = intake(first)["contact_id"]
+        sign_in(first, seed["nurse1"], clock)
+        with first.websocket_connect("/ws/staff", headers=WS) as staff:
+            receive_until(staff, "welcome")
+            staff.send_json({"type": "pick", "contact_id": cid})
+            receive_until(staff, "assigned")
+    with TestClient(create_app(settings, clock=clock), headers=WS) as second:
+        sweep(second, clock.advance(119))  # the grace time starts at the restart
+        assert contact(second, cid).status == "assigned"
+        sweep(second, clock.advance(1))
+        assert contact(second, cid).status == "queued"
