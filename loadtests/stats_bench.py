@@ -140,8 +140,34 @@ def render(results: dict[str, dict[str, float]], machine: list[str]) -> str:
             for name, r in results.items()
         ),
         "",
+        *_verdict(results),
     ]
     return "\n".join(lines)
+
+
+def _verdict(results: dict[str, dict[str, float]]) -> list[str]:
+    """Which whole requests (unindented rows) stay under the 1 s target."""
+    top = {n: r for n, r in results.items() if not n.startswith(" ")}
+    fast = [n for n, r in top.items() if r["max_ms"] < 1000]
+    cpu_fast = [n for n, r in top.items() if r["max_ms"] >= 1000 and r["cpu_median_ms"] < 1000]
+    slow = [n for n, r in top.items() if r["cpu_median_ms"] >= 1000]
+    out = ["Against the target of 1 s per query:", ""]
+    out += [f"- under 1 s wall, every run: {'; '.join(fast) or 'none'}"]
+    out += [
+        f"- over 1 s wall only under the competing load (CPU under 1 s): {'; '.join(cpu_fast)}"
+        if cpu_fast
+        else "- over 1 s wall only under the competing load: none"
+    ]
+    out += [f"- over 1 s of CPU (misses the target): {'; '.join(slow) or 'none'}", ""]
+    if slow:
+        out += [
+            "The region-wide views read every contact of the period (~8 µs of CPU per",
+            "contact over all figures; concurrency and the duration lists dominate). Making",
+            "them sub-second needs rollup tables per unit and local day (counts, per-staff",
+            "busy time, duration histograms) kept current by the writer — not built yet.",
+            "",
+        ]
+    return out
 
 
 def upsert_section(doc: Path, section: str) -> None:
