@@ -99,6 +99,10 @@ HEADING = "## Statistics queries"
 SECTION_FILE = Path(__file__).with_name("stats_benchmarks.md")
 
 
+def _load(values: tuple[float, ...] | None = None) -> str:
+    return "/".join(f"{v:.1f}" for v in (values or os.getloadavg()))
+
+
 def _machine(db: Path, load_before: tuple[float, ...]) -> list[str]:
     cpu = "?"
     with contextlib.suppress(OSError):
@@ -111,12 +115,17 @@ def _machine(db: Path, load_before: tuple[float, ...]) -> list[str]:
     events = conn.execute("SELECT COUNT(*) FROM contact_events").fetchone()[0]
     units = conn.execute("SELECT COUNT(*) FROM units").fetchone()[0]
     conn.close()
+    made = Path(f"{db}.json")
+    generated = ""
+    if made.exists():
+        info = json.loads(made.read_text())
+        generated = f"; generated in {info['seconds']} s"
     return [
         f"- Data: {contacts:,} contacts, {events:,} contact events, {units} units, one year"
-        f" (`python -m loadtests.stats_generate`), {db.stat().st_size / 1e9:.2f} GB",
+        f" (`python -m loadtests.stats_generate`{generated}), {db.stat().st_size / 1e9:.2f} GB",
         f"- CPU: {cpu}, {os.cpu_count()} cores; SQLite {sqlite3.sqlite_version};"
         f" Python {platform.python_version()}",
-        f"- Load average (1/5/15 min) before / after: {load_before} / {os.getloadavg()}"
+        f"- Load average (1/5/15 min) before / after: {_load(load_before)} / {_load()}"
         " — other work competed for the two cores; CPU time is the steadier figure",
     ]
 

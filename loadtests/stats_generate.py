@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import random
 import sqlite3
 import time
@@ -208,7 +209,10 @@ def main() -> None:
     p.add_argument("--units", type=int, default=30)
     p.add_argument("--seed", type=int, default=1)
     args = p.parse_args()
-    print(json.dumps(generate(args.out, args.contacts, args.units, args.seed)))
+    summary = generate(args.out, args.contacts, args.units, args.seed)
+    # Beside the file, for the benchmark's report.
+    Path(f"{args.out}.json").write_text(json.dumps({**summary, "load_average": os.getloadavg()}))
+    print(json.dumps(summary))
 
 
 if __name__ == "__main__":
