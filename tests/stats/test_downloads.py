@@ -201,3 +201,32 @@ def test_cli_rejects_unknown_unit_message(
     )
     assert (rc, capsys.readouterr().err) == (1, "error: unknown unit zz\n")
     assert Path(settings.sqlite_path).exists()
+
+
+def test_chart_language(stats_client: TestClient, seed: Seed) -> None:
+    """lang=en gives English titles and labels; other languages are 422."""
+    login(stats_client, seed["manager1"])
+    sv = stats_client.get(f"/api/stats/charts/outcomes.svg?{SPRING}").text
+    en = stats_client.get(f"/api/stats/charts/outcomes.svg?{SPRING}&lang=en").text
+    assert '<title id="chart-outcomes-title">Utfall</title>' in sv
+    assert "Löst i chatt: 2" in sv
+    assert "Resolved in chat: 2" in en
+    assert stats_client.get(f"/api/stats/charts/outcomes.svg?{SPRING}&lang=de").status_code == 422
+
+
+def test_manager_page_is_served_with_strict_csp(stats_client: TestClient) -> None:
+    """/manager is the dashboard page, under the no-inline CSP, with no inline script or style."""
+    r = stats_client.get("/manager")
+    assert r.status_code == 200
+    assert "script-src 'self'" in r.headers["content-security-policy"]
+    assert '<script type="module" src="/static/manager/app.js"></script>' in r.text
+    assert "<style" not in r.text
+    assert "style=" not in r.text
+    assert stats_client.get("/static/manager/app.js").status_code == 200
+
+
+def test_without_unit_a_manager_gets_own_units(stats_client: TestClient, seed: Seed) -> None:
+    """Leaving out unit= covers the caller's own units only (hc1 for manager1)."""
+    login(stats_client, seed["manager1"])
+    body = stats_client.get("/api/stats/operations?from=2026-03-23&to=2026-04-05").json()
+    assert (body["units"], body["contacts"]) == (["hc1"], 6)
