@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from starlette.routing import BaseRoute
 
 from . import http
+from .timebuckets import STATS_ZONE, check_whole_hour_zone
 
-__all__ = ["routes"]
+if TYPE_CHECKING:
+    from chatserver.app import AppState
+
+__all__ = ["attach", "routes"]
+
+# Years whose zone rules are checked at start-up: the data of a deployment
+# and a generous future (tzdata updates could change the rules).
+CHECKED_YEARS = range(2020, 2041)
+
+
+def attach(state: AppState) -> None:
+    """Refuse to start if the statistics zone ever has a non-whole-hour offset:
+    grouping by UTC hour (docs/statistics.md) would then be wrong."""
+    del state  # nothing on the app to change; the check is about the zone data
+    for year in CHECKED_YEARS:
+        check_whole_hour_zone(STATS_ZONE, year)
 
 
 def routes() -> list[BaseRoute]:
