@@ -3,6 +3,7 @@ legal hold; the admin run, the daily sweeper run and ``chatserver retention run`
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -95,15 +96,18 @@ def test_purge_after_retention_keeps_statistics(
     admin = sign_in(app_client, seed["admin1"], clock)
     r = app_client.post("/api/admin/retention/run", headers=admin)
     assert r.json() == {"purged": 0, "retention_days": 180}
-    assert free_text(settings.sqlite_path, cid)["text"] == "Ont i halsen sedan fyra dagar."
+    before = free_text(settings.sqlite_path, cid)
+    assert before["text"] == "Ont i halsen sedan fyra dagar."
+    # The rules that fired stay (statistics); the words they matched go.
+    rules = [{k: v for k, v in r.items() if k != "matched"} for r in json.loads(before["reasons"])]
     clock.advance(2)
     r = app_client.post("/api/admin/retention/run", headers=admin)
     assert r.json() == {"purged": 1, "retention_days": 180}
     after = free_text(settings.sqlite_path, cid)
+    assert json.loads(after.pop("reasons")) == rules
     assert after == {
         "name": "",
         "text": "",
-        "reasons": "[]",
         "level": "standard",
         "outcome": "resolved_in_chat",
         "messages": [(1, "patient", "", ""), (2, "staff", "Nina Nurse", "")],

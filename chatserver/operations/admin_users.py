@@ -1,0 +1,150 @@
+"""Admin API for staff accounts: list, create, change (role, units, disabled)
+and reset the second factor. Disabling, a new role or new units, and a reset
+end every session of the account (its sockets close with 1008)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from chatserver.errors import CLOSE_POLICY, InvalidInput, NotFoundError, StateConflict
+from chatserver.http_util import json_response, read_json_object
+from chatserver.operations import validation as v
+from chatserver.operations.admin_access import audit, changed_fields, require_admin, state_of
+from chatserver.operations.service import of
+from chatserver.sessions import new_totp_secret, provisioning_uri
+from chatserver.storage.base import Conflict, NotFound, User
+
+if TYPE_CHECKING:
+    from chatserver.app import AppState
+
+
+def user_dict(u: User) -> dict[str, Any]:
+    return {
+        "id": u.id,
+        "username": u.username,
+        "display_name": u.display_name,
+        "role": u.role,
+        "units": list(u.unit_ids),
+        "disabled": u.disabled,
+        "second_factor": u.totp_secret is not None,
+        "created_at": u.created_at,
+    }
+
+
+async def list_users(request: Request) -> Response:
+    await require_admin(request, change=False)
+    users = await of(state_of(request)).store.list_users()
+    return json_response({"users": [user_dict(u) for u in users]})
+
+
+async def create_user(request: Request) -> Response:
+    from chatserver.cli import add_user  # noqa: PLC0415 - the CLI's own creation path
+
+    active = await require_admin(request, change=True)
+    state = state_of(request)
+    body = v.parse(v.UserCreate, await read_json_object(request))
+    try:
+        user_id, uri = await add_user(
+            state.storage,
+            state.settings,
+            body.username,
+            body.password,
+            body.role,
+            body.units,
+            body.display_name,
+        )
+    except Conflict:
+        raise StateConflict("already_exists", "that username is taken") from None
+    except NotFound:
+        raise InvalidInput(
+            "invalid_field", "unknown unit", fields={"units": "unknown unit"}
+        ) from None
+    user = await state.storage.get_user(user_id)
+    assert user is not None
+    await audit(
+        request,
+        active,
+        "admin_user_create",
+        detail={"user_id": user_id, "role": body.role, "units": sorted(body.units)},
+    )
+    return json_response({"user": user_dict(user), "otpauth_uri": uri}, 201)
+
+
+async def _end_sessions(state: AppState, user_id: int, reason: str) -> int:
+    hashes = await of(state).store.delete_sessions(user_id)
+    await state.fanout.close_target("user", user_id, CLOSE_POLICY, reason)
+    return len(hashes)
+
+
+async def update_user(request: Request) -> Response:
+    active = await require_admin(request, change=True)
+    state = state_of(request)
+    user_id = int(request.path_params["user_id"])
+    body = v.parse(v.UserUpdate, await read_json_object(request))
+    if user_id == active.user.id and (body.disabled or body.role not in (None, "admin")):
+        raise StateConflict("cannot_change_self", "you cannot disable or demote yourself")
+    try:
+        user = await of(state).store.update_user(
+            user_id,
+            display_name=body.display_name,
+            role=body.role,
+            unit_ids=body.units,
+            disabled=body.disabled,
+        )
+    except NotFound:
+        raise InvalidInput(
+            "invalid_field", "unknown unit", fields={"units": "unknown unit"}
+        ) from None
+    if user is None:
+        raise NotFoundError("unknown_user", "no such user")
+    ended = 0
+    # Disabling, or a change of role or units, ends the user's sessions: they
+    # sign in again and get exactly the new rights (sockets bind units at connect).
+    if body.disabled or body.role is not None or body.units is not None:
+        ended = await _end_sessions(state, user_id, "account changed")
+    await audit(
+        request,
+        active,
+        "admin_user_update",
+        detail={"user_id": user_id, **changed_fields(body), "sessions_ended": ended},
+    )
+    return json_response({"user": user_dict(user), "sessions_ended": ended})
+
+
+async def reset_second_factor(request: Request) -> Response:
+    active = await require_admin(request, change=True)
+    state = state_of(request)
+    user_id = int(request.path_params["user_id"])
+    user = await state.storage.get_user(user_id)
+    if user is None:
+        raise NotFoundError("unknown_user", "no such user")
+    secret = new_totp_secret()
+    await of(state).store.set_totp_secret(user_id, secret)
+    ended = await _end_sessions(state, user_id, "second factor reset")
+    await audit(
+        request,
+        active,
+        "admin_user_reset_otp",
+        detail={"user_id": user_id, "sessions_ended": ended},
+    )
+    return json_response(
+        {
+            "user_id": user_id,
+            "otpauth_uri": provisioning_uri(secret, user.username),
+            "sessions_ended": ended,
+        }
+    )
+
+
+def routes() -> list[BaseRoute]:
+    a = "/api/admin/users"
+    return [
+        Route(a, list_users),
+        Route(a, create_user, methods=["POST"]),
+        Route(f"{a}/{{user_id:int}}", update_user, methods=["PATCH"]),
+        Route(f"{a}/{{user_id:int}}/reset-second-factor", reset_second_factor, methods=["POST"]),
+    ]
