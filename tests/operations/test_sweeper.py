@@ -149,8 +149,8 @@ def test_contact_of_vanished_staff_returns_to_front(
             receive_until(staff, "welcome")
             staff.send_json({"type": "pick", "contact_id": cid})
             assert receive_until(staff, "assigned")["contact"]["contact_id"] == cid
-        nurse = seed["nurse1"].id
-        until(lambda: not state_of(app_client).hub.user_connected(nurse))
+        gone = state_of(app_client).presence.staff_gone_longer_than
+        until(lambda: seed["nurse1"].id in gone(0))
         sweep(app_client, clock.advance(119))
         assert contact(app_client, cid).status == "assigned"
         sweep(app_client, clock.advance(1))
@@ -175,8 +175,8 @@ def test_staff_back_in_time_keeps_the_contact(
         receive_until(staff, "welcome")
         staff.send_json({"type": "pick", "contact_id": cid})
         receive_until(staff, "assigned")
-    nurse = seed["nurse1"].id
-    until(lambda: not state_of(app_client).hub.user_connected(nurse))
+    gone = state_of(app_client).presence.staff_gone_longer_than
+    until(lambda: seed["nurse1"].id in gone(0))
     clock.advance(60)
     with app_client.websocket_connect("/ws/staff", headers=WS) as staff:
         receive_until(staff, "welcome")
