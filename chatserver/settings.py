@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # still waiting after this many seconds alerts every staff member of its unit.
     escalation_red_flag_s: int = Field(default=5 * 60, ge=30)
     escalation_urgent_s: int = Field(default=15 * 60, ge=30)
+    # The same for standard and non-urgent contacts; 0 = never escalate.
+    escalation_standard_s: int = Field(default=0, ge=0)
+    escalation_non_urgent_s: int = Field(default=0, ge=0)
     # An assigned contact whose staff member has had no connection this long
     # goes back to the front of its queue.
     staff_gone_requeue_s: int = Field(default=2 * 60, ge=10)

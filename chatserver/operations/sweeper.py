@@ -74,7 +74,9 @@ class Sweeper:
             return s.escalation_red_flag_s
         if c.level == "urgent":
             return s.escalation_urgent_s
-        return None
+        # 0 = contacts of this level never escalate.
+        target = {"standard": s.escalation_standard_s, "non_urgent": s.escalation_non_urgent_s}
+        return target.get(c.level) or None
 
     async def escalate(self, now: float) -> None:
         storage = self.state.storage

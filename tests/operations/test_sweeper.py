@@ -226,3 +226,14 @@ def test_contacts_of_staff_who_never_return_after_restart_are_requeued(
         assert contact(second, cid).status == "assigned"
         sweep(second, clock.advance(1))
         assert contact(second, cid).status == "queued"
+
+
+def test_standard_escalation_when_configured(settings: Settings, seed: Seed, clock: Clock) -> None:
+    """CHATSERVER_ESCALATION_STANDARD_S > 0 makes standard contacts escalate too."""
+    configured = settings.model_copy(update={"escalation_standard_s": 3600})
+    with TestClient(create_app(configured, clock=clock), headers=WS) as client:
+        intake(client)
+        sweep(client, clock.advance(3599))
+        assert escalations_metric(client, "standard") == 0.0
+        sweep(client, clock.advance(1))
+        assert escalations_metric(client, "standard") == 1.0
