@@ -2,7 +2,8 @@
 
 Opening a contact is the access: ``pick`` (the transcript is handed out) and
 ``sync`` (history) are audited *before* the data leaves for this connection
-(``sync`` in ``staff_ws`` itself, ``pick`` here, before the reply is queued).
+(``sync`` in ``staff_ws`` itself, ``pick`` here, before the reply is queued;
+a pick that cannot be audited puts the contact back at the front of its queue).
 ``close``, ``transfer``, ``override`` and ``note`` are audited after they took
 effect. Messages relayed by the assigned staff member are not new accesses and
 are not audited (keeps audit writes off the chat's hot path). Refused attempts
@@ -14,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from chatserver import wire
+from chatserver.audit.service import AuditUnavailableError
 from chatserver.logs import get_logger
 from chatserver.storage.base import User
 
@@ -57,9 +59,18 @@ async def audit_staff_action(
         elif isinstance(frame, wire.Override):
             detail["level"] = frame.level
             detail["previous_level"] = reply.get("previous_level")
-    await state.audit_event(
-        None, user, action, result="ok", unit_id=unit_id, contact_id=contact_id, detail=detail
-    )
+    try:
+        await state.audit_event(
+            None, user, action, result="ok", unit_id=unit_id, contact_id=contact_id, detail=detail
+        )
+    except AuditUnavailableError:
+        if action == "pick" and contact_id is not None:
+            # The transcript is not handed out; nor is the patient left assigned
+            # to someone who cannot see them: back to the front of the queue.
+            picked = await state.storage.get_contact(contact_id)
+            if picked is not None:
+                await state.conversations.requeue_front(picked, "audit_unavailable")
+        raise
 
 
 async def audit_staff_refusal(state: AppState, user: User, frame: Any, code: str) -> None:

@@ -160,7 +160,8 @@ def broken_audit(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_no_audit_no_sync(client: TestClient, seed: Seed, monkeypatch: pytest.MonkeyPatch) -> None:
-    """When the audit cannot be written, the history is refused with audit_unavailable."""
+    """When the audit cannot be written, history and pick are refused (audit_unavailable)
+    and the pick is undone."""
     contact_id = intake(client)["contact_id"]
     login(client, seed["nurse1"])
     with client.websocket_connect("/ws/staff") as ws:
@@ -179,6 +180,10 @@ def test_no_audit_no_sync(client: TestClient, seed: Seed, monkeypatch: pytest.Mo
         )
         ws.send_json({"type": "pick", "contact_id": contact_id})
         assert receive_until(ws, "error")["code"] == "audit_unavailable"
+    # The pick is undone: the patient waits again, first in line.
+    picked = client.portal.call(state_of(client).storage.get_contact, contact_id)  # type: ignore[union-attr]
+    assert picked is not None
+    assert (picked.status, picked.assigned_user_id, picked.priority_tier) == ("queued", None, 0)
 
 
 def test_no_audit_no_login(client: TestClient, seed: Seed, broken_audit: None) -> None:
