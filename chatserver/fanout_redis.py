@@ -42,6 +42,7 @@ BACKOFF_MIN_S = 0.1
 BACKOFF_MAX_S = 5.0
 # Redis answers a PING in well under a millisecond; a second means trouble.
 PING_TIMEOUT_S = 1.0
+STOP_TIMEOUT_S = 2.0
 # One outage may be reported twice (redis-py's own reconnect and our loop).
 RESYNC_DEBOUNCE_S = 1.0
 
@@ -80,18 +81,16 @@ class RedisFanout:
             await asyncio.wait_for(self._subscribed.wait(), timeout=5)
 
     async def stop(self) -> None:
-        if self._announcer is not None:
-            self._announcer.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._announcer
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-            self._task = None
+        # Bounded: a Redis that does not answer must not hold up shutdown.
+        for task in (self._announcer, self._task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await asyncio.wait_for(task, STOP_TIMEOUT_S)
+        self._announcer = self._task = None
         if self._client is not None:
             with contextlib.suppress(Exception):
-                await self._client.aclose()
+                await asyncio.wait_for(self._client.aclose(), STOP_TIMEOUT_S)
             self._client = None
 
     # -- Fanout ----------------------------------------------------------------
