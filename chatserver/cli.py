@@ -134,9 +134,15 @@ def cmd_user_add(args: argparse.Namespace) -> int:
                 storage, settings, args.username, password, args.role, args.unit, args.display_name
             )
             if not await record_cli_event(
-                storage, settings.data_dir, "admin_user_create",
-                detail={"user_id": user_id, "username": args.username, "role": args.role,
-                        "units": list(args.unit)},
+                storage,
+                settings.data_dir,
+                "admin_user_create",
+                detail={
+                    "user_id": user_id,
+                    "username": args.username,
+                    "role": args.role,
+                    "units": list(args.unit),
+                },
             ):
                 return 1
         except Conflict:
