@@ -48,6 +48,9 @@ def test_intake_in_swedish_and_english(browser: Any, live: LiveServer, screensho
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", level=1)).to_have_text("Tell us what it is about")
     expect(page.get_by_role("button", name="Svenska")).to_have_attribute("lang", "sv")
+    # Texts made by the page (the unit list, field errors) follow the language too.
+    expect(page.locator("#unit option").first).to_have_text("Choose a health centre")
+    expect(page.locator("#unit-error")).to_have_text("Choose a health centre.")
     axe_clean(page, "patient intake (en)")
     shoot(page, screenshots, "patient-intake-en")
     page.get_by_role("button", name="Svenska").click()
@@ -95,6 +98,10 @@ def test_emergency_advice_then_continue(browser: Any, live: LiveServer, screensh
     expect(page.locator("#queue-info")).to_contain_text("Du är nummer 1 i kön")
     assert [p["acknowledge_emergency"] for p in posts] == [False, True]
     assert posts[1]["contact_id"]
+    # The patient may end the chat while waiting; then the survey is offered.
+    page.get_by_role("button", name="Avsluta chatten").click()
+    expect(page.locator("#staff-info")).to_have_text("Chatten är avslutad.")
+    expect(page.get_by_role("heading", name="Vad tyckte du om chatten?")).to_be_visible()
     assert (errors.errors, errors.dialogs) == ([], [])
     ctx.close()
 

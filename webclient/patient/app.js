@@ -6,7 +6,7 @@ import { ReconnectingSocket } from '../common/ws.js';
 import { Transcript } from '../common/transcript.js';
 import { phoneItems } from '../common/phones.js';
 import { loadSession, saveSession, clearSession } from './session.js';
-import { loadUnits, readForm, submitIntake } from './intake.js';
+import { loadUnits, readForm, relabelIntake, submitIntake } from './intake.js';
 
 // Typing notices are throttled to one per 3 s and shown for 5 s: enough to feel
 // live without a frame per keystroke.
@@ -33,7 +33,10 @@ function presetUnit() {
 async function main() {
   await setLang(preferredLang());
   bindLangSwitch($('#lang-switch'));
-  onLangChange(() => renderStatus());
+  onLangChange(() => {
+    renderStatus();
+    if (!$('#view-intake').hidden) relabelIntake(presetUnit());
+  });
   $('#intake-form').addEventListener('submit', onIntake);
   $('#emergency-continue').addEventListener('click', onEmergencyContinue);
   $('#unavailable-back').addEventListener('click', () => showIntake());

@@ -6,7 +6,7 @@ import { t, lang } from '../common/i18n.js';
 
 const FIELDS = ['unit', 'text', 'age', 'name'];
 
-export async function loadUnits(presetId) {
+export async function loadUnits(presetId, keep = '') {
   const url = presetId ? `/api/units?unit=${encodeURIComponent(presetId)}` : '/api/units';
   const resp = await fetch(url);
   const units = resp.ok ? await resp.json() : [];
@@ -20,11 +20,18 @@ export async function loadUnits(presetId) {
   if (!chosen) options.push(h('option', { value: '' }, t('intake.unit_choose')));
   for (const u of shown) {
     const label = u.open === false ? `${u.name} (${t('intake.unit_closed_suffix')})` : u.name;
-    options.push(h('option', { value: u.id, selected: chosen && u.id === chosen.id }, label));
+    const selected = chosen ? u.id === chosen.id : u.id === keep;
+    options.push(h('option', { value: u.id, selected }, label));
   }
   replaceChildren(select, options);
   if (presetId && !chosen) fieldError('unit', t('intake.unit_unknown'));
   return shown;
+}
+
+/** After a language switch: the unit list and any shown errors in the new language. */
+export async function relabelIntake(presetId) {
+  await loadUnits(presetId, $('#unit').value);
+  if (FIELDS.some((f) => !$(`#${f}-error`).hidden)) readForm(false);
 }
 
 export function fieldError(name, message) {
@@ -41,8 +48,9 @@ export function fieldError(name, message) {
   }
 }
 
-/** The intake body from the form, or null after marking the invalid fields. */
-export function readForm() {
+/** The intake body from the form, or null after marking the invalid fields
+ * (and focusing the first, unless `focus` is false). */
+export function readForm(focus = true) {
   for (const f of FIELDS) fieldError(f, null);
   const unit = $('#unit').value;
   const text = $('#text').value.trim();
@@ -57,7 +65,7 @@ export function readForm() {
   if (!name) errors.push(['name', t('intake.err_name')]);
   for (const [f, msg] of errors) fieldError(f, msg);
   if (errors.length) {
-    $(`#${errors[0][0]}`).focus();
+    if (focus) $(`#${errors[0][0]}`).focus();
     return null;
   }
   return {

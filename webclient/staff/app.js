@@ -28,6 +28,7 @@ async function main() {
   onLangChange(() => {
     if (app.queues) app.queues.render();
     if (app.chats) app.chats.relabel();
+    if (app.user) renderCannedAdmin();
     renderUser();
   });
   $('#login-form').addEventListener('submit', onLogin);
