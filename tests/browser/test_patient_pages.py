@@ -136,6 +136,7 @@ def test_queue_full_and_unit_closed(browser: Any, live: LiveServer, screenshots:
         "error": {
             "code": "unit_closed",
             "message": "closed",
+            "next_open": "2026-11-30T08:00:00+01:00",
             "alternatives": [
                 {"phone": "1177", "sv": "Ring 1177.", "en": "Call 1177."},
                 {"phone": "112", "sv": "Ring 112.", "en": "Call 112."},
@@ -155,6 +156,7 @@ def test_queue_full_and_unit_closed(browser: Any, live: LiveServer, screenshots:
     page.get_by_role("button", name="Starta chatten").click()
     expect(page.get_by_role("heading", name="Chatten är stängd just nu")).to_be_visible()
     expect(page.locator("#alternatives a")).to_have_text(["Ring 1177.", "Ring 112."])
+    expect(page.locator("#unavailable-opens")).to_have_text("Chatten öppnar igen måndag 08:00.")
     axe_clean(page, "unit closed")
     shoot(page, screenshots, "patient-unit-closed")
     assert (errors.errors, errors.dialogs) == ([], [])

@@ -156,6 +156,7 @@ def test_tabs_unread_and_red_flag_alert(browser: Any, live: LiveServer, seed: Se
     composer.press("Enter")
     anna = nurse.get_by_role("tab", name=re.compile("^Anna"))
     expect(anna).to_have_text("Anna 11 olästa")
+    axe_clean(nurse, "staff two chats, unread marker")
     nurse.get_by_role("tab", name="Bertil").focus()
     nurse.keyboard.press("ArrowLeft")
     expect(anna).to_be_focused()

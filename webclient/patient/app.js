@@ -95,7 +95,7 @@ function handleIntakeResult(result, body) {
     state.emergency = { body, contact_id: result.data.contact_id };
     showEmergency(result.data.advice || {});
   } else if (result.kind === 'unavailable') {
-    showUnavailable(result.code, result.alternatives);
+    showUnavailable(result.code, result.alternatives, result.nextOpen);
   } else if (result.kind === 'error') {
     showError('#intake-error', result.message);
   }
@@ -122,9 +122,17 @@ async function onEmergencyContinue() {
   handleIntakeResult(result, body);
 }
 
-function showUnavailable(code, alternatives) {
+function showUnavailable(code, alternatives, nextOpen) {
   $('#unavailable-heading').textContent = t(`unavailable.${code}.heading`);
   $('#unavailable-text').textContent = t(`unavailable.${code}.text`);
+  const opens = nextOpen ? new Date(nextOpen) : null;
+  const when = opens && !Number.isNaN(opens.getTime())
+    ? opens.toLocaleString(lang() === 'en' ? 'en-GB' : 'sv-SE', {
+      weekday: 'long', hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Stockholm',
+    })
+    : '';
+  $('#unavailable-opens').textContent = when ? t('unavailable.opens', { when }) : '';
+  $('#unavailable-opens').hidden = !when;
   const items = alternatives.map((a) => {
     const number = String(a.phone || '');
     const text = a[lang()] || a.sv || number;

@@ -98,7 +98,9 @@ export async function submitIntake(body) {
   if (resp.status === 200 && data.status === 'emergency') return { kind: 'emergency', data };
   const code = data.error ? data.error.code : '';
   if (resp.status === 409 && (code === 'unit_closed' || code === 'queue_full')) {
-    return { kind: 'unavailable', code, alternatives: data.error.alternatives || [] };
+    return {
+      kind: 'unavailable', code, alternatives: data.error.alternatives || [], nextOpen: data.error.next_open || null,
+    };
   }
   if (resp.status === 422 && data.error && data.error.fields) {
     for (const f of Object.keys(data.error.fields)) {
