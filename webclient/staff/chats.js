@@ -106,7 +106,7 @@ class Chat {
     const select = this.q('[data-id="queue"]');
     const options = this.owner.queues.all()
       .filter((q) => q.id !== this.contact.queue)
-      .map((q) => h('option', { value: q.id }, q.name));
+      .map((q) => h('option', { value: q.id }, this.owner.queues.label(q)));
     replaceChildren(select, options.length ? options : [h('option', { value: '' }, t('transfer.none'))]);
   }
 

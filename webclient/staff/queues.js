@@ -66,6 +66,12 @@ export class Queues {
     }
   }
 
+  /** The queue's name, with its unit when the user works in more than one. */
+  label(q) {
+    const units = new Set(this.all().map((x) => x.unit_id));
+    return units.size > 1 ? `${q.unit_id} · ${q.name}` : q.name;
+  }
+
   card(q) {
     const contacts = q.contacts || [];
     const top = LEVEL_ORDER.find((lv) => contacts.some((c) => c.level === lv)) || 'none';
@@ -98,7 +104,7 @@ export class Queues {
     }, t('queues.pick_next'));
     next.addEventListener('click', () => this.handlers.onPick(q.id));
     return h('section', { class: `queue queue--${top}`, 'aria-labelledby': headingId },
-      h('h2', { id: headingId }, `${q.name} – ${t('queues.count', { count: q.count ?? contacts.length })}`),
+      h('h2', { id: headingId }, `${this.label(q)} – ${t('queues.count', { count: q.count ?? contacts.length })}`),
       h('p', { class: 'queue__stats' }, oldest),
       next,
       items.length ? h('ul', { class: 'queue__contacts' }, items) : null,
