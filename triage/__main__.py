@@ -41,7 +41,8 @@ def _bench(args: argparse.Namespace) -> int:
     result = run_bench(args.runs)
     print(
         f"assess on {result.chars} chars, {result.runs} runs: mean {result.mean_us:.0f} µs, "
-        f"median {result.median_us:.0f} µs, p99 {result.p99_us:.0f} µs"
+        f"median {result.median_us:.0f} µs, p99 {result.p99_us:.0f} µs; "
+        f"CPU {result.cpu_us:.0f} µs/call"
     )
     return 0
 

@@ -10,6 +10,7 @@ Phone numbers (Swedish public services):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from triage.model import LANGUAGES, Advice, Level
@@ -17,7 +18,7 @@ from triage.model import LANGUAGES, Advice, Level
 EMERGENCY_NUMBER = "112"
 ADVICE_LINE = "1177"
 SUICIDE_LINE = "90101"
-_MENTAL_HEALTH = "mental_health"
+MENTAL_HEALTH = "mental_health"
 
 _TEXTS: dict[tuple[Level, str, str], str] = {
     (Level.EMERGENCY, "sv", "default"): (
@@ -93,9 +94,19 @@ def advice_for(
 
     Raises ValueError for an unknown level string.
     """
-    lvl = Level(level)
     language = lang if lang in LANGUAGES else "sv"
-    mental = _MENTAL_HEALTH in set(tags)
+    mental = MENTAL_HEALTH in set(tags)
+    return cached_advice(Level(level), language, mental_health=mental, outside_hours=outside_hours)
+
+
+@functools.cache
+def cached_advice(lvl: Level, language: str, *, mental_health: bool, outside_hours: bool) -> Advice:
+    """The advice for already-normalised arguments (`language` in LANGUAGES).
+
+    Advice objects are immutable and there are only a few dozen combinations, so each
+    is built once and shared by every call.
+    """
+    mental = mental_health
     numbers: tuple[str, ...]
     if lvl is Level.EMERGENCY:
         variant = "mental_health" if mental else "default"

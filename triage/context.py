@@ -26,30 +26,47 @@ _MILD_WINDOW = 2
 
 
 class TextContext:
-    """Cue positions of one folded text, computed once per `assess` call."""
+    """Cue positions of one folded text, computed once per `assess` call (mildness lazily)."""
 
     def __init__(self, folded: str, language: Language) -> None:
         self._text = folded
+        self._language = language
         self._window = language.negation_window
-        pseudo = [m.span() for m in language.pseudo_negation.finditer(folded)]
         self._cue_ends: list[int] = []
-        for match in language.negation_cue.finditer(folded):
-            if not any(start <= match.start() < end for start, end in pseudo):
-                self._cue_ends.append(match.end())
-        self._scope_ends = [m.start() for m in language.negation_boundary.finditer(folded)]
+        cues = list(language.negation_cue.finditer(folded))
+        if cues:  # pseudo-negations and scope ends only matter once there is a cue
+            pseudo = [m.span() for m in language.pseudo_negation.finditer(folded)]
+            for match in cues:
+                if not any(start <= match.start() < end for start, end in pseudo):
+                    self._cue_ends.append(match.end())
+        self._scope_ends = (
+            [m.start() for m in language.negation_boundary.finditer(folded)]
+            if self._cue_ends
+            else []
+        )
         clause_marks = [m.start() for m in language.clause_boundary.finditer(folded)]
         self._clause_starts = [0, *clause_marks]
         self._clause_historical: list[bool] = []
-        self._clause_exertion: list[list[int]] = []
-        exertion = [m.start() for m in language.mild_after.finditer(folded)]
         bounds = [*self._clause_starts, len(folded)]
         for start, end in pairwise(bounds):
             clause = folded[start:end]
+            # "still going on" is only looked for in a clause that has a history marker.
             past = language.history.search(clause) is not None
-            still = language.ongoing.search(clause) is not None
-            self._clause_historical.append(past and not still)
-            self._clause_exertion.append([p for p in exertion if start <= p < end])
-        self._mild_ends = [m.end() for m in language.mild_before.finditer(folded)]
+            self._clause_historical.append(past and language.ongoing.search(clause) is None)
+        # Mildness is asked only by rules with `ignore_mild`: computed on first use.
+        self._mild_ends: list[int] | None = None
+        self._clause_exertion: list[list[int]] = []
+
+    def _mild_cues(self) -> list[int]:
+        if self._mild_ends is None:
+            language, folded = self._language, self._text
+            exertion = [m.start() for m in language.mild_after.finditer(folded)]
+            bounds = [*self._clause_starts, len(folded)]
+            self._clause_exertion = [
+                [p for p in exertion if start <= p < end] for start, end in pairwise(bounds)
+            ]
+            self._mild_ends = [m.end() for m in language.mild_before.finditer(folded)]
+        return self._mild_ends
 
     def _clause(self, pos: int) -> int:
         return bisect_right(self._clause_starts, pos) - 1
@@ -74,7 +91,8 @@ class TextContext:
 
     def mild(self, start: int, end: int) -> bool:
         """True when the mention is qualified as mild or only on exertion."""
-        i = bisect_right(self._mild_ends, start) - 1
-        if i >= 0 and self._words_between(self._mild_ends[i], start) <= _MILD_WINDOW:
+        mild_ends = self._mild_cues()
+        i = bisect_right(mild_ends, start) - 1
+        if i >= 0 and self._words_between(mild_ends[i], start) <= _MILD_WINDOW:
             return True
         return any(p >= end for p in self._clause_exertion[self._clause(start)])

@@ -14,16 +14,17 @@ Decision procedure:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from triage.advice import advice_for
+from triage.advice import MENTAL_HEALTH, cached_advice
 from triage.context import TextContext
 from triage.facts import infant_age_months, temperature
-from triage.model import Level, Reason, TriageResult
+from triage.model import LANGUAGES, Level, Reason, TriageResult
 from triage.normalize import fold
-from triage.prefilter import word_start_index
-from triage.rules import Rule, Ruleset
+from triage.prefilter import WORD_START
+from triage.rules import Rule, Ruleset, ScanNeeds
 
 # Oldest age we reason about; larger values are clamped (a typo like 450 stays "adult").
 MAX_AGE = 120
@@ -45,33 +46,145 @@ class Mention:
     text: str
     negated: bool
     historical: bool
-    mild: bool
+    # Where it stands in the text; None for a structured answer or a measured
+    # temperature, which are never mild. Mildness is only worked out for the few rules
+    # that ask (`ignore_mild`).
+    span: tuple[int, int] | None
+
+
+# A concept regex to try at a word start: (concept, anchored regex, the literal starts
+# one of which the text must have there for the regex to possibly match).
+_Candidate = tuple[str, re.Pattern[str], tuple[str, ...]]
+# Distinct word-start keys remembered by `_Index.at`.
+_KEY_CACHE_SIZE = 20_000
+
+
+class _Index:
+    """Lookup tables built once per ruleset, so that a call only touches what its text can match.
+
+    - `by_prefix`: literal word-start prefix → the (concept, anchored regex) pairs to try
+      there (the union of every concept's `by_prefix`, see prefilter.py);
+    - `scans`: concepts with phrasings that have no literal start, each with the literals
+      one of those phrasings needs before its regex is worth running over the text;
+    - `rules_of`: concept → positions (in `ruleset.rules`) of the rules that need it in
+      an `all` or `any_time` group. A rule with no mention of any of its group concepts
+      cannot fire, so only the rules of concepts that were found are evaluated.
+    """
+
+    def __init__(self, ruleset: Ruleset) -> None:
+        by_prefix: dict[str, list[_Candidate]] = {}
+        scans: list[tuple[str, re.Pattern[str], ScanNeeds]] = []
+        for name, concept in ruleset.concepts.items():
+            for prefix, regex in concept.by_prefix.items():
+                starts = concept.starts.get(prefix, (prefix,))
+                by_prefix.setdefault(prefix, []).append((name, regex, starts))
+            if concept.scan is not None:
+                scans.append((name, concept.scan, concept.scan_needs))
+        self.by_prefix = {prefix: tuple(entries) for prefix, entries in by_prefix.items()}
+        self.prefix_len = max(map(len, self.by_prefix), default=0)
+        self.scans = tuple(scans)
+        rules_of: dict[str, set[int]] = {}
+        for position, rule in enumerate(ruleset.rules):
+            for group in rule.all_of + rule.any_time:
+                for name in group:
+                    rules_of.setdefault(name, set()).add(position)
+        self.rules_of = {name: frozenset(positions) for name, positions in rules_of.items()}
+        self._at_key: dict[str, tuple[_Candidate, ...]] = {}
+
+    def at(self, key: str) -> tuple[_Candidate, ...]:
+        """What to try at a word start whose first `prefix_len` characters are `key`.
+
+        The union of `by_prefix` over the prefixes of `key`; remembered per key (at most
+        _KEY_CACHE_SIZE keys, so odd texts cannot grow it without bound).
+        """
+        found = self._at_key.get(key)
+        if found is None:
+            found = tuple(
+                entry
+                for end in range(1, len(key) + 1)
+                for entry in self.by_prefix.get(key[:end], ())
+            )
+            if len(self._at_key) < _KEY_CACHE_SIZE:
+                self._at_key[key] = found
+        return found
+
+
+def _may_match(folded: str, needs: ScanNeeds) -> bool:
+    """False only when no phrasing's required literals all occur in `folded`."""
+    for need in needs:
+        if need is None:
+            return True
+        for alternatives in need:
+            if not any(literal in folded for literal in alternatives):
+                break
+        else:
+            return True
+    return False
 
 
 class _Call:
-    """Per-call state: the folded text, its cue context and a concept-match cache."""
+    """Per-call state: the folded text, its cue context and the mentions of each concept."""
 
     def __init__(
-        self, ruleset: Ruleset, text: str, age: int, answers: Mapping[str, object]
+        self,
+        ruleset: Ruleset,
+        index: _Index,
+        text: str,
+        age: int,
+        answers: Mapping[str, object],
     ) -> None:
         self.ruleset = ruleset
+        self._index = index
         self.text = text
         self.folded = fold(text)
-        self.context = TextContext(self.folded, ruleset.language)
+        self._context: TextContext | None = None
         self.age = age
         self.age_months = self._age_months(answers)
         self.temperature = self._temperature(answers)
-        self._cache: dict[str, list[Mention]] = {}
-        self._index = word_start_index(self.folded)
-        self._present = set(self._index)
+        self._cache = self._find_mentions(index)
         for name, value in answers.items():
             if name in ruleset.concepts and isinstance(value, bool):
                 # A structured yes/no answer overrides whatever the free text said.
-                self._cache[name] = [Mention(name, False, False, False)] if value else []
+                self._cache[name] = [Mention(name, False, False, None)] if value else []
         if self.temperature is not None and self.temperature >= FEVER_C:
             fever = [*self.mentions(FEVER_CONCEPT)]
-            fever.append(Mention(f"{self.temperature:.1f}", False, False, False))
+            fever.append(Mention(f"{self.temperature:.1f}", False, False, None))
             self._cache[FEVER_CONCEPT] = fever
+
+    @property
+    def context(self) -> TextContext:
+        """Cue positions, computed on first use (texts without any mention never need them)."""
+        if self._context is None:
+            self._context = TextContext(self.folded, self.ruleset.language)
+        return self._context
+
+    def _find_mentions(self, index: _Index) -> dict[str, Sequence[Mention]]:
+        folded = self.folded
+        spans: dict[str, set[tuple[int, int]]] = {}
+        width = index.prefix_len
+        for word in WORD_START.finditer(folded):
+            start = word.start()
+            for name, regex, starts in index.at(folded[start : start + width]):
+                if folded.startswith(starts, start):
+                    match = regex.match(folded, start)
+                    if match is not None:
+                        spans.setdefault(name, set()).add(match.span())
+        for name, regex, needs in index.scans:
+            if _may_match(folded, needs):
+                for match in regex.finditer(folded):
+                    spans.setdefault(name, set()).add(match.span())
+        found: dict[str, Sequence[Mention]] = {}
+        for name, concept_spans in spans.items():
+            found[name] = [
+                Mention(
+                    text=self.text[start:end],
+                    negated=self.context.negated(start),
+                    historical=self.context.historical(start),
+                    span=(start, end),
+                )
+                for start, end in sorted(concept_spans)
+            ]
+        return found
 
     def _age_months(self, answers: Mapping[str, object]) -> float:
         given = answers.get("age_months")
@@ -88,40 +201,26 @@ class _Call:
             return float(given)
         return temperature(self.folded)
 
-    def mentions(self, name: str) -> list[Mention]:
-        cached = self._cache.get(name)
-        if cached is not None:
-            return cached
-        concept = self.ruleset.concepts.get(name)
-        found: list[Mention] = []
-        if concept is not None:
-            spans: set[tuple[int, int]] = set()
-            if concept.scan is not None:
-                spans.update(m.span() for m in concept.scan.finditer(self.folded))
-            for prefix in self._present.intersection(concept.by_prefix):
-                regex = concept.by_prefix[prefix]
-                for pos in self._index[prefix]:
-                    match = regex.match(self.folded, pos)
-                    if match is not None:
-                        spans.add(match.span())
-            for start, end in sorted(spans):
-                found.append(
-                    Mention(
-                        text=self.text[start:end],
-                        negated=self.context.negated(start),
-                        historical=self.context.historical(start),
-                        mild=self.context.mild(start, end),
-                    )
-                )
-        self._cache[name] = found
-        return found
+    def mentions(self, name: str) -> Sequence[Mention]:
+        """Every mention of concept `name` in the text (or set by a structured answer)."""
+        return self._cache.get(name, ())
+
+    def candidate_rules(self) -> list[Rule]:
+        """The rules that could fire, in ruleset order: those needing a concept that was found."""
+        positions: set[int] = set()
+        rules_of = self._index.rules_of
+        for name, found in self._cache.items():
+            if found:
+                positions.update(rules_of.get(name, ()))
+        rules = self.ruleset.rules
+        return [rules[position] for position in sorted(positions)]
 
     def _first(self, group: tuple[str, ...], *, any_time: bool, ignore_mild: bool) -> str | None:
         for name in group:
             for mention in self.mentions(name):
                 if mention.negated or (mention.historical and not any_time):
                     continue
-                if ignore_mild and mention.mild:
+                if ignore_mild and mention.span is not None and self.context.mild(*mention.span):
                     continue
                 return mention.text
         return None
@@ -164,6 +263,7 @@ class TriageEngine:
 
     def __init__(self, ruleset: Ruleset) -> None:
         self.ruleset = ruleset
+        self._index = _Index(ruleset)
 
     def assess(
         self,
@@ -174,10 +274,11 @@ class TriageEngine:
     ) -> TriageResult:
         """Triage one patient message; never raises for any str text and int age."""
         age = min(max(int(age), 0), MAX_AGE)
-        call = _Call(self.ruleset, str(text)[:MAX_TEXT_CHARS], age, answers or {})
+        answers = answers or {}
+        call = _Call(self.ruleset, self._index, str(text)[:MAX_TEXT_CHARS], age, answers)
         reasons: list[Reason] = []
         tags: set[str] = set()
-        for rule in self.ruleset.rules:
+        for rule in call.candidate_rules():
             matched = call.fire(rule)
             if matched is not None:
                 reasons.append(Reason(rule.id, rule.level, matched))
@@ -187,11 +288,15 @@ class TriageEngine:
             tags -= _ADMIN_TAGS
         if age < CHILD_AGE:
             tags.add("child")
-        outside_hours = (answers or {}).get("outside_hours") is True
         return TriageResult(
             level=level,
             tags=frozenset(tags),
             reasons=tuple(reasons),
-            advice=advice_for(level, lang, tags=tags, outside_hours=outside_hours),
+            advice=cached_advice(
+                level,
+                lang if lang in LANGUAGES else "sv",
+                mental_health=MENTAL_HEALTH in tags,
+                outside_hours=answers.get("outside_hours") is True,
+            ),
             ruleset_version=self.ruleset.version,
         )

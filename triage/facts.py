@@ -37,6 +37,8 @@ _DAYS_PER_MONTH = 30.4
 
 def temperature(folded: str) -> float | None:
     """Highest body temperature (°C) written in the text, if any."""
+    if "3" not in folded and "4" not in folded:
+        return None  # every temperature pattern needs a 3x or 4x: skip the regexes
     found = [float(f"{m.group(1)}.{m.group(2)}") for m in _DECIMAL_TEMP.finditer(folded)]
     for match in _WHOLE_TEMP.finditer(folded):
         found.append(float(match.group(1) or match.group(2)))

@@ -15,9 +15,14 @@ from __future__ import annotations
 import re
 
 PREFIX_LEN = 3
-_WORD_START = re.compile(r"\b\w")
+# Longer literal starts, checked with one `str.startswith` before a regex is tried at a
+# word start (a cheap test that rejects most of the candidates the index finds).
+START_LEN = 6
+# Where a word starts: the only places a concept match may begin.
+WORD_START = re.compile(r"\b\w")
 _LITERAL = re.compile(r"[a-z0-9 '\-]")
 _QUANTIFIERS = "*?{+"
+_PURE_LITERAL = re.compile(r"[a-z0-9 '\-]+")
 
 
 def _matching_paren(pattern: str, start: int) -> int:
@@ -90,19 +95,76 @@ def _prefixes(pattern: str, need: int) -> set[str]:
     return {""}
 
 
-def literal_prefixes(patterns: list[str]) -> frozenset[str]:
-    """Every literal prefix a match of any of `patterns` (already expanded) starts with."""
+def literal_prefixes(patterns: list[str], length: int = PREFIX_LEN) -> frozenset[str]:
+    """Every literal prefix (up to `length` characters) a match of any of `patterns`
+    (already expanded) starts with."""
     found: set[str] = set()
     for pattern in patterns:
-        found |= _prefixes(pattern, PREFIX_LEN)
+        found |= _prefixes(pattern, length)
     return frozenset(found)
 
 
-def word_start_index(folded: str) -> dict[str, list[int]]:
-    """Map each prefix (lengths 1..PREFIX_LEN) found at a word start to those positions."""
-    index: dict[str, list[int]] = {}
-    for match in _WORD_START.finditer(folded):
-        start = match.start()
-        for length in range(1, PREFIX_LEN + 1):
-            index.setdefault(folded[start : start + length], []).append(start)
-    return index
+def _class_end(pattern: str, start: int) -> int:
+    # Index just past the character class `[...]` that opens at `start`.
+    i = start + 1
+    if pattern[i : i + 1] == "^":
+        i += 1
+    if pattern[i : i + 1] == "]":
+        i += 1
+    while i < len(pattern) and pattern[i] != "]":
+        i += 2 if pattern[i] == "\\" else 1
+    return i + 1
+
+
+def required_literals(pattern: str) -> tuple[frozenset[str], ...] | None:
+    """Literal pieces that every match of `pattern` (already expanded) must contain.
+
+    Each piece is a set of alternatives, at least one of which occurs in any match:
+    `\\w*brostsmart\\w*` → ({"brostsmart"},); `(rash|ring) (?:\\w+ ){0,4}(around|bigger)`
+    → ({"rash", "ring"}, {" "}, {"around", "bigger"}). Only unquantified top-level
+    literals and groups of pure literal alternatives count, so the answer is always a
+    necessary condition. None means "nothing known, always run the regex" (a top-level
+    `|`, flags or lookaround, or a pattern this simple reader does not follow).
+    """
+    needs: list[frozenset[str]] = []
+    run = ""
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":  # \b, \w, \d or an escaped character: ends the literal run
+            i += 2
+        elif ch == "(":
+            close = _matching_paren(pattern, i)
+            inner = pattern[i + 1 : close]
+            if close < 0 or (inner.startswith("?") and not inner.startswith("?:")):
+                return None
+            alternatives = _split_alternatives(inner.removeprefix("?:"))
+            quantified = pattern[close + 1 : close + 2] in tuple(_QUANTIFIERS)
+            if not quantified and all(_PURE_LITERAL.fullmatch(a) for a in alternatives):
+                needs.append(frozenset(alternatives))
+            i = close + 1
+        elif ch == "[":
+            i = _class_end(pattern, i)
+        elif ch in _QUANTIFIERS:
+            # The quantified atom is optional or repeated: only what precedes it counts.
+            run = run[:-1]
+            if ch == "{":
+                close = pattern.find("}", i)
+                if close < 0:
+                    return None
+                i = close
+            i += 1
+        elif ch == "|":
+            return None
+        elif _LITERAL.fullmatch(ch):
+            run += ch
+            i += 1
+            continue
+        else:  # '.', '^', '$' ...
+            i += 1
+        if run:
+            needs.append(frozenset({run}))
+        run = ""
+    if run:
+        needs.append(frozenset({run}))
+    return tuple(needs)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from triage.model import LANGUAGES, TAGS, Level
-from triage.prefilter import literal_prefixes
+from triage.prefilter import START_LEN, literal_prefixes, required_literals
 
 DEFAULT_RULES_DIR = Path(__file__).parent / "rules"
 
@@ -61,6 +61,10 @@ _RULE_KEYS = frozenset(
 )
 
 
+# Per scan phrasing: the literals a match must contain (None: unknown).
+ScanNeeds = tuple[tuple[frozenset[str], ...] | None, ...]
+
+
 class RulesetError(Exception):
     """The rule files are invalid; `problems` holds one message per mistake."""
 
@@ -81,6 +85,13 @@ class Concept:
     # literal start are in `scan`, run over the whole text.
     by_prefix: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
     scan: re.Pattern[str] | None = None
+    # For each phrasing in `scan`, the literals a match must contain (see
+    # prefilter.required_literals; None: unknown). `scan` is only run when at least one
+    # phrasing's literals all occur in the text.
+    scan_needs: ScanNeeds = ()
+    # For each key of `by_prefix`, the longer literal starts (prefilter.START_LEN) of its
+    # phrasings: its regex can only match where the text starts with one of them.
+    starts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -207,8 +218,8 @@ def _load_concepts(
         langs = _by_language(body, where, problems)
         # Validates the regexes (reporting bad ones); matching uses the split below.
         _compile(langs["sv"] + langs["en"], where, problems, words=False)
-        by_prefix, scan = _split_by_prefix(langs["sv"] + langs["en"])
-        concepts[name] = Concept(name, tuple(langs["sv"]), tuple(langs["en"]), by_prefix, scan)
+        split = _split_by_prefix(langs["sv"] + langs["en"])
+        concepts[name] = Concept(name, tuple(langs["sv"]), tuple(langs["en"]), *split)
 
 
 def _anchored(patterns: list[str]) -> re.Pattern[str]:
@@ -219,7 +230,9 @@ def _anchored(patterns: list[str]) -> re.Pattern[str]:
 
 def _split_by_prefix(
     patterns: list[str],
-) -> tuple[dict[str, re.Pattern[str]], re.Pattern[str] | None]:
+) -> tuple[
+    dict[str, re.Pattern[str]], re.Pattern[str] | None, ScanNeeds, dict[str, tuple[str, ...]]
+]:
     grouped: dict[str, list[str]] = {}
     for pattern in patterns:
         expanded = expand(pattern)
@@ -229,7 +242,13 @@ def _split_by_prefix(
             grouped.setdefault(prefix, []).append(expanded)
     scan = grouped.pop("", None)
     by_prefix = {prefix: _anchored(group) for prefix, group in grouped.items()}
-    return by_prefix, None if scan is None else _anchored(scan)
+    starts = {
+        prefix: tuple(sorted(literal_prefixes(group, START_LEN)))
+        for prefix, group in grouped.items()
+    }
+    if scan is None:
+        return by_prefix, None, (), starts
+    return by_prefix, _anchored(scan), tuple(required_literals(p) for p in scan), starts
 
 
 def _groups(value: object, where: str, problems: list[str]) -> tuple[tuple[str, ...], ...]:

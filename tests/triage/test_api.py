@@ -139,3 +139,17 @@ def test_suicide_emergency_advice() -> None:
     result = assess("Jag har bestämt hur jag ska ta mitt liv ikväll", 30)
     assert result.level is Level.EMERGENCY
     assert result.advice.phone_numbers == ("112", "90101")
+
+
+def test_ignore_mild_rule_with_answer() -> None:
+    """A structured answer is never mild, so an `ignore_mild` rule still fires on it."""
+    mild = assess("lite andfådd när jag springer", 40)
+    assert "U13-breathlessness" not in {r.rule_id for r in mild.reasons}
+    answered = assess("lite andfådd när jag springer", 40, answers={"dyspnoea": True})
+    assert "U13-breathlessness" in {r.rule_id for r in answered.reasons}
+
+
+def test_advice_objects_are_shared() -> None:
+    """Advice is immutable and built once per combination."""
+    assert advice_for(Level.URGENT, "en") is advice_for("urgent", "en")
+    assert assess("", 40).advice is advice_for(Level.STANDARD, "sv")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from triage import engine as engine_module
 from triage.api import DEFAULT_ENGINE
 from triage.context import TextContext
+from triage.engine import TriageEngine, _may_match
 from triage.facts import infant_age_months, temperature
 from triage.normalize import fold
-from triage.prefilter import literal_prefixes, word_start_index
+from triage.prefilter import WORD_START, literal_prefixes, required_literals
 
 
 def test_fold_keeps_length() -> None:
@@ -85,6 +87,10 @@ def test_mild() -> None:
     assert context(text).mild(0, 7)
     text = fold("andfådd i vila")
     assert not context(text).mild(0, 7)
+    # The mild cues are worked out on first use and then reused.
+    cues = context(fold("lite andfådd, andfådd när jag springer"))
+    assert cues.mild(5, 12)
+    assert cues.mild(14, 21)
 
 
 @pytest.mark.parametrize(
@@ -114,9 +120,79 @@ def test_literal_prefixes(pattern: str, expected: set[str]) -> None:
         assert prefixes == expected
 
 
-def test_word_start_index() -> None:
-    """The index maps 1..3-letter prefixes at word starts to their positions."""
-    index = word_start_index("ont i magen, ont")
-    assert index["ont"] == [0, 13]
-    assert index["i"] == [4]
-    assert "nt" not in index
+def test_word_starts() -> None:
+    """Concept matches may only begin where a word begins."""
+    assert [m.start() for m in WORD_START.finditer("ont i magen, ont")] == [0, 4, 6, 13]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("\\w*brostsmart\\w*", [{"brostsmart"}]),
+        ("\\d+ days", [{" days"}]),
+        (
+            "(rash|ring) (?:\\w+ ){0,4}(around|bigger)",
+            [{"rash", "ring"}, {" "}, {"around", "bigger"}],
+        ),
+        ("can.?t", [{"can"}, {"t"}]),
+        ("ab*c", [{"a"}, {"c"}]),
+        ("a{2}b", [{"b"}]),
+        ("x(ab)?", [{"x"}]),
+        ("(a|)b", [{"b"}]),
+        ("(?:a|b\\w)c", [{"c"}]),
+        ("^ab$", [{"ab"}]),
+        ("[a-z]x", [{"x"}]),
+        ("[]a]x", [{"x"}]),
+        ("[^]a]x", [{"x"}]),
+        ("[\\]a]x", [{"x"}]),
+        ("a{2", None),
+        ("a|b", None),
+        ("(?=x)y", None),
+        ("(?i:x)y", None),
+        ("(ab", None),
+    ],
+)
+def test_required_literals(pattern: str, expected: list[set[str]] | None) -> None:
+    """Only literals that every match must contain are reported; None when unsure."""
+    needs = required_literals(pattern)
+    if expected is None:
+        assert needs is None
+    else:
+        assert needs is not None
+        assert [set(alternatives) for alternatives in needs] == expected
+
+
+def test_scan_prefilter_never_drops_a_match() -> None:
+    """Whenever a scan phrasing matches a rule example, its required literals are there."""
+    texts = [
+        fold(example)
+        for rule in DEFAULT_ENGINE.ruleset.rules
+        for example in rule.examples_sv + rule.examples_en
+    ]
+    scans = [c for c in DEFAULT_ENGINE.ruleset.concepts.values() if c.scan is not None]
+    assert scans
+    hits = 0
+    for concept in scans:
+        assert concept.scan is not None
+        for text in texts:
+            if concept.scan.search(text):
+                hits += 1
+                assert _may_match(text, concept.scan_needs)
+    assert hits > 0
+
+
+def test_may_match() -> None:
+    """A scan runs when any phrasing's literals are all present, or nothing is known."""
+    assert _may_match("abc", (None,))
+    assert _may_match("abc", ((frozenset({"zz"}),), (frozenset({"x", "ab"}),)))
+    assert not _may_match("abc", ((frozenset({"ab"}), frozenset({"zz"})),))
+    assert not _may_match("abc", ())
+
+
+def test_key_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Word-start keys are remembered only up to a limit; results do not depend on it."""
+    monkeypatch.setattr(engine_module, "_KEY_CACHE_SIZE", 0)
+    engine = TriageEngine(DEFAULT_ENGINE.ruleset)
+    text = "ont i bröstet och kallsvettig"
+    assert engine.assess(text, 58).to_dict() == DEFAULT_ENGINE.assess(text, 58).to_dict()
+    assert engine._index._at_key == {}
