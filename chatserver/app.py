@@ -38,7 +38,6 @@ from chatserver.presence import Presence
 from chatserver.queue_service import QueueService
 from chatserver.ratelimit import Limits
 from chatserver.request_log import RequestLog
-from chatserver.security.request_id import RequestIdMiddleware
 from chatserver.security_headers import SecurityHeaders
 from chatserver.sessions import SessionService
 from chatserver.settings import Settings
@@ -278,5 +277,4 @@ def create_app(
     app.state.chat = state
     app.add_middleware(SecurityHeaders, tls=settings.tls)
     app.add_middleware(RequestLog)
-    app.add_middleware(RequestIdMiddleware)
     return app

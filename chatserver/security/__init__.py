@@ -1,2 +1,3 @@
 """Security building blocks shared by the HTTP and WebSocket adapters:
-request ids, account lockout with back-off, connection caps."""
+per-frame request ids (:mod:`.request_id`) and account lockout with back-off
+(:mod:`.lockout`)."""
