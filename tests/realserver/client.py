@@ -16,9 +16,11 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from tests.helpers import PASSWORD, Account, intake_body
-from tests.live import LiveServer
+from tests.live import TIMEOUT_SCALE, LiveServer
 
 RETRYABLE = (ConnectionClosed, OSError, TimeoutError, InvalidHandshake, InvalidStatus)
+# Generous: a loaded CI machine can stall a server for seconds (tests/live.py scales it).
+RECV_TIMEOUT_S = 30.0 * TIMEOUT_SCALE
 
 
 def login_cookie(srv: LiveServer, account: Account) -> str:
@@ -53,12 +55,14 @@ async def open_staff(srv: LiveServer, cookie: str) -> ClientConnection:
     )
 
 
-async def recv_json(ws: ClientConnection, timeout: float = 10.0) -> dict[str, Any]:
+async def recv_json(ws: ClientConnection, timeout: float = RECV_TIMEOUT_S) -> dict[str, Any]:
     data: dict[str, Any] = orjson.loads(await asyncio.wait_for(ws.recv(), timeout))
     return data
 
 
-async def recv_until(ws: ClientConnection, type_: str, timeout: float = 10.0) -> dict[str, Any]:
+async def recv_until(
+    ws: ClientConnection, type_: str, timeout: float = RECV_TIMEOUT_S
+) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
         frame = await recv_json(ws, max(0.01, deadline - time.monotonic()))
@@ -113,7 +117,7 @@ class Sender:
                         self.order.append(cid)
                         pending.append(cid)
                         await send_json(ws, self.frame(cid))
-                    frame = await recv_json(ws, timeout=10)
+                    frame = await recv_json(ws)
                     if frame["type"] == "ack" and frame["client_id"] in pending:
                         self.acked[frame["client_id"]] = frame["seq"]
                         pending.remove(frame["client_id"])
