@@ -36,6 +36,11 @@ __all__ = ["CopyReport", "migrate", "register"]
 BATCH_ROWS = 5000
 # Bookkeeping of each engine itself: never copied.
 SKIP_TABLES = frozenset({"schema_migrations"})
+# SQLite-only caches derived from contacts and events (the statistics rollup,
+# migrations/sqlite/0006): PostgreSQL has no such tables and computes the
+# figures from the rows themselves. Any other table without a PostgreSQL
+# twin stops the migration rather than leave data behind.
+DERIVED_PREFIXES = ("stats_rollup_",)
 
 
 class MigrateError(Exception):
@@ -58,7 +63,7 @@ def table_order(conn: sqlite3.Connection) -> list[str]:
         for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         )
-        if r[0] not in SKIP_TABLES
+        if r[0] not in SKIP_TABLES and not r[0].startswith(DERIVED_PREFIXES)
     )
     parents = {
         t: {
