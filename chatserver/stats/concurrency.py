@@ -9,11 +9,22 @@ the time-weighted mean number open while at least one was open.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Assignment", "StaffConcurrency", "assignments_from_events", "concurrency_by_staff"]
+__all__ = [
+    "Assignment",
+    "StaffConcurrency",
+    "StaffSpans",
+    "assignments_from_events",
+    "concurrency_by_staff",
+    "concurrency_of_spans",
+    "spans_of",
+]
+
+# Assignment intervals per staff member: {user_id: [(start, end), …]}.
+StaffSpans = dict[int, list[tuple[float, float]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,31 +52,69 @@ class StaffConcurrency:
 
 
 def _one(user_id: int, spans: list[tuple[float, float]]) -> StaffConcurrency:
-    # An end sorts before a start at the same instant: handing one chat over
-    # and picking the next in the same second is not two at once.
-    edges = sorted([(s, 1) for s, _ in spans] + [(e, -1) for _, e in spans])
-    open_now = peak = 0
+    # A sweep over the starts and the ends, each sorted: the edges in time
+    # order, where an end comes before a start at the same instant (handing
+    # one chat over and picking the next in the same second is not two at
+    # once). Two sorted lists instead of one list of edge tuples: a year of a
+    # region has a million assignments.
+    starts = sorted([s for s, _ in spans])
+    ends = sorted([e for _, e in spans])
+    n = len(starts)
+    open_now = peak = i = j = 0
     busy = weighted = 0.0
-    last = edges[0][0] if edges else 0.0
-    for at, delta in edges:
-        if open_now > 0:
+    last = starts[0]
+    while i < n:
+        at = ends[j]
+        if at <= starts[i]:
+            # An end: something is open (the j-th end follows the j-th start).
             busy += at - last
             weighted += open_now * (at - last)
-        open_now += delta
-        peak = max(peak, open_now)
+            open_now -= 1
+            j += 1
+        else:
+            at = starts[i]
+            if open_now > 0:
+                busy += at - last
+                weighted += open_now * (at - last)
+            open_now += 1
+            if open_now > peak:  # noqa: PLR1730 - max() costs a call per edge
+                peak = open_now
+            i += 1
+        last = at
+    for at in ends[j:]:  # only ends remain
+        busy += at - last
+        weighted += open_now * (at - last)
+        open_now -= 1
         last = at
     mean = round(weighted / busy, 2) if busy > 0 else float(peak)
     return StaffConcurrency(user_id, len(spans), peak, mean)
 
 
+def spans_of(assignments: Iterable[Assignment]) -> StaffSpans:
+    """The assignments as ``{user_id: [(start, end), …]}``."""
+    spans: StaffSpans = defaultdict(list)
+    for a in assignments:
+        spans[a.user_id].append((a.start, a.end))
+    return dict(spans)
+
+
+def concurrency_of_spans(
+    spans: Mapping[int, Sequence[tuple[float, float]]],
+) -> list[StaffConcurrency]:
+    """One entry per staff member, ordered by user id; zero-length and
+    inverted intervals (clock skew) are ignored."""
+    out = []
+    for uid in sorted(spans):
+        valid = [(s, e) for s, e in spans[uid] if e > s]
+        if valid:
+            out.append(_one(uid, valid))
+    return out
+
+
 def concurrency_by_staff(assignments: Iterable[Assignment]) -> list[StaffConcurrency]:
     """One entry per staff member, ordered by user id; zero-length and
     inverted intervals (clock skew) are ignored."""
-    spans: dict[int, list[tuple[float, float]]] = defaultdict(list)
-    for a in assignments:
-        if a.end > a.start:
-            spans[a.user_id].append((a.start, a.end))
-    return [_one(uid, spans[uid]) for uid in sorted(spans)]
+    return concurrency_of_spans(spans_of(assignments))
 
 
 def assignments_from_events(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .concurrency import Assignment, concurrency_by_staff
+from .concurrency import Assignment, StaffSpans, concurrency_of_spans, spans_of
 from .percentiles import summary_of
 from .timebuckets import STATS_ZONE, local_hour_of
 
@@ -81,6 +81,7 @@ class OperationsInput:
     overrides: dict[tuple[str, str], int] = field(default_factory=dict)  # (from, to) -> events
     override_contacts: int = 0
     assignments: list[Assignment] = field(default_factory=list)
+    staff_spans: StaffSpans = field(default_factory=dict)  # more assignments, per staff member
     staff_names: dict[int, str] = field(default_factory=dict)
     satisfaction: Satisfaction | None = None
 
@@ -116,7 +117,10 @@ def operations_figures(data: OperationsInput, zone: ZoneInfo = STATS_ZONE) -> di
     queued, abandoned = totals.queued, totals.abandoned
     up = sum(n for (f, t), n in data.overrides.items() if override_direction(f, t) == "up")
     down = sum(n for (f, t), n in data.overrides.items() if override_direction(f, t) == "down")
-    staff = concurrency_by_staff(data.assignments)
+    spans = spans_of(data.assignments)
+    for uid, more in data.staff_spans.items():
+        spans[uid] = [*spans.get(uid, []), *more]
+    staff = concurrency_of_spans(spans)
     return {
         "contacts": totals.contacts,
         "emergency_advised": totals.emergency_advised,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .channel_shift import ChannelBucket, build_buckets, chat_by_day
-from .operations import OperationsInput, operations_figures
+from .operations import operations_figures
 from .query import Period
 from .store import ContactFilter, StatsStore
 from .timebuckets import STATS_ZONE
@@ -32,33 +32,7 @@ async def operations(
 ) -> dict[str, Any]:
     start, end = period.bounds
     f = ContactFilter(tuple(unit_ids), start, end, queue_id)
-    (
-        totals,
-        durations,
-        hourly,
-        (overrides, changed),
-        (spans, names),
-        satisfaction,
-    ) = await asyncio.gather(
-        store.totals(f),
-        store.durations(f),
-        store.chat_hourly(f),
-        store.overrides(f),
-        store.assignments(f),
-        store.satisfaction(f),
-    )
-    data = OperationsInput(
-        totals=totals,
-        waiting=durations["waiting"],
-        first_reply=durations["first_reply"],
-        handling=durations["handling"],
-        hourly={h: c.contacts for h, c in hourly},
-        overrides=overrides,
-        override_contacts=changed,
-        assignments=spans,
-        staff_names=names,
-        satisfaction=satisfaction,
-    )
+    data = await store.operations_input(f)
     return {
         "units": list(unit_ids),
         "queue": queue_id,

@@ -11,53 +11,103 @@ first (so 119.9999999 from floating point becomes 120) and then truncated.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import sqlite3
+import time
+import weakref
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, TypeVar
 
-from .channel_shift import NOT_SHIFTED_OUTCOMES, ChatCounts
-from .concurrency import Assignment, assignments_from_events
-from .operations import ContactTotals, Satisfaction
-from .store import ContactFilter, ContactRow
-from .totals_sql import totals_columns, totals_from_row
+from . import sqlite_rollup
+from .channel_shift import ChatCounts
+from .concurrency import Assignment, StaffSpans, assignments_from_events, spans_of
+from .operations import ContactTotals, OperationsInput, Satisfaction
+from .rollup import (
+    days_of,
+    decode_assignments,
+    decode_overrides,
+    merge_histograms,
+    merge_hours,
+    merge_totals,
+)
+from .sqlite_sql import DURATIONS, NOT_SHIFTED_SQL, counted, duration_columns, marks, where_of
+from .store import ContactFilter, ContactRow, input_from_parts
+from .timebuckets import day_start_utc
+from .totals_sql import TOTALS, totals_columns, totals_from_row
 from .visits_import import VisitRow
 
 __all__ = ["SqliteStatsStore"]
 
 T = TypeVar("T")
 
-_NOT_SHIFTED = ", ".join(f"'{o}'" for o in sorted(NOT_SHIFTED_OUTCOMES))
+# A day is stored in the rollup once it ended this long ago (contacts of
+# the last day are mostly still moving); later changes are caught by the
+# triggers of migration 0006 anyway.
+SETTLE_S = 86_400.0
+# One rollup fill at a time per database, however many requests ask.
+_FILL_LOCKS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
-def _marks(n: int) -> str:
-    return ", ".join("?" * n)
-
-
-def _where(f: ContactFilter, alias: str = "") -> tuple[str, list[Any]]:
-    a = f"{alias}." if alias else ""
-    sql = f"{a}unit_id IN ({_marks(len(f.unit_ids))}) AND {a}created_at >= ? AND {a}created_at < ?"
-    params: list[Any] = [*f.unit_ids, f.start, f.end]
-    if f.queue_id is not None:
-        sql += f" AND {a}queue_id = ?"
-        params.append(f.queue_id)
-    return sql, params
-
-
-def _seconds(expr: str) -> str:
-    return f"CAST(ROUND(MAX(0, {expr}), 3) AS INTEGER)"
+def _staff_names(c: sqlite3.Connection, users: Sequence[int]) -> dict[int, str]:
+    names: dict[int, str] = {}
+    for i in range(0, len(users), 500):
+        chunk = users[i : i + 500]
+        names.update(
+            (int(u), str(n))
+            for u, n in c.execute(
+                f"SELECT id, display_name FROM users WHERE id IN ({marks(len(chunk))})", chunk
+            )
+        )
+    return names
 
 
 class SqliteStatsStore:
     """:class:`~chatserver.stats.store.StatsStore` on :class:`SqliteStorage`."""
 
-    def __init__(self, storage: Any) -> None:
+    def __init__(
+        self, storage: Any, *, rollup: bool = True, clock: Callable[[], float] = time.time
+    ) -> None:
         self.storage = storage
+        # Without the rollup every figure is scanned from the contacts (the
+        # reference the rollup is tested against).
+        self.rollup = rollup
+        self.clock = clock
 
     async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         result: T = await self.storage.run_read(fn)
         return result
+
+    async def _days(self, f: ContactFilter) -> list[date] | None:
+        """The period's local days when the rollup can answer ``f`` (after
+        storing the settled days not yet stored), else None."""
+        days = days_of(f.start, f.end) if self.rollup and f.unit_ids else None
+        if days is None:
+            return None
+        settled_end = self.clock() - SETTLE_S
+        settled = [d for d in days if day_start_utc(d + timedelta(days=1)) <= settled_end]
+        if not settled:
+            return days
+        units = list(f.unit_ids)
+        lock = _FILL_LOCKS.setdefault(self.storage, asyncio.Lock())
+        async with lock:
+            marked = await self._read(
+                lambda c: sqlite_rollup.marked_days(c, units, settled[0], settled[-1])
+            )
+            for day in settled:
+                if any((u, day) not in marked for u in units):
+                    fill = functools.partial(
+                        sqlite_rollup.store_day, unit_ids=units, day=day, now=self.clock()
+                    )
+                    await self.storage.run_write(fill)
+        return days
+
+    async def _cells(
+        self, f: ContactFilter, days: list[date], columns: Sequence[str]
+    ) -> list[tuple[Any, ...]]:
+        return await self._read(lambda c: sqlite_rollup.read_cells(c, f, days, columns))
 
     async def upsert_visits(
         self, rows: Sequence[VisitRow], *, at: float, user_id: int | None
@@ -80,7 +130,7 @@ class SqliteStatsStore:
     ) -> dict[tuple[date, str], int]:
         sql = (
             "SELECT date, channel, SUM(count) FROM visit_counts"
-            f" WHERE unit_id IN ({_marks(len(unit_ids))}) AND date >= ? AND date <= ?"
+            f" WHERE unit_id IN ({marks(len(unit_ids))}) AND date >= ? AND date <= ?"
             " GROUP BY date, channel"
         )
         params = [*unit_ids, first.isoformat(), last.isoformat()]
@@ -91,7 +141,10 @@ class SqliteStatsStore:
         return await self._read(read)
 
     async def chat_hourly(self, f: ContactFilter) -> list[tuple[int, ChatCounts]]:
-        where, params = _where(f)
+        if (days := await self._days(f)) is not None:
+            hours = merge_hours(r[0] for r in await self._cells(f, days, ["hours"]))
+            return [(h, ChatCounts(*hours[h])) for h in sorted(hours)]
+        where, params = where_of(f)
         hour = "CAST(created_at / 3600 AS INTEGER)"
         # One scan; the hour numbers come back as comma-separated lists that
         # Python counts (a GROUP BY would sort every row first).
@@ -100,7 +153,7 @@ class SqliteStatsStore:
             f" group_concat(CASE WHEN status = 'closed' AND outcome = 'resolved_in_chat'"
             f" THEN {hour} END),"
             f" group_concat(CASE WHEN status = 'closed' AND would_otherwise = 'physical_visit'"
-            f" AND outcome NOT IN ({_NOT_SHIFTED}) THEN {hour} END)"
+            f" AND outcome NOT IN ({NOT_SHIFTED_SQL}) THEN {hour} END)"
             f" FROM contacts WHERE {where}"
         )
 
@@ -112,48 +165,43 @@ class SqliteStatsStore:
         return await self._read(read)
 
     async def totals(self, f: ContactFilter) -> ContactTotals:
-        where, params = _where(f)
+        if (days := await self._days(f)) is not None:
+            rows = await self._cells(f, days, ["totals"])
+            return totals_from_row(merge_totals((r[0] for r in rows), len(TOTALS)))
+        where, params = where_of(f)
         # One pass of SUMs instead of a GROUP BY: SQLite groups by sorting
         # every row, which costs more than the scan itself on a million rows.
         sql = f"SELECT {totals_columns()} FROM contacts WHERE {where}"
         return await self._read(lambda c: totals_from_row(c.execute(sql, params).fetchone()))
 
     async def durations(self, f: ContactFilter) -> dict[str, dict[int, int]]:
-        where, params = _where(f)
-        parts = {
-            "waiting": (
-                "first_picked_at - queued_at",
-                "first_picked_at IS NOT NULL AND queued_at IS NOT NULL",
-            ),
-            "first_reply": (
-                "first_staff_reply_at - queued_at",
-                "first_staff_reply_at IS NOT NULL AND queued_at IS NOT NULL",
-            ),
-            "handling": (
-                "closed_at - first_picked_at",
-                "status = 'closed' AND first_picked_at IS NOT NULL",
-            ),
-        }
+        if (days := await self._days(f)) is not None:
+            rows = await self._cells(f, days, list(DURATIONS))
+            return {
+                name: dict(merge_histograms(r[i] for r in rows)) for i, name in enumerate(DURATIONS)
+            }
+        where, params = where_of(f)
+        parts = DURATIONS
         # One scan; each duration list comes back as one comma-separated string
         # (group_concat skips NULLs) and is counted in Python. A GROUP BY per
         # duration would sort every row three times.
-        cols = ", ".join(
-            f"group_concat(CASE WHEN {cond} THEN {_seconds(expr)} END)"
-            for expr, cond in parts.values()
-        )
-        sql = f"SELECT {cols} FROM contacts WHERE {where}"
+        sql = f"SELECT {duration_columns()} FROM contacts WHERE {where}"
 
         def read(c: sqlite3.Connection) -> dict[str, dict[int, int]]:
             row = c.execute(sql, params).fetchone()
-            return {
-                name: dict(Counter(map(int, text.split(",")))) if text else {}
-                for name, text in zip(parts, row, strict=True)
-            }
+            return {name: counted(text) for name, text in zip(parts, row, strict=True)}
 
         return await self._read(read)
 
     async def overrides(self, f: ContactFilter) -> tuple[dict[tuple[str, str], int], int]:
-        where, params = _where(f, "c")
+        if (days := await self._days(f)) is not None:
+            rows = await self._cells(f, days, ["overrides", "override_contacts"])
+            merged: Counter[tuple[str, str]] = Counter()
+            for text, _ in rows:
+                for before, after, n in decode_overrides(text):
+                    merged[(before, after)] += n
+            return dict(merged), sum(int(r[1]) for r in rows)
+        where, params = where_of(f, "c")
         # Driven from the (few) triage_change events since the period began (a
         # change always comes after its contact's intake); CROSS JOIN makes
         # SQLite keep the events as the outer loop; contact_events_stats holds
@@ -177,9 +225,13 @@ class SqliteStatsStore:
 
         return await self._read(read)
 
-    async def assignments(self, f: ContactFilter) -> tuple[list[Assignment], dict[int, str]]:
-        where, params = _where(f)
-        where_c, params_c = _where(f, "c")
+    async def assignments(self, f: ContactFilter) -> tuple[StaffSpans, dict[int, str]]:
+        if (days := await self._days(f)) is not None:
+            rows = await self._cells(f, days, ["assignments"])
+            spans = decode_assignments([r[0] for r in rows], f.end)
+            return spans, await self._read(lambda c: _staff_names(c, sorted(spans)))
+        where, params = where_of(f)
+        where_c, params_c = where_of(f, "c")
         # Most contacts are picked once and closed by the same person: their
         # one assignment is [first_picked_at, closed_at) of assigned_user_id,
         # read from the covering index. Contacts with a transfer or requeue
@@ -195,7 +247,7 @@ class SqliteStatsStore:
         )
         end = f.end
 
-        def read(c: sqlite3.Connection) -> tuple[list[Assignment], dict[int, str]]:
+        def read(c: sqlite3.Connection) -> tuple[StaffSpans, dict[int, str]]:
             moved_ids = [str(r[0]) for r in c.execute(moved, [f.start, *params_c])]
             skip = set(moved_ids)
             spans = [
@@ -209,31 +261,20 @@ class SqliteStatsStore:
                 chunk = moved_ids[i : i + 500]
                 rows = c.execute(
                     "SELECT contact_id, kind, at, actor_user_id FROM contact_events"
-                    f" WHERE contact_id IN ({_marks(len(chunk))})"
+                    f" WHERE contact_id IN ({marks(len(chunk))})"
                     " AND kind IN ('pick', 'transfer', 'requeue', 'close')"
                     " ORDER BY contact_id, id",
                     chunk,
                 )
                 spans.extend(assignments_from_events(rows, end))
-            users = sorted({s.user_id for s in spans})
-            names: dict[int, str] = {}
-            for i in range(0, len(users), 500):
-                chunk_u = users[i : i + 500]
-                names.update(
-                    (int(u), str(n))
-                    for u, n in c.execute(
-                        f"SELECT id, display_name FROM users WHERE id IN ({_marks(len(chunk_u))})",
-                        chunk_u,
-                    )
-                )
-            return spans, names
+            return spans_of(spans), _staff_names(c, sorted({s.user_id for s in spans}))
 
         return await self._read(read)
 
     async def satisfaction(self, f: ContactFilter) -> Satisfaction | None:
         # Same definition as chatserver/survey.py (summary): chats that reached
         # a queue and were closed in the period are eligible; their answers count.
-        where = f"k.unit_id IN ({_marks(len(f.unit_ids))})"
+        where = f"k.unit_id IN ({marks(len(f.unit_ids))})"
         params: list[Any] = list(f.unit_ids)
         if f.queue_id is not None:
             where += " AND k.queue_id = ?"
@@ -257,8 +298,38 @@ class SqliteStatsStore:
 
         return await self._read(read)
 
+    async def operations_input(self, f: ContactFilter) -> OperationsInput:
+        days = await self._days(f)
+        if days is None:
+            return await input_from_parts(self, f)
+        # One read of every column of the cells (the parts would read them
+        # five times) and the satisfaction query beside it.
+        rows, satisfaction = await asyncio.gather(
+            self._cells(f, days, sqlite_rollup.COLUMNS), self.satisfaction(f)
+        )
+        totals, hours, waiting, first_reply, handling, overrides, changed, spans = (
+            (list(col) for col in zip(*rows, strict=True)) if rows else ([] for _ in range(8))
+        )
+        transitions: Counter[tuple[str, str]] = Counter()
+        for text in overrides:
+            for before, after, n in decode_overrides(text):
+                transitions[(before, after)] += n
+        staff = decode_assignments(spans, f.end)
+        return OperationsInput(
+            totals=totals_from_row(merge_totals(totals, len(TOTALS))),
+            waiting=dict(merge_histograms(waiting)),
+            first_reply=dict(merge_histograms(first_reply)),
+            handling=dict(merge_histograms(handling)),
+            hourly={h: c[0] for h, c in merge_hours(hours).items()},
+            overrides=dict(transitions),
+            override_contacts=sum(int(n) for n in changed),
+            staff_spans=staff,
+            staff_names=await self._read(lambda c: _staff_names(c, sorted(staff))),
+            satisfaction=satisfaction,
+        )
+
     async def contact_rows(self, f: ContactFilter, limit: int) -> list[ContactRow]:
-        where, params = _where(f)
+        where, params = where_of(f)
         sql = (
             "SELECT unit_id, queue_id, created_at, status, outcome, intake_level, level,"
             " would_otherwise, emergency_acknowledged, queued_at, first_picked_at,"

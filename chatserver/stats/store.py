@@ -9,17 +9,18 @@ contact, except :meth:`StatsStore.contact_rows` for the export.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
 from .channel_shift import ChatCounts
-from .concurrency import Assignment
-from .operations import ContactTotals, Satisfaction
+from .concurrency import StaffSpans
+from .operations import ContactTotals, OperationsInput, Satisfaction
 from .visits_import import VisitRow
 
-__all__ = ["ContactFilter", "ContactRow", "StatsStore", "store_for"]
+__all__ = ["ContactFilter", "ContactRow", "StatsStore", "input_from_parts", "store_for"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,16 +75,50 @@ class StatsStore(Protocol):
     async def overrides(self, f: ContactFilter) -> tuple[dict[tuple[str, str], int], int]:
         """Staff triage changes ``{(from, to): events}`` and the number of contacts changed."""
 
-    async def assignments(self, f: ContactFilter) -> tuple[list[Assignment], dict[int, str]]:
+    async def assignments(self, f: ContactFilter) -> tuple[StaffSpans, dict[int, str]]:
         """Staff assignments of the period's contacts (clipped at the period's
-        end), and the staff members' display names."""
+        end) per staff member, and the staff members' display names."""
 
     async def satisfaction(self, f: ContactFilter) -> Satisfaction | None:
         """Survey answers of chats *closed* in the period; None without a survey table."""
 
+    async def operations_input(self, f: ContactFilter) -> OperationsInput:
+        """All of the above at once (:func:`input_from_parts`, or one read of a rollup)."""
+
     async def contact_rows(self, f: ContactFilter, limit: int) -> list[ContactRow]: ...
 
     async def unit_ids(self) -> list[str]: ...
+
+
+async def input_from_parts(store: StatsStore, f: ContactFilter) -> OperationsInput:
+    """The operations input from the store's part queries, run concurrently."""
+    (
+        totals,
+        durations,
+        hourly,
+        (overrides, changed),
+        (spans, names),
+        satisfaction,
+    ) = await asyncio.gather(
+        store.totals(f),
+        store.durations(f),
+        store.chat_hourly(f),
+        store.overrides(f),
+        store.assignments(f),
+        store.satisfaction(f),
+    )
+    return OperationsInput(
+        totals=totals,
+        waiting=durations["waiting"],
+        first_reply=durations["first_reply"],
+        handling=durations["handling"],
+        hourly={h: c.contacts for h, c in hourly},
+        overrides=overrides,
+        override_contacts=changed,
+        staff_spans=spans,
+        staff_names=names,
+        satisfaction=satisfaction,
+    )
 
 
 def store_for(storage: Any) -> StatsStore:

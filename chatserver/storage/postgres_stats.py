@@ -17,9 +17,14 @@ from datetime import date
 from typing import Any
 
 from chatserver.stats.channel_shift import NOT_SHIFTED_OUTCOMES, ChatCounts
-from chatserver.stats.concurrency import Assignment, assignments_from_events
-from chatserver.stats.operations import ContactTotals, Satisfaction
-from chatserver.stats.store import ContactFilter, ContactRow
+from chatserver.stats.concurrency import (
+    Assignment,
+    StaffSpans,
+    assignments_from_events,
+    spans_of,
+)
+from chatserver.stats.operations import ContactTotals, OperationsInput, Satisfaction
+from chatserver.stats.store import ContactFilter, ContactRow, input_from_parts
 from chatserver.stats.totals_sql import totals_columns, totals_from_row
 from chatserver.stats.visits_import import VisitRow
 
@@ -143,7 +148,7 @@ class PostgresStatsStore:
         distinct = await self._fetch(f"SELECT COUNT(DISTINCT e.contact_id) {base}", *all_params)
         return {(str(a), str(b)): int(n) for a, b, n in rows}, int(distinct[0][0])
 
-    async def assignments(self, f: ContactFilter) -> tuple[list[Assignment], dict[int, str]]:
+    async def assignments(self, f: ContactFilter) -> tuple[StaffSpans, dict[int, str]]:
         # As SqliteStatsStore: contacts picked once from assigned_user_id, the
         # few transferred or requeued ones rebuilt from their events.
         where, params = _where(f)
@@ -189,7 +194,7 @@ class PostgresStatsStore:
             )
         users = sorted({s.user_id for s in spans})
         names = await self._fetch("SELECT id, display_name FROM users WHERE id = ANY($1)", users)
-        return spans, {int(i): str(n) for i, n in names}
+        return spans_of(spans), {int(i): str(n) for i, n in names}
 
     async def satisfaction(self, f: ContactFilter) -> Satisfaction | None:
         where = "k.unit_id = ANY($1)"
@@ -213,6 +218,9 @@ class PostgresStatsStore:
         assert row is not None
         eligible, responses, total = row
         return Satisfaction(int(responses), int(eligible), float(total))
+
+    async def operations_input(self, f: ContactFilter) -> OperationsInput:
+        return await input_from_parts(self, f)
 
     async def contact_rows(self, f: ContactFilter, limit: int) -> list[ContactRow]:
         where, params = _where(f)

@@ -1,0 +1,186 @@
+"""The statistics rollup (migration 0006) answers exactly as the raw scans,
+also after contacts arrive, close, change or disappear on days already stored."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from chatserver.stats import Period, channel_shift, operations
+from chatserver.stats.channel_shift import ChatCounts
+from chatserver.stats.concurrency import Assignment, concurrency_by_staff
+from chatserver.stats.rollup import (
+    Cell,
+    days_of,
+    decode_assignments,
+    encode,
+    merge_histograms,
+    merge_totals,
+)
+from chatserver.stats.sqlite_store import SqliteStatsStore
+from chatserver.stats.timebuckets import period_bounds
+from chatserver.storage.sqlite import SqliteStorage
+from loadtests.stats_generate import generate
+from tests.stats.fixtures import utc
+
+YEAR = Period(date(2025, 12, 31), date(2027, 1, 1))
+LATER = utc("2028-01-01 00:00")  # every generated day has settled
+
+
+async def _answers(store: SqliteStatsStore, units: list[str]) -> list[Any]:
+    """Every view the dashboard asks for: all units, one unit, one queue, a DST week."""
+    march = Period(date(2026, 3, 23), date(2026, 3, 31))
+    queue = f"{units[0]}:nurse"
+    return [
+        await operations(store, units, YEAR),
+        await operations(store, units[:1], YEAR),
+        await operations(store, units, YEAR, queue),
+        await operations(store, units, march),
+        await channel_shift(store, units, YEAR, "day"),
+        await channel_shift(store, units[1:], march, "week"),
+    ]
+
+
+def _with_stores(db: Path, body: Callable[..., Any], clock: float = LATER) -> Any:
+    async def run() -> Any:
+        storage = SqliteStorage(db, synchronous="NORMAL")
+        await storage.open()
+        try:
+            rolled = SqliteStatsStore(storage, clock=lambda: clock)
+            raw = SqliteStatsStore(storage, rollup=False)
+            return await body(rolled, raw, await raw.unit_ids())
+        finally:
+            await storage.close()
+
+    return asyncio.run(run())
+
+
+def _marked(db: Path) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return int(conn.execute("SELECT COUNT(*) FROM stats_rollup_days").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def _change(db: Path, *statements: tuple[str, tuple[Any, ...]]) -> None:
+    """Change the data behind the server's back, as another writer would."""
+    conn = sqlite3.connect(db)
+    with conn:
+        for sql, params in statements:
+            conn.execute(sql, params)
+    conn.close()
+
+
+def test_rollup_equals_raw_and_follows_changes(tmp_path: Path) -> None:
+    """Stored days answer as the scans; new, closed, re-triaged and deleted contacts show up."""
+    db = tmp_path / "region.db"
+    generate(db, 3000, 3, seed=11)
+
+    async def compare(rolled: SqliteStatsStore, raw: SqliteStatsStore, units: list[str]) -> bool:
+        return await _answers(rolled, units) == await _answers(raw, units)
+
+    assert _with_stores(db, compare)
+    stored = _marked(db)
+    assert stored == 3 * 367  # 3 units × the 367 days of the period, empty days included
+
+    conn = sqlite3.connect(db)
+    victim, unit, created = conn.execute(
+        "SELECT id, unit_id, created_at FROM contacts WHERE status = 'closed'"
+        " AND first_picked_at IS NOT NULL ORDER BY created_at LIMIT 1 OFFSET 500"
+    ).fetchone()
+    other = conn.execute(
+        "SELECT id FROM contacts WHERE status = 'closed' ORDER BY created_at LIMIT 1 OFFSET 900"
+    ).fetchone()[0]
+    staff = conn.execute("SELECT MIN(id) FROM users").fetchone()[0]
+    conn.close()
+    # Reopen a stored contact (it counts as open, its assignment runs to the period's end) ...
+    _change(
+        db,
+        (
+            "UPDATE contacts SET status = 'assigned', outcome = NULL, closed_at = NULL"
+            " WHERE id = ?",
+            (victim,),
+        ),
+    )
+    assert _marked(db) < stored
+    assert _with_stores(db, compare)
+    # ... then close it differently, re-triage it by staff, add a contact on a
+    # stored day and delete another one.
+    _change(
+        db,
+        (
+            "UPDATE contacts SET status = 'closed', outcome = 'phone_callback',"
+            " closed_at = first_picked_at + 1234.5, level = 'urgent' WHERE id = ?",
+            (victim,),
+        ),
+        (
+            "INSERT INTO contact_events (contact_id, at, kind, actor_user_id, data)"
+            ' VALUES (?, ?, \'triage_change\', ?, \'{"from": "standard", "to": "urgent"}\')',
+            (victim, created + 60, staff),
+        ),
+        (
+            "INSERT INTO contacts (id, unit_id, queue_id, status, level, intake_level, tags,"
+            " reasons, lang, age, name, text, would_otherwise, created_at, queued_at)"
+            " VALUES ('late', ?, ?, 'queued', 'standard', 'standard', '[]', '[]', 'sv', 40,"
+            " 'Namn', 'Text', 'physical_visit', ?, ?)",
+            (unit, f"{unit}:nurse", created + 5, created + 6),
+        ),
+        ("DELETE FROM contact_events WHERE contact_id = ?", (other,)),
+        ("DELETE FROM contacts WHERE id = ?", (other,)),
+    )
+    assert _with_stores(db, compare)
+    assert _marked(db) == stored
+
+
+def test_unsettled_days_are_computed_not_stored(tmp_path: Path) -> None:
+    """With the clock mid-year, later days are read from the contacts and not stored."""
+    db = tmp_path / "region.db"
+    generate(db, 1500, 2, seed=5)
+
+    async def compare(rolled: SqliteStatsStore, raw: SqliteStatsStore, units: list[str]) -> bool:
+        return await _answers(rolled, units) == await _answers(raw, units)
+
+    assert _with_stores(db, compare, clock=utc("2026-07-01 12:00"))
+    # 2025-12-31 … 2026-06-29 settled (a day settles 24 h after its end): 181 days × 2 units.
+    assert _marked(db) == 2 * 181
+
+
+def test_cell_packing_round_trip() -> None:
+    """Packed cells merge to the sums, histograms and clipped intervals they came from."""
+    a = Cell("hc1", date(2026, 3, 29), "hc1:nurse", totals=[1, 2, 3])
+    a.hours = {493_000: ChatCounts(2, 1, 0)}
+    a.waiting = {30: 2, 60: 1}
+    a.assignments = [(7, 100.0, 200.0), (7, 150.0, float("inf")), (3, 10.0, 20.0)]
+    b = Cell("hc1", date(2026, 3, 30), "hc1:nurse", totals=[10, 0, 1], waiting={60: 1})
+    rows = [encode(a), encode(b)]
+    assert merge_totals((r[0] for r in rows), 3) == [11, 2, 4]
+    assert merge_histograms(r[2] for r in rows) == {30: 2, 60: 2}
+    spans = decode_assignments([r[7] for r in rows], 180.0)
+    assert spans == {3: [(10.0, 20.0)], 7: [(100.0, 180.0), (150.0, 180.0)]}
+
+
+def test_days_of_local_periods() -> None:
+    """Local-midnight bounds give their days (DST day included); other bounds give None."""
+    start, end = period_bounds(date(2026, 3, 28), date(2026, 3, 30))
+    assert days_of(start, end) == [date(2026, 3, 28), date(2026, 3, 29), date(2026, 3, 30)]
+    assert days_of(start + 3600, end) is None
+    assert days_of(start, end - 60) is None
+
+
+def test_concurrency_sweep_matches_edge_order() -> None:
+    """Ends before starts at one instant; overlaps and a gap give peak 3 and the weighted mean."""
+    spans = [
+        Assignment(1, 0.0, 10.0),
+        Assignment(1, 10.0, 20.0),  # starts as the first ends: not two at once
+        Assignment(1, 12.0, 30.0),
+        Assignment(1, 14.0, 16.0),
+        Assignment(1, 40.0, 50.0),
+    ]
+    (one,) = concurrency_by_staff(spans)
+    # busy 0–30 and 40–50 = 40 s; weighted 10 + 10 + 18 + 2 + 10 = 50 → 1.25
+    assert (one.assignments, one.peak, one.mean) == (5, 3, 1.25)
