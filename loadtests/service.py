@@ -5,7 +5,8 @@ Simulated clients send ``X-Forwarded-For`` with distinct addresses: the service
 runs behind a TLS-terminating proxy in production (uvicorn trusts the header
 from 127.0.0.1), and its per-address limits on intake (60/min) and login
 (10/min) are policy for real people, not capacity. The per-connection frame
-limit (30 frames/s) cannot be spread that way: senders pace themselves under it.
+limit (30 frames/s, a human-speed policy) is lifted with
+``CHATSERVER_FRAME_RATE_LIMIT`` so that senders go as fast as acks allow.
 """
 
 from __future__ import annotations
@@ -37,9 +38,9 @@ PASSWORD = "bench-password-4711-lång"
 SEED_PARALLEL = 4  # `user add` processes at once (each hashes a password)
 SETUP_CONCURRENCY = 50  # handshakes/intakes in flight while setting up
 LOGIN_CONCURRENCY = 8  # argon2 verification makes logins CPU-heavy on the server
-# The service allows 30 frames/s per connection (chatserver/ratelimit.py); pace at
-# 28 so a fixed one-second window never sees a 31st frame.
-FRAME_RATE_LIMIT = 28.0
+# Benchmarks measure capacity: the per-connection frame limit (30/s, policy for
+# people) is lifted for the server under test, so senders need no pacing.
+BENCH_ENV = {"CHATSERVER_LOG_LEVEL": "warning", "CHATSERVER_FRAME_RATE_LIMIT": "1000000/second"}
 _addresses = itertools.count(1)
 
 
@@ -142,14 +143,14 @@ async def start_service(
         "service",
         [chatserver, "--data-dir", str(data_dir), "serve", "--host", "127.0.0.1", "--port", "0"],
         log_dir,
-        env={"CHATSERVER_LOG_LEVEL": "warning"},
+        env=BENCH_ENV,
     )
     await asyncio.to_thread(server.start)
     return server, accounts
 
 
 class ServiceTarget:
-    frame_rate_limit: float | None = FRAME_RATE_LIMIT
+    frame_rate_limit: float | None = None
 
     def __init__(self, server: ServerProcess, accounts: list[Account]) -> None:
         self.name = "service"
