@@ -124,6 +124,11 @@ class RedisFanout:
     async def _send(self, envelope: dict[str, Any]) -> None:
         if self._client is None:
             return
+        if not self._subscribed.is_set():
+            # A known outage: do not make the sender wait for connect attempts
+            # (its ack waits for this call); the others resync afterwards.
+            self._schedule_announce()
+            return
         envelope["from"] = self.instance_id
         try:
             await self._client.publish(CHANNEL, orjson.dumps(envelope))
@@ -134,8 +139,11 @@ class RedisFanout:
             log.warning("redis_publish_failed", error=type(exc).__name__)
             with contextlib.suppress(Exception):
                 await self._client.connection_pool.disconnect()  # drop stale sockets
-            if self._announcer is None or self._announcer.done():
-                self._announcer = asyncio.get_running_loop().create_task(self._announce_resync())
+            self._schedule_announce()
+
+    def _schedule_announce(self) -> None:
+        if self._announcer is None or self._announcer.done():
+            self._announcer = asyncio.get_running_loop().create_task(self._announce_resync())
 
     async def _announce_resync(self) -> None:
         """Publish a resync request (with backoff) until Redis accepts it."""
