@@ -201,7 +201,7 @@ class AppState:
             if h is None:
                 continue
             if h not in seen:
-                seen[h] = await self.sessions.resolve_hash(h) is not None
+                seen[h] = await self.sessions.resolve_hash(h, touch=False) is not None
             if not seen[h]:
                 conn.close_soon(CLOSE_POLICY, "session ended")
 

@@ -105,7 +105,9 @@ class SessionService:
         id_hash = hash_secret(cookie_value)
         return await self.resolve_hash(id_hash)
 
-    async def resolve_hash(self, id_hash: str) -> ActiveSession | None:
+    async def resolve_hash(self, id_hash: str, *, touch: bool = True) -> ActiveSession | None:
+        """The live session of a stored hash. ``touch=False`` for checks that are not
+        the user's activity (the sweep of live sockets), so they never keep it alive."""
         sess = await self.storage.get_session(id_hash)
         if sess is None:
             return None
@@ -117,7 +119,7 @@ class SessionService:
         if user is None or user.disabled:
             await self.storage.delete_session(id_hash)
             return None
-        if now - sess.last_seen_at >= TOUCH_EVERY_S:
+        if touch and now - sess.last_seen_at >= TOUCH_EVERY_S:
             await self.storage.touch_session(id_hash, now)
         return ActiveSession(user, sess)
 

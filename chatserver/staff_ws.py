@@ -87,7 +87,7 @@ def _error(state: AppState, conn: Connection, exc: ChatError, **ctx: Any) -> Non
 async def _serve(state: AppState, ws: WebSocket, conn: Connection, active: ActiveSession) -> None:
     staff = Staff(active.user, conn.id, active.session.id_hash)
     limiter = state.limits.frame_limiter()
-    last_touch = time.monotonic()
+    last_touch = state.clock()
     while True:
         text = await receive_text(ws)
         if text is None or conn.closed:
@@ -95,10 +95,6 @@ async def _serve(state: AppState, ws: WebSocket, conn: Connection, active: Activ
         t0 = time.perf_counter()
         set_request_id()  # each frame is a request of its own in the audit log
         frame: Any = None
-        if t0 - last_touch >= TOUCH_EVERY_S:
-            # Work on the socket is activity: it keeps the session from idling out.
-            last_touch = t0
-            await state.sessions.touch(active.session.id_hash)
         try:
             if not limiter.allow():
                 if limiter.abusive():
@@ -106,6 +102,12 @@ async def _serve(state: AppState, ws: WebSocket, conn: Connection, active: Activ
                     return
                 raise ChatError("rate_limited", "too many frames, slow down")
             frame = wire.parse(text, wire.STAFF_TYPES)
+            now = state.clock()
+            if not isinstance(frame, wire.Ping) and now - last_touch >= TOUCH_EVERY_S:
+                # Work on the socket keeps the session from idling out; the
+                # client's automatic keep-alive pings are not a person working.
+                last_touch = now
+                await state.sessions.touch(active.session.id_hash)
             reply = await _dispatch(state, staff, frame)
             # Audited before the reply (a picked transcript) leaves.
             await audit_staff_action(state, staff.user, frame, reply)

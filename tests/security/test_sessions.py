@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from chatserver.settings import Settings
-from tests.helpers import PASSWORD, Seed
+from tests.helpers import PASSWORD, Seed, receive_until
 from tests.security.conftest import FakeClock, state_of
 
 
@@ -117,3 +117,43 @@ def test_session_id_not_stored(
     stored = [r[0] for r in db.execute("SELECT id_hash FROM sessions")]
     db.close()
     assert stored == [hashlib.sha256(cookie.encode()).hexdigest()]
+
+
+def _sweep(c: TestClient) -> None:
+    c.portal.call(state_of(c).sweep_sessions_once)  # type: ignore[union-attr]
+
+
+def test_keepalive_pings_do_not_keep_the_session(
+    clocked: TestClient, seed: Seed, clock: FakeClock
+) -> None:
+    """An open tab that only pings (here every 2 minutes) and the 2 s sweep do not count
+    as activity: the session idles out after 30 minutes and the socket is closed with 1008."""
+    _sign_in(clocked, seed, clock)
+    with clocked.websocket_connect("/ws/staff") as ws:
+        receive_until(ws, "welcome")
+        # Few frames per real second: the per-connection frame limit is not under test.
+        for _ in range(15):
+            clock.advance(120)
+            ws.send_json({"type": "ping"})
+            assert receive_until(ws, "pong") == {"type": "pong"}
+            _sweep(clocked)
+        clock.advance(1)
+        _sweep(clocked)
+        _assert_closed_1008(ws)
+
+
+def test_work_on_the_socket_keeps_the_session(
+    clocked: TestClient, seed: Seed, clock: FakeClock
+) -> None:
+    """Frames that are work (here: hello, re-reading the dashboard) every 2 minutes keep
+    the session alive past the idle timeout."""
+    _sign_in(clocked, seed, clock)
+    with clocked.websocket_connect("/ws/staff") as ws:
+        receive_until(ws, "welcome")
+        for _ in range(20):
+            clock.advance(120)
+            ws.send_json({"type": "hello"})
+            assert receive_until(ws, "welcome")["user"]["username"] == "nurse1"
+            _sweep(clocked)
+        ws.send_json({"type": "ping"})
+        assert receive_until(ws, "pong") == {"type": "pong"}
