@@ -185,20 +185,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the summaries here")
     args = parser.parse_args(argv)
     kw = {"patients": args.patients, "messages": args.messages, "pace_s": args.pace_ms / 1000}
-    # A short unmeasured round first: connection pools, caches and the first
-    # queries of a fresh database otherwise land in the first setup's tail.
-    warm = {"patients": 5, "messages": 5, "pace_s": 0.02}
     results: dict[str, LatencySummary] = {}
     with tempfile.TemporaryDirectory(prefix="crossinstance-") as tmp:
         root = Path(tmp)
+        # Each setup first gets a short unmeasured round: connection pools,
+        # caches and a fresh database's first queries would land in its tail.
         with sqlite_single(root) as (srv, accounts):
-            uvloop.run(measure(srv, srv, accounts["doctor1"], **warm))
+            uvloop.run(measure(srv, srv, accounts["doctor1"], patients=5, messages=5, pace_s=0.02))
             results["sqlite, single instance"] = uvloop.run(
                 measure(srv, srv, accounts["nurse1"], **kw)
             )
         with postgres_cluster(root) as (a, b, accounts):
-            uvloop.run(measure(a, b, accounts["doctor1"], **warm))
-            uvloop.run(measure(b, a, accounts["doctor1"], **warm))
+            uvloop.run(measure(a, b, accounts["doctor1"], patients=5, messages=5, pace_s=0.02))
+            uvloop.run(measure(b, a, accounts["doctor1"], patients=5, messages=5, pace_s=0.02))
             results["postgresql + redis, same instance"] = uvloop.run(
                 measure(a, a, accounts["nurse1"], **kw)
             )
