@@ -19,18 +19,21 @@ import sqlite3
 import statistics
 import time
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from chatserver.stats import service
 from chatserver.stats.query import Period
-from chatserver.stats.store import ContactFilter, store_for
+from chatserver.stats.sqlite_store import SqliteStatsStore
 from chatserver.storage.sqlite import SqliteStorage
 
 YEAR = Period(date(2026, 1, 1), date(2026, 12, 31))
 # The dashboard's default period: the last twelve weeks.
 WEEKS12 = Period(date(2026, 9, 28), date(2026, 12, 20))
+# "Now" for the rollup: after the generated year, as in production where the
+# data lies in the past (only today and yesterday are then read from contacts).
+AFTER_DATA = datetime(2027, 1, 3, tzinfo=UTC).timestamp()
 
 
 async def _time(fn: Callable[[], Awaitable[Any]], repeat: int) -> dict[str, float]:
@@ -49,47 +52,52 @@ async def _time(fn: Callable[[], Awaitable[Any]], repeat: int) -> dict[str, floa
     }
 
 
+def _clear_rollup(db: Path) -> None:
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("DELETE FROM stats_rollup_cells")
+        conn.execute("DELETE FROM stats_rollup_days")
+    conn.close()
+
+
 async def bench(db: Path, repeat: int) -> dict[str, dict[str, float]]:
     storage = SqliteStorage(db, synchronous="NORMAL")
+    await storage.open()  # applies migration 0006 to an older file
+    await storage.close()
+    _clear_rollup(db)
+    storage = SqliteStorage(db, synchronous="NORMAL")
     await storage.open()
-    store = store_for(storage)
+    store = SqliteStatsStore(storage, clock=lambda: AFTER_DATA)
+    raw = SqliteStatsStore(storage, rollup=False)
     units = await store.unit_ids()
     one = [units[0]]
-    start, end = YEAR.bounds
-    f_one = ContactFilter(tuple(one), start, end)
-    f_all = ContactFilter(tuple(units), start, end)
 
     async def dashboard(us: list[str], period: Period) -> None:
         """What one dashboard load asks (GET /api/stats/tables)."""
         await service.channel_shift(store, us, period, "week")
         await service.operations(store, us, period)
 
+    once: dict[str, Callable[[], Awaitable[Any]]] = {
+        "first load, 30 units, year (fills the rollup)": lambda: dashboard(units, YEAR),
+        "operations, 30 units, year, without rollup": lambda: service.operations(raw, units, YEAR),
+    }
     cases: dict[str, Callable[[], Awaitable[Any]]] = {
         "dashboard, 1 unit, 12 weeks": lambda: dashboard(one, WEEKS12),
         "dashboard, 1 unit, year": lambda: dashboard(one, YEAR),
         "channel_shift week, 1 unit, year": lambda: service.channel_shift(store, one, YEAR, "week"),
         "channel_shift day, 1 unit, year": lambda: service.channel_shift(store, one, YEAR, "day"),
         "operations, 1 unit, year": lambda: service.operations(store, one, YEAR),
-        "  totals": lambda: store.totals(f_one),
-        "  durations": lambda: store.durations(f_one),
-        "  chat_hourly": lambda: store.chat_hourly(f_one),
-        "  overrides": lambda: store.overrides(f_one),
-        "  assignments": lambda: store.assignments(f_one),
-        "  satisfaction": lambda: store.satisfaction(f_one),
         "dashboard, 30 units, 12 weeks": lambda: dashboard(units, WEEKS12),
+        "dashboard, 30 units, year": lambda: dashboard(units, YEAR),
         "channel_shift week, 30 units, year": lambda: service.channel_shift(
             store, units, YEAR, "week"
         ),
         "operations, 30 units, year": lambda: service.operations(store, units, YEAR),
-        "  totals ": lambda: store.totals(f_all),
-        "  durations ": lambda: store.durations(f_all),
-        "  chat_hourly ": lambda: store.chat_hourly(f_all),
-        "  overrides ": lambda: store.overrides(f_all),
-        "  assignments ": lambda: store.assignments(f_all),
-        "  satisfaction ": lambda: store.satisfaction(f_all),
     }
     try:
-        return {name: await _time(fn, repeat) for name, fn in cases.items()}
+        results = {name: await _time(fn, 1) for name, fn in once.items()}
+        results.update({name: await _time(fn, repeat) for name, fn in cases.items()})
+        return results
     finally:
         await storage.close()
 
@@ -135,9 +143,11 @@ def render(results: dict[str, dict[str, float]], machine: list[str]) -> str:
         HEADING,
         "",
         "`python -m loadtests.stats_bench --db FILE --doc docs/benchmarks.md`: each query",
-        "through the real store (SQLite reader connections), repeated; wall time (median,",
-        "max) and the process's CPU time (median). Indented rows are parts of the row above",
-        "(run concurrently by `operations`). Definitions: docs/statistics.md.",
+        "through the real store (SQLite reader connections) with the rollup of migration",
+        '0006 (docs/statistics.md, "Performance"), "now" after the generated year; wall',
+        "time (median, max) and the process's CPU time (median). The first two rows run",
+        "once: the first load after an empty rollup (which stores the whole year) and the",
+        "same figures scanned from the contacts without the rollup, for comparison.",
         "",
         *machine,
         "",
@@ -155,12 +165,12 @@ def render(results: dict[str, dict[str, float]], machine: list[str]) -> str:
 
 
 def _verdict(results: dict[str, dict[str, float]]) -> list[str]:
-    """Which whole requests (unindented rows) stay under the 1 s target."""
-    top = {n: r for n, r in results.items() if not n.startswith(" ")}
+    """Which repeated requests stay under the 1 s target."""
+    top = dict(list(results.items())[2:])
     fast = [n for n, r in top.items() if r["max_ms"] < 1000]
     cpu_fast = [n for n, r in top.items() if r["max_ms"] >= 1000 and r["cpu_median_ms"] < 1000]
     slow = [n for n, r in top.items() if r["cpu_median_ms"] >= 1000]
-    out = ["Against the target of 1 s per query:", ""]
+    out = ["Against the target of 1 s per query (rollup filled):", ""]
     out += [f"- under 1 s wall, every run: {'; '.join(fast) or 'none'}"]
     out += [
         f"- over 1 s wall only under the competing load (CPU under 1 s): {'; '.join(cpu_fast)}"
@@ -168,14 +178,6 @@ def _verdict(results: dict[str, dict[str, float]]) -> list[str]:
         else "- over 1 s wall only under the competing load: none"
     ]
     out += [f"- over 1 s of CPU (misses the target): {'; '.join(slow) or 'none'}", ""]
-    if slow:
-        out += [
-            "The region-wide views read every contact of the period (~8 µs of CPU per",
-            "contact over all figures; concurrency and the duration lists dominate). Making",
-            "them sub-second needs rollup tables per unit and local day (counts, per-staff",
-            "busy time, duration histograms) kept current by the writer — not built yet.",
-            "",
-        ]
     return out
 
 

@@ -8,8 +8,7 @@ the time-weighted mean number open while at least one was open.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,8 +22,10 @@ __all__ = [
     "spans_of",
 ]
 
-# Assignment intervals per staff member: {user_id: [(start, end), …]}.
-StaffSpans = dict[int, list[tuple[float, float]]]
+# Assignments per staff member as two lists, the starts and the ends of the
+# intervals that have a length (end > start), in any order: {user_id: (starts, ends)}.
+# (The sweep needs each list sorted, never the pairs.)
+StaffSpans = dict[int, tuple[list[float], list[float]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,14 +52,14 @@ class StaffConcurrency:
         }
 
 
-def _one(user_id: int, spans: list[tuple[float, float]]) -> StaffConcurrency:
+def _one(user_id: int, starts_in: list[float], ends_in: list[float]) -> StaffConcurrency:
     # A sweep over the starts and the ends, each sorted: the edges in time
     # order, where an end comes before a start at the same instant (handing
     # one chat over and picking the next in the same second is not two at
     # once). Two sorted lists instead of one list of edge tuples: a year of a
     # region has a million assignments.
-    starts = sorted([s for s, _ in spans])
-    ends = sorted([e for _, e in spans])
+    starts = sorted(starts_in)
+    ends = sorted(ends_in)
     n = len(starts)
     open_now = peak = i = j = 0
     busy = weighted = 0.0
@@ -87,28 +88,26 @@ def _one(user_id: int, spans: list[tuple[float, float]]) -> StaffConcurrency:
         open_now -= 1
         last = at
     mean = round(weighted / busy, 2) if busy > 0 else float(peak)
-    return StaffConcurrency(user_id, len(spans), peak, mean)
+    return StaffConcurrency(user_id, n, peak, mean)
 
 
 def spans_of(assignments: Iterable[Assignment]) -> StaffSpans:
-    """The assignments as ``{user_id: [(start, end), …]}``."""
-    spans: StaffSpans = defaultdict(list)
+    """The assignments with a length (zero-length and inverted ones, from
+    clock skew, are ignored) as :data:`StaffSpans`."""
+    spans: StaffSpans = {}
     for a in assignments:
-        spans[a.user_id].append((a.start, a.end))
-    return dict(spans)
+        if a.end > a.start:
+            starts, ends = spans.setdefault(a.user_id, ([], []))
+            starts.append(a.start)
+            ends.append(a.end)
+    return spans
 
 
 def concurrency_of_spans(
-    spans: Mapping[int, Sequence[tuple[float, float]]],
+    spans: Mapping[int, tuple[list[float], list[float]]],
 ) -> list[StaffConcurrency]:
-    """One entry per staff member, ordered by user id; zero-length and
-    inverted intervals (clock skew) are ignored."""
-    out = []
-    for uid in sorted(spans):
-        valid = [(s, e) for s, e in spans[uid] if e > s]
-        if valid:
-            out.append(_one(uid, valid))
-    return out
+    """One entry per staff member with assignments, ordered by user id."""
+    return [_one(uid, *spans[uid]) for uid in sorted(spans) if spans[uid][0]]
 
 
 def concurrency_by_staff(assignments: Iterable[Assignment]) -> list[StaffConcurrency]:

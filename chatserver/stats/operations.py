@@ -118,8 +118,10 @@ def operations_figures(data: OperationsInput, zone: ZoneInfo = STATS_ZONE) -> di
     up = sum(n for (f, t), n in data.overrides.items() if override_direction(f, t) == "up")
     down = sum(n for (f, t), n in data.overrides.items() if override_direction(f, t) == "down")
     spans = spans_of(data.assignments)
-    for uid, more in data.staff_spans.items():
-        spans[uid] = [*spans.get(uid, []), *more]
+    for uid, (starts, ends) in data.staff_spans.items():
+        got = spans.setdefault(uid, ([], []))
+        got[0].extend(starts)
+        got[1].extend(ends)
     staff = concurrency_of_spans(spans)
     return {
         "contacts": totals.contacts,

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from .channel_shift import ChatCounts
+from .concurrency import StaffSpans
 from .timebuckets import STATS_ZONE, day_start_utc
 
 __all__ = [
@@ -70,14 +71,22 @@ def _values(histogram: dict[int, int]) -> bytes:
 
 def encode(cell: Cell) -> Row:
     """The cell as stored (``totals`` must have one entry per TOTALS name)."""
-    hours = _pack(
-        x
-        for h, c in sorted(cell.hours.items())
-        for x in (h, c.contacts, c.resolved, c.shifted_from_physical)
+    # Three counts, then the UTC hour of every contact, of every resolved and
+    # of every shifted one: merging is three C-level Counters.
+    counts = sorted(cell.hours.items())
+    hours = array(
+        "i",
+        [
+            sum(c.contacts for _, c in counts),
+            sum(c.resolved for _, c in counts),
+            sum(c.shifted_from_physical for _, c in counts),
+        ],
     )
+    for attr in ("contacts", "resolved", "shifted_from_physical"):
+        hours.extend(h for h, c in counts for _ in range(getattr(c, attr)))
     return (
         _pack(cell.totals),
-        hours,
+        hours.tobytes(),
         _values(cell.waiting),
         _values(cell.first_reply),
         _values(cell.handling),
@@ -88,15 +97,21 @@ def encode(cell: Cell) -> Row:
 
 
 def _pack_assignments(assignments: Sequence[tuple[int, float, float]]) -> bytes:
-    # Grouped by staff member (user id, count, then start, end pairs) so that
-    # merging extends each member's list in one go instead of per interval.
-    by_user: dict[int, list[float]] = {}
+    # Grouped by staff member (user id, n, n starts, n ends) so that merging
+    # extends each member's lists in one go instead of per interval. Intervals
+    # without length are left out (the sweep ignores them; clipping at a
+    # period's end only shortens an interval).
+    by_user: dict[int, tuple[list[float], list[float]]] = {}
     for user, start, end in sorted(assignments):
-        by_user.setdefault(user, []).extend((start, end))
+        if end > start:
+            starts, ends = by_user.setdefault(user, ([], []))
+            starts.append(start)
+            ends.append(end)
     out = array("d")
-    for user, pairs in by_user.items():
-        out.extend((float(user), float(len(pairs) // 2)))
-        out.extend(pairs)
+    for user, (starts, ends) in by_user.items():
+        out.extend((float(user), float(len(starts))))
+        out.extend(starts)
+        out.extend(ends)
     return out.tobytes()
 
 
@@ -123,38 +138,43 @@ def merge_histograms(blobs: Iterable[bytes]) -> Counter[int]:
 
 def merge_hours(blobs: Iterable[bytes]) -> dict[int, list[int]]:
     """UTC hour -> [contacts, resolved_in_chat, shifted_from_physical], summed."""
-    flat = _ints(blobs)
-    out: dict[int, list[int]] = {}
-    for i in range(0, len(flat), 4):
-        got = out.get(flat[i])
-        if got is None:
-            out[flat[i]] = [flat[i + 1], flat[i + 2], flat[i + 3]]
-        else:
-            got[0] += flat[i + 1]
-            got[1] += flat[i + 2]
-            got[2] += flat[i + 3]
-    return out
+    kinds = (array("i"), array("i"), array("i"))
+    for blob in blobs:
+        cell = array("i")
+        cell.frombytes(blob)
+        at = 3
+        for kind, n in zip(kinds, cell[:3], strict=True):
+            kind.extend(cell[at : at + n])
+            at += n
+    contacts, resolved, shifted = (Counter(kind) for kind in kinds)
+    return {h: [n, resolved[h], shifted[h]] for h, n in contacts.items()}
 
 
 def decode_overrides(text: str) -> list[tuple[str, str, int]]:
     return [(str(f), str(t), int(n)) for f, t, n in json.loads(text)]
 
 
-def decode_assignments(blobs: Sequence[bytes], end: float) -> dict[int, list[tuple[float, float]]]:
-    """Intervals per staff member, each clipped at ``end`` (the period's end)."""
+def decode_assignments(blobs: Sequence[bytes], end: float) -> StaffSpans:
+    """Intervals per staff member, each clipped at ``end`` (the period's end);
+    those left without length are dropped, as the sweep would ignore them."""
     flat = array("d")
     flat.frombytes(b"".join(blobs))
-    spans: dict[int, list[tuple[float, float]]] = {}
+    spans: StaffSpans = {}
     i, size = 0, len(flat)
     while i < size:
         user, n = int(flat[i]), int(flat[i + 1])
-        first, stop = i + 2, i + 2 + 2 * n
-        starts, ends = flat[first:stop:2], flat[first + 1 : stop : 2]
-        got = spans.setdefault(user, [])
-        if max(ends) < end:
-            got.extend(zip(starts, ends, strict=True))
+        first, middle, stop = i + 2, i + 2 + n, i + 2 + 2 * n
+        starts, ends = spans.setdefault(user, ([], []))
+        group_ends = flat[middle:stop]
+        if max(group_ends) < end:  # nothing to clip: most groups
+            starts.extend(flat[first:middle])
+            ends.extend(group_ends)
         else:
-            got.extend((s, e if e < end else end) for s, e in zip(starts, ends, strict=True))
+            for s, e in zip(flat[first:middle], group_ends, strict=True):
+                clipped = min(e, end)
+                if clipped > s:
+                    starts.append(s)
+                    ends.append(clipped)
         i = stop
     return spans
 

@@ -161,7 +161,7 @@ def test_cell_packing_round_trip() -> None:
     assert merge_totals((r[0] for r in rows), 3) == [11, 2, 4]
     assert merge_histograms(r[2] for r in rows) == {30: 2, 60: 2}
     spans = decode_assignments([r[7] for r in rows], 180.0)
-    assert spans == {3: [(10.0, 20.0)], 7: [(100.0, 180.0), (150.0, 180.0)]}
+    assert spans == {3: ([10.0], [20.0]), 7: ([100.0, 150.0], [180.0, 180.0])}
 
 
 def test_days_of_local_periods() -> None:

@@ -21,13 +21,13 @@ CREATE TABLE stats_rollup_cells (
     day                TEXT NOT NULL,
     queue_id           TEXT NOT NULL,
     totals             BLOB NOT NULL,        -- int64 per totals_sql.TOTALS entry, in order
-    hours              BLOB NOT NULL,        -- int64 (utc hour, contacts, resolved, shifted)…
+    hours              BLOB NOT NULL,        -- int32: 3 counts, then a UTC hour per contact, resolved, shifted
     waiting            BLOB NOT NULL,        -- int32 seconds, one per contact, ascending
     first_reply        BLOB NOT NULL,
     handling           BLOB NOT NULL,
     overrides          TEXT NOT NULL,        -- JSON [[from, to, events]…]
     override_contacts  INTEGER NOT NULL,
-    assignments        BLOB NOT NULL,        -- float64 per staff member: user id, n, n × (start, end or +inf)
+    assignments        BLOB NOT NULL,        -- float64 per staff member: user id, n, n starts, n ends (+inf: open)
     PRIMARY KEY (unit_id, day, queue_id)
 ) WITHOUT ROWID;
 
