@@ -7,6 +7,7 @@ import { Transcript } from '../common/transcript.js';
 import { phoneItems } from '../common/phones.js';
 import { loadSession, saveSession, clearSession } from './session.js';
 import { loadUnits, readForm, relabelIntake, submitIntake } from './intake.js';
+import { showBanner } from '../admin/banner.js';
 
 // Typing notices are throttled to one per 3 s and shown for 5 s: enough to feel
 // live without a frame per keystroke.
@@ -24,6 +25,7 @@ const state = {
   staffName: null,
   lastTypingSent: 0,
   typingTimer: null,
+  banner: null, // the active service notice (driftinformation), or null
 };
 
 function presetUnit() {
@@ -34,9 +36,11 @@ async function main() {
   await setLang(preferredLang());
   bindLangSwitch($('#lang-switch'));
   onLangChange(() => {
+    renderBanner();
     renderStatus();
     if (!$('#view-intake').hidden) relabelIntake(presetUnit());
   });
+  loadBanner();
   $('#intake-form').addEventListener('submit', onIntake);
   $('#emergency-continue').addEventListener('click', onEmergencyContinue);
   $('#unavailable-back').addEventListener('click', () => showIntake());
@@ -172,10 +176,34 @@ function savePending() {
   saveSession(state.session);
 }
 
+function renderBanner() {
+  showBanner($('#banner'), state.banner, lang());
+}
+
+async function loadBanner() {
+  try {
+    const r = await fetch('/api/banner');
+    if (r.ok) {
+      state.banner = (await r.json()).banner;
+      renderBanner();
+    }
+  } catch {
+    // No notice is better than a broken page; the socket brings it later.
+  }
+}
+
 function onFrame(frame) {
   const tr = state.transcript;
   switch (frame.type) {
+    case 'banner':
+      state.banner = frame.banner;
+      renderBanner();
+      break;
     case 'welcome':
+      if ('banner' in frame) {
+        state.banner = frame.banner;
+        renderBanner();
+      }
       tr.addAll(frame.messages);
       state.status = frame.status;
       state.queue = frame.queue;

@@ -1,12 +1,13 @@
 // Staff dashboard: sign-in, live queues, chats in tabs, session expiry.
 
 import { $, h, replaceChildren, showView } from '../common/dom.js';
-import { setLang, preferredLang, bindLangSwitch, onLangChange, t } from '../common/i18n.js';
+import { setLang, preferredLang, bindLangSwitch, onLangChange, t, lang } from '../common/i18n.js';
 import { ReconnectingSocket } from '../common/ws.js';
 import { api, setCsrf } from './api.js';
 import { Queues } from './queues.js';
 import { Chats } from './chats.js';
 import { unlockAudio, beep, titleAlert, clearTitleAlert } from './alert.js';
+import { showBanner } from '../admin/banner.js';
 
 const CLOSE_POLICY = 1008;
 const CLOSE_NOT_AUTHENTICATED = 4401;
@@ -152,10 +153,47 @@ function alertNew(contact) {
   toast(text, true);
 }
 
+let banner = null; // the active service notice (driftinformation), or null
+
+function renderBanner() {
+  showBanner($('#banner'), banner, lang());
+}
+
+async function loadBanner() {
+  try {
+    const r = await fetch('/api/banner');
+    if (r.ok) {
+      banner = (await r.json()).banner;
+      renderBanner();
+    }
+  } catch {
+    // No notice is better than a broken page; the socket brings it later.
+  }
+}
+
+function onEscalation(frame) {
+  // A red-flag or urgent contact has waited past its target: everyone on the unit is told.
+  const text = t('alert.escalation', { minutes: Math.floor(frame.waited_s / 60) });
+  titleAlert(text);
+  if ($('#sound').checked) beep();
+  toast(text, true);
+}
+
 function onFrame(frame) {
   const chats = app.chats;
   switch (frame.type) {
+    case 'banner':
+      banner = frame.banner;
+      renderBanner();
+      break;
+    case 'escalation':
+      onEscalation(frame);
+      break;
     case 'welcome':
+      if ('banner' in frame) {
+        banner = frame.banner;
+        renderBanner();
+      }
       app.user = frame.user;
       renderUser();
       app.queues.merge(frame.queues);
