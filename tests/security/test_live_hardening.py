@@ -133,12 +133,14 @@ async def test_adversarial_frames(live: LiveServer) -> None:
     await _hello(ws, token)
     await ws.send("x" * (64 * 1024 + 1))
     outcomes["huge_frame"] = await _closed_with(ws)
+    await ws.close()
 
     # Invalid UTF-8 in a text frame: the WebSocket layer closes with 1007 (RFC 6455 8.1).
     ws, token = await _patient(live)
     await _hello(ws, token)
     await ws.send(b"\xff\xfe{}", text=True)
     outcomes["invalid_utf8_text"] = await _closed_with(ws)
+    await ws.close()
 
     # Invalid UTF-8 in a binary frame: an error frame, the socket stays open.
     ws, token = await _patient(live)
@@ -167,6 +169,7 @@ async def test_adversarial_frames(live: LiveServer) -> None:
     outcomes["flood_errors"] = sorted(set(codes))
     outcomes["flood_refusals_before_close"] = len(codes) >= 1
     outcomes["flood_close"] = close_code
+    await ws.close()
 
     latency = await _control_still_served(control, 1)
     await control.close()
@@ -191,6 +194,7 @@ async def test_hello_timeout(live: LiveServer) -> None:
     t0 = time.monotonic()
     with pytest.raises(ConnectionClosed) as exc:
         await asyncio.wait_for(ws.recv(), 15 * TIMEOUT_SCALE)
+    await ws.close()
     assert exc.value.rcvd is not None
     assert exc.value.rcvd.code == 4408
     assert 9.5 <= time.monotonic() - t0 < 15 * TIMEOUT_SCALE
@@ -207,4 +211,6 @@ async def test_huge_frame_on_staff_socket(live: LiveServer, seed: Seed) -> None:
     )
     assert (await _recv_type(ws, "welcome"))["type"] == "welcome"
     await ws.send("y" * (64 * 1024 + 1))
-    assert await _closed_with(ws) == 1009
+    code = await _closed_with(ws)
+    await ws.close()
+    assert code == 1009
