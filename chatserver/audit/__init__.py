@@ -18,7 +18,7 @@ from chatserver.audit.cli import register
 from chatserver.audit.keys import AuditSettings, checkpoint_path, load_key
 from chatserver.audit.review import audit_log_of
 from chatserver.audit.service import AuditLog, AuditUnavailableError
-from chatserver.audit.store import AuditQuery, AuditStore, SqliteAuditStore
+from chatserver.audit.store import AuditQuery, AuditStore, SqliteAuditStore, store_for
 from chatserver.security.request_id import current_request_id
 from chatserver.storage.base import User
 
@@ -39,26 +39,15 @@ __all__ = [
     "audit_log_of",
     "register",
     "routes",
+    "store_for",
     "verify",
 ]
-
-
-def _store_for(storage: Any) -> AuditStore:
-    if hasattr(storage, "run_write") and hasattr(storage, "run_read"):
-        return SqliteAuditStore(storage)
-    from chatserver.storage.postgres import PostgresStorage  # noqa: PLC0415
-
-    if isinstance(storage, PostgresStorage):
-        from chatserver.storage.postgres_audit import PostgresAuditStore  # noqa: PLC0415
-
-        return PostgresAuditStore(storage)
-    raise TypeError(f"no audit store for {type(storage).__name__}")
 
 
 def attach(state: AppState) -> None:
     settings = AuditSettings()
     log = AuditLog(
-        _store_for(state.storage),
+        store_for(state.storage),
         load_key(state.settings.data_dir, settings.audit_key),
         checkpoint_path(state.settings.data_dir, settings.audit_checkpoint_path),
         state.clock,

@@ -16,11 +16,11 @@ from typing import Any
 
 from chatserver.audit.keys import AuditKeyError, AuditSettings, checkpoint_path, load_key
 from chatserver.audit.service import AuditLog, AuditUnavailableError
+from chatserver.audit.store import store_for
 from chatserver.security.request_id import set_request_id
 
 
 async def _verify(args: argparse.Namespace) -> int:
-    from chatserver.audit import _store_for  # noqa: PLC0415 - avoids an import cycle
     from chatserver.cli import _settings, _with_storage  # noqa: PLC0415 - avoids an import cycle
 
     settings = _settings(args)
@@ -33,7 +33,7 @@ async def _verify(args: argparse.Namespace) -> int:
     storage = await _with_storage(settings)
     try:
         audit = AuditLog(
-            _store_for(storage),  # SQLite or PostgreSQL
+            store_for(storage),  # SQLite or PostgreSQL
             key,
             checkpoint_path(settings.data_dir, audit_settings.audit_checkpoint_path),
             clock=lambda: 0.0,
@@ -78,12 +78,11 @@ async def record_cli_event(
 
     Returns False (after saying so on stderr) when the event could not be written.
     """
-    from chatserver.audit import _store_for  # noqa: PLC0415 - avoids an import cycle
 
     audit_settings = AuditSettings()
     try:
         log = AuditLog(
-            _store_for(storage),  # SQLite or PostgreSQL
+            store_for(storage),  # SQLite or PostgreSQL
             load_key(data_dir, audit_settings.audit_key),
             checkpoint_path(data_dir, audit_settings.audit_checkpoint_path),
             clock=time.time,

@@ -198,3 +198,16 @@ class SqliteAuditStore:
         return await self.runner.run_read(
             lambda c: [event_from_row(r) for r in c.execute(sql, chosen)]
         )
+
+
+def store_for(storage: Any) -> AuditStore:
+    """The audit store of a storage backend (PostgreSQL's own, else the SQLite runner)."""
+    from chatserver.storage.postgres import PostgresStorage  # noqa: PLC0415 - optional backend
+
+    if isinstance(storage, PostgresStorage):
+        from chatserver.storage.postgres_audit import PostgresAuditStore  # noqa: PLC0415
+
+        return PostgresAuditStore(storage)
+    if hasattr(storage, "run_write") and hasattr(storage, "run_read"):
+        return SqliteAuditStore(storage)
+    raise TypeError(f"no audit store for {type(storage).__name__}")
