@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -43,8 +42,6 @@ BACKOFF_MAX_S = 5.0
 # Redis answers a PING in well under a millisecond; a second means trouble.
 PING_TIMEOUT_S = 1.0
 STOP_TIMEOUT_S = 2.0
-# One outage may be reported twice (redis-py's own reconnect and our loop).
-RESYNC_DEBOUNCE_S = 1.0
 
 
 class RedisFanout:
@@ -67,7 +64,6 @@ class RedisFanout:
         self._announcer: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
         self.reconnects = 0  # subscriptions re-established after a failure
-        self._last_resync = -RESYNC_DEBOUNCE_S
 
     # -- life cycle ----------------------------------------------------------
     async def start(self) -> None:
@@ -138,7 +134,8 @@ class RedisFanout:
             # resync their clients. Never log the frame (patient data).
             log.warning("redis_publish_failed", error=type(exc).__name__)
             with contextlib.suppress(Exception):
-                await self._client.connection_pool.disconnect()  # drop stale sockets
+                # Drop stale idle sockets, not the subscription's (in use).
+                await self._client.connection_pool.disconnect(inuse_connections=False)
             self._schedule_announce()
 
     def _schedule_announce(self) -> None:
@@ -174,13 +171,13 @@ class RedisFanout:
 
     def _resync_local(self) -> None:
         """Frames may have been missed: make every local client resync from the
-        database (a reconnecting dashboard gets fresh queues in its welcome)."""
-        now = time.monotonic()
-        if now - self._last_resync < RESYNC_DEBOUNCE_S:
-            return  # the same outage, seen by both the PubSub and our own loop
-        self._last_resync = now
+        database (a reconnecting dashboard gets fresh queues in its welcome).
+
+        Never skipped: every gap in the subscription, and every frame another
+        instance failed to publish, may hide a frame that clients already
+        reconnected after an earlier resync have not seen."""
         closed = self.hub.close_target("all", "", CLOSE_RESYNC, "resync")
-        log.warning("redis_resubscribed", closed=closed, reconnects=self.reconnects)
+        log.warning("redis_resync", closed=closed, reconnects=self.reconnects)
 
     async def _reconnected(self, connection: object) -> None:
         self.reconnects += 1
