@@ -178,6 +178,16 @@ def _verdict(results: dict[str, dict[str, float]]) -> list[str]:
         else "- over 1 s wall only under the competing load: none"
     ]
     out += [f"- over 1 s of CPU (misses the target): {'; '.join(slow) or 'none'}", ""]
+    if slow:
+        out += [
+            "A region-wide year still merges ~33,000 cells (30 units × 365 days × queues)",
+            "holding every one of the million duration values and assignment intervals:",
+            "unpacking them, the satisfaction scan (by closing time, not rolled up) and",
+            "the per-staff concurrency sweep over a million intervals take the time.",
+            "Cells for whole weeks or months (days only at a period's edges) would cut",
+            "the unpacking; the sweep needs the intervals whatever the grouping.",
+            "",
+        ]
     return out
 
 

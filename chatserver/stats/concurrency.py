@@ -8,7 +8,7 @@ the time-weighted mean number open while at least one was open.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableSequence, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +25,7 @@ __all__ = [
 # Assignments per staff member as two lists, the starts and the ends of the
 # intervals that have a length (end > start), in any order: {user_id: (starts, ends)}.
 # (The sweep needs each list sorted, never the pairs.)
-StaffSpans = dict[int, tuple[list[float], list[float]]]
+StaffSpans = dict[int, tuple[MutableSequence[float], MutableSequence[float]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +52,7 @@ class StaffConcurrency:
         }
 
 
-def _one(user_id: int, starts_in: list[float], ends_in: list[float]) -> StaffConcurrency:
+def _one(user_id: int, starts_in: Sequence[float], ends_in: Sequence[float]) -> StaffConcurrency:
     # A sweep over the starts and the ends, each sorted: the edges in time
     # order, where an end comes before a start at the same instant (handing
     # one chat over and picking the next in the same second is not two at
@@ -104,7 +104,7 @@ def spans_of(assignments: Iterable[Assignment]) -> StaffSpans:
 
 
 def concurrency_of_spans(
-    spans: Mapping[int, tuple[list[float], list[float]]],
+    spans: Mapping[int, tuple[Sequence[float], Sequence[float]]],
 ) -> list[StaffConcurrency]:
     """One entry per staff member with assignments, ordered by user id."""
     return [_one(uid, *spans[uid]) for uid in sorted(spans) if spans[uid][0]]

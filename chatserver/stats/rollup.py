@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 # One stats_rollup_cells row after unit_id, day, queue_id, in column order.
-Row = tuple[bytes, bytes, bytes, bytes, bytes, str, int, bytes]
+Row = tuple[bytes, bytes, bytes, bytes, bytes, bytes, bytes, str, int, bytes]
 
 
 @dataclass
@@ -71,22 +71,18 @@ def _values(histogram: dict[int, int]) -> bytes:
 
 def encode(cell: Cell) -> Row:
     """The cell as stored (``totals`` must have one entry per TOTALS name)."""
-    # Three counts, then the UTC hour of every contact, of every resolved and
-    # of every shifted one: merging is three C-level Counters.
+    # The UTC hour of every contact, of every resolved and of every shifted
+    # one: merging is a C-level Counter per kind.
     counts = sorted(cell.hours.items())
-    hours = array(
-        "i",
-        [
-            sum(c.contacts for _, c in counts),
-            sum(c.resolved for _, c in counts),
-            sum(c.shifted_from_physical for _, c in counts),
-        ],
+    n, res, sh = (
+        array("i", (h for h, c in counts for _ in range(getattr(c, attr)))).tobytes()
+        for attr in ("contacts", "resolved", "shifted_from_physical")
     )
-    for attr in ("contacts", "resolved", "shifted_from_physical"):
-        hours.extend(h for h, c in counts for _ in range(getattr(c, attr)))
     return (
         _pack(cell.totals),
-        hours.tobytes(),
+        n,
+        res,
+        sh,
         _values(cell.waiting),
         _values(cell.first_reply),
         _values(cell.handling),
@@ -109,9 +105,12 @@ def _pack_assignments(assignments: Sequence[tuple[int, float, float]]) -> bytes:
             ends.append(end)
     out = array("d")
     for user, (starts, ends) in by_user.items():
+        # Starts and ends each sorted (the sweep needs them so, never the
+        # pairs): the last end tells whether the group needs clipping at all,
+        # and sorting a concatenation of sorted runs is cheap.
         out.extend((float(user), float(len(starts))))
-        out.extend(starts)
-        out.extend(ends)
+        out.extend(sorted(starts))
+        out.extend(sorted(ends))
     return out.tobytes()
 
 
@@ -136,18 +135,11 @@ def merge_histograms(blobs: Iterable[bytes]) -> Counter[int]:
     return Counter(flat)
 
 
-def merge_hours(blobs: Iterable[bytes]) -> dict[int, list[int]]:
-    """UTC hour -> [contacts, resolved_in_chat, shifted_from_physical], summed."""
-    kinds = (array("i"), array("i"), array("i"))
-    for blob in blobs:
-        cell = array("i")
-        cell.frombytes(blob)
-        at = 3
-        for kind, n in zip(kinds, cell[:3], strict=True):
-            kind.extend(cell[at : at + n])
-            at += n
-    contacts, resolved, shifted = (Counter(kind) for kind in kinds)
-    return {h: [n, resolved[h], shifted[h]] for h, n in contacts.items()}
+def merge_hours(blobs: Iterable[bytes]) -> Counter[int]:
+    """UTC hour -> contacts, from packed hours (int32, one per contact)."""
+    flat = array("i")
+    flat.frombytes(b"".join(blobs))
+    return Counter(flat)
 
 
 def decode_overrides(text: str) -> list[tuple[str, str, int]]:
@@ -156,27 +148,34 @@ def decode_overrides(text: str) -> list[tuple[str, str, int]]:
 
 def decode_assignments(blobs: Sequence[bytes], end: float) -> StaffSpans:
     """Intervals per staff member, each clipped at ``end`` (the period's end);
-    those left without length are dropped, as the sweep would ignore them."""
+    those left without length are dropped, as the sweep would ignore them.
+    Each member's starts and ends come back as two float arrays (not paired)."""
     flat = array("d")
     flat.frombytes(b"".join(blobs))
-    spans: StaffSpans = {}
+    spans: dict[int, tuple[array[float], array[float]]] = {}
     i, size = 0, len(flat)
     while i < size:
         user, n = int(flat[i]), int(flat[i + 1])
         first, middle, stop = i + 2, i + 2 + n, i + 2 + 2 * n
-        starts, ends = spans.setdefault(user, ([], []))
-        group_ends = flat[middle:stop]
-        if max(group_ends) < end:  # nothing to clip: most groups
-            starts.extend(flat[first:middle])
-            ends.extend(group_ends)
+        got = spans.get(user)
+        if got is None:
+            got = spans[user] = (array("d"), array("d"))
+        if flat[stop - 1] < end:  # the last end, the group's latest: nothing to clip
+            # array to array: a copy of memory, no float objects
+            got[0].extend(flat[first:middle])
+            got[1].extend(flat[middle:stop])
         else:
-            for s, e in zip(flat[first:middle], group_ends, strict=True):
-                clipped = min(e, end)
-                if clipped > s:
-                    starts.append(s)
-                    ends.append(clipped)
+            # An interval starting at or after ``end`` is clipped to nothing
+            # and dropped, its end (> its start) is among those >= ``end``; any
+            # other keeps its start and ends at min(end, its end) > its start.
+            # So: drop those starts and as many of the (sorted) ends clipped to
+            # ``end``: the same lists as clipping pair by pair.
+            kept = [s for s in flat[first:middle] if s < end]
+            clipped = [e if e < end else end for e in flat[middle:stop]]
+            got[0].extend(kept)
+            got[1].extend(clipped[: len(kept)])
         i = stop
-    return spans
+    return dict(spans)
 
 
 def days_of(start: float, end: float) -> list[date] | None:

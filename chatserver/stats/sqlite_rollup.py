@@ -36,7 +36,9 @@ __all__ = ["COLUMNS", "compute_cells", "marked_days", "read_cells", "store_day"]
 # stats_rollup_cells columns after the key, in rollup.Row order.
 COLUMNS = (
     "totals",
-    "hours",
+    "hours_contacts",
+    "hours_resolved",
+    "hours_shifted",
     "waiting",
     "first_reply",
     "handling",

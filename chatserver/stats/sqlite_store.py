@@ -142,8 +142,9 @@ class SqliteStatsStore:
 
     async def chat_hourly(self, f: ContactFilter) -> list[tuple[int, ChatCounts]]:
         if (days := await self._days(f)) is not None:
-            hours = merge_hours(r[0] for r in await self._cells(f, days, ["hours"]))
-            return [(h, ChatCounts(*hours[h])) for h in sorted(hours)]
+            rows = await self._cells(f, days, ["hours_contacts", "hours_resolved", "hours_shifted"])
+            n, res, sh = (merge_hours(r[i] for r in rows) for i in range(3))
+            return [(h, ChatCounts(n[h], res[h], sh[h])) for h in sorted(n)]
         where, params = where_of(f)
         hour = "CAST(created_at / 3600 AS INTEGER)"
         # One scan; the hour numbers come back as comma-separated lists that
@@ -307,11 +308,13 @@ class SqliteStatsStore:
         rows, satisfaction = await asyncio.gather(
             self._cells(f, days, sqlite_rollup.COLUMNS), self.satisfaction(f)
         )
-        totals, hours, waiting, first_reply, handling, overrides, changed, spans = (
+        totals, hours, _, _, waiting, first_reply, handling, overrides, changed, spans = (
             (list(col) for col in zip(*rows, strict=True)) if rows else ([] for _ in range(8))
         )
         transitions: Counter[tuple[str, str]] = Counter()
         for text in overrides:
+            if text == "[]":  # most cells: no staff triage change
+                continue
             for before, after, n in decode_overrides(text):
                 transitions[(before, after)] += n
         staff = decode_assignments(spans, f.end)
@@ -320,7 +323,7 @@ class SqliteStatsStore:
             waiting=dict(merge_histograms(waiting)),
             first_reply=dict(merge_histograms(first_reply)),
             handling=dict(merge_histograms(handling)),
-            hourly={h: c[0] for h, c in merge_hours(hours).items()},
+            hourly=dict(merge_hours(hours)),
             overrides=dict(transitions),
             override_contacts=sum(int(n) for n in changed),
             staff_spans=staff,

@@ -4,6 +4,7 @@ also after contacts arrive, close, change or disappear on days already stored.""
 from __future__ import annotations
 
 import asyncio
+import random
 import sqlite3
 from collections.abc import Callable
 from datetime import date
@@ -19,6 +20,7 @@ from chatserver.stats.rollup import (
     decode_assignments,
     encode,
     merge_histograms,
+    merge_hours,
     merge_totals,
 )
 from chatserver.stats.sqlite_store import SqliteStatsStore
@@ -155,12 +157,22 @@ def test_cell_packing_round_trip() -> None:
     a = Cell("hc1", date(2026, 3, 29), "hc1:nurse", totals=[1, 2, 3])
     a.hours = {493_000: ChatCounts(2, 1, 0)}
     a.waiting = {30: 2, 60: 1}
-    a.assignments = [(7, 100.0, 200.0), (7, 150.0, float("inf")), (3, 10.0, 20.0)]
+    a.assignments = [
+        (7, 100.0, 200.0),
+        (7, 150.0, float("inf")),  # still open: ends at the period's end
+        (7, 190.0, 250.0),  # picked after the period's end: nothing left
+        (3, 10.0, 20.0),
+        (3, 30.0, 30.0),  # no length: left out
+    ]
     b = Cell("hc1", date(2026, 3, 30), "hc1:nurse", totals=[10, 0, 1], waiting={60: 1})
     rows = [encode(a), encode(b)]
     assert merge_totals((r[0] for r in rows), 3) == [11, 2, 4]
-    assert merge_histograms(r[2] for r in rows) == {30: 2, 60: 2}
-    spans = decode_assignments([r[7] for r in rows], 180.0)
+    assert merge_hours(r[2] for r in rows) == {493_000: 1}  # resolved in chat
+    assert merge_histograms(r[4] for r in rows) == {30: 2, 60: 2}
+    spans = {
+        user: (list(starts), list(ends))
+        for user, (starts, ends) in decode_assignments([r[9] for r in rows], 180.0).items()
+    }
     assert spans == {3: ([10.0], [20.0]), 7: ([100.0, 150.0], [180.0, 180.0])}
 
 
@@ -184,3 +196,33 @@ def test_concurrency_sweep_matches_edge_order() -> None:
     (one,) = concurrency_by_staff(spans)
     # busy 0–30 and 40–50 = 40 s; weighted 10 + 10 + 18 + 2 + 10 = 50 → 1.25
     assert (one.assignments, one.peak, one.mean) == (5, 3, 1.25)
+
+
+def _edge_sweep(spans: list[tuple[float, float]]) -> tuple[int, float]:
+    """The sweep as defined: edges in time order, an end before a start at one instant."""
+    edges = sorted([(s, 1) for s, _ in spans] + [(e, -1) for _, e in spans])
+    open_now = peak = 0
+    busy = weighted = 0.0
+    last = edges[0][0]
+    for at, step in edges:
+        if open_now > 0:
+            busy += at - last
+            weighted += open_now * (at - last)
+        open_now += step
+        peak = max(peak, open_now)
+        last = at
+    return peak, round(weighted / busy, 2)
+
+
+def test_counting_sweep_equals_edge_sweep() -> None:
+    """On 2,000 random sets (ties, nesting, real time stamps) peak and mean equal the edge sweep."""
+    rng = random.Random(3)
+    for _ in range(2000):
+        spans = []
+        for _ in range(rng.randint(1, 40)):
+            start = rng.choice([float(rng.randint(0, 100)), 1.7e9 + rng.random() * 5000])
+            spans.append(
+                (start, start + rng.choice([rng.randint(1, 30), rng.random() * 900 + 0.5]))
+            )
+        (got,) = concurrency_by_staff(Assignment(1, s, e) for s, e in spans)
+        assert (got.peak, got.mean) == _edge_sweep(spans)

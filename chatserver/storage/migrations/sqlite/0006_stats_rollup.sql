@@ -21,7 +21,9 @@ CREATE TABLE stats_rollup_cells (
     day                TEXT NOT NULL,
     queue_id           TEXT NOT NULL,
     totals             BLOB NOT NULL,        -- int64 per totals_sql.TOTALS entry, in order
-    hours              BLOB NOT NULL,        -- int32: 3 counts, then a UTC hour per contact, resolved, shifted
+    hours_contacts     BLOB NOT NULL,        -- int32: the UTC hour number of every contact
+    hours_resolved     BLOB NOT NULL,        -- … of every one resolved in chat
+    hours_shifted      BLOB NOT NULL,        -- … of every one shifted from a physical visit
     waiting            BLOB NOT NULL,        -- int32 seconds, one per contact, ascending
     first_reply        BLOB NOT NULL,
     handling           BLOB NOT NULL,
