@@ -122,7 +122,8 @@ async def _welcome(state: AppState, conn: Connection, hello: wire.Hello) -> Cont
         "staff_name": contact.assigned_name if contact.status == "assigned" else None,
         "outcome": contact.outcome,
         "lang": contact.lang,
-        "last_seq": contact.last_seq,
+        # Messages may commit between the two reads above: never report less.
+        "last_seq": max(contact.last_seq, msgs[-1].seq if msgs else 0),
         **state.welcome_extra("patient"),
     }
     conn.token_hash = hash_secret(hello.token)
