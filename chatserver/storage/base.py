@@ -272,6 +272,10 @@ class Storage(Protocol):
 
     async def count_waiting(self, queue_id: str) -> int: ...
 
+    async def queue_position(self, contact_id: str) -> int | None:
+        """1-based place of a queued contact in its queue's waiting-room order,
+        counted in the database (no scan of the whole queue); None if not queued."""
+
     async def pick(
         self,
         queue_ids: Sequence[str],

@@ -363,6 +363,18 @@ class PostgresStorage:
             )
         return int(n)
 
+    async def queue_position(self, contact_id: str) -> int | None:
+        async with self.pool.acquire() as conn:
+            n = await conn.fetchval(
+                "SELECT 1 + (SELECT count(*) FROM contacts o WHERE o.status = 'queued'"
+                " AND o.queue_id = c.queue_id"
+                " AND (o.priority_tier, o.priority_key, o.created_at, o.id)"
+                " < (c.priority_tier, c.priority_key, c.created_at, c.id))"
+                " FROM contacts c WHERE c.id = $1 AND c.status = 'queued'",
+                contact_id,
+            )
+        return None if n is None else int(n)
+
     async def pick(
         self,
         queue_ids: Sequence[str],

@@ -330,6 +330,21 @@ class SqliteStorage:
         sql = "SELECT count(*) FROM contacts WHERE status = 'queued' AND queue_id = ?"
         return await self._read(lambda c: int(c.execute(sql, (queue_id,)).fetchone()[0]))
 
+    async def queue_position(self, contact_id: str) -> int | None:
+        # Counts along the contacts_waiting index: no rows are fetched.
+        sql = (
+            "SELECT 1 + (SELECT count(*) FROM contacts o WHERE o.status = 'queued'"
+            " AND o.queue_id = c.queue_id AND (o.priority_tier, o.priority_key, o.created_at, o.id)"
+            " < (c.priority_tier, c.priority_key, c.created_at, c.id))"
+            " FROM contacts c WHERE c.id = ? AND c.status = 'queued'"
+        )
+
+        def run(c: sqlite3.Connection) -> int | None:
+            row = c.execute(sql, (contact_id,)).fetchone()
+            return int(row[0]) if row else None
+
+        return await self._read(run)
+
     async def pick(
         self,
         queue_ids: Sequence[str],

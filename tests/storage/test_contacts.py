@@ -379,3 +379,21 @@ async def test_add_event(storage: Storage, seeded: Seed) -> None:
     with pytest.raises(NotFound):
         await storage.add_event("c404", kind="note", at=T0, actor_user_id=None, data={})
     assert await storage.events("c404") == []
+
+
+async def test_queue_position_counts_in_waiting_room_order(storage: Storage, seeded: Seed) -> None:
+    """queue_position follows (tier, key, created_at, id) and is None when not queued."""
+    await storage.create_contact(new_contact("late", priority_key=T0 + 50, created_at=T0 + 50))
+    await storage.create_contact(new_contact("early", priority_key=T0 + 10, created_at=T0 + 10))
+    await storage.create_contact(
+        new_contact("front", priority_tier=0, priority_key=T0 + 99, created_at=T0 + 99)
+    )
+    assert await storage.queue_position("front") == 1
+    assert await storage.queue_position("early") == 2
+    assert await storage.queue_position("late") == 3
+    assert await storage.queue_position("nobody") is None
+    picked = await storage.pick(["u1:nurse"], user_id=seeded.alice.id, staff_name="A", at=T0 + 100)
+    assert picked is not None
+    assert picked.id == "front"
+    assert await storage.queue_position("front") is None
+    assert await storage.queue_position("early") == 1
