@@ -43,9 +43,7 @@ def make_handler(hub: RelayHub[ServerConnection]):  # type: ignore[no-untyped-de
 async def run(host: str, port: int) -> None:
     hub: RelayHub[ServerConnection] = RelayHub()
     # compression=None: `chatserver serve` turns permessage-deflate off too.
-    async with serve(
-        make_handler(hub), host, port, max_size=64 * 1024, compression=None
-    ) as server:
+    async with serve(make_handler(hub), host, port, max_size=64 * 1024, compression=None) as server:
         bound = next(iter(server.sockets)).getsockname()[1]
         print(f"Listening on http://{host}:{bound}", flush=True)
         await server.serve_forever()

@@ -67,9 +67,7 @@ class Traffic:
         self.result = TrafficResult()
         self.measuring = False
         self._loop = asyncio.get_running_loop()
-        self._readers = [
-            asyncio.create_task(self._read(i)) for i in range(len(self.endpoints))
-        ]
+        self._readers = [asyncio.create_task(self._read(i)) for i in range(len(self.endpoints))]
 
     async def _read(self, index: int) -> None:
         ws = self.endpoints[index].ws
@@ -177,6 +175,4 @@ class Traffic:
         for task in self._readers:
             task.cancel()
         await asyncio.gather(*self._readers, return_exceptions=True)
-        await asyncio.gather(
-            *(e.ws.close() for e in self.endpoints), return_exceptions=True
-        )
+        await asyncio.gather(*(e.ws.close() for e in self.endpoints), return_exceptions=True)

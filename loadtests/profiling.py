@@ -42,8 +42,19 @@ class Sampler:
         if exe is None:
             return
         self.proc = subprocess.Popen(
-            [exe, "record", "-p", str(pid), "-r", str(SAMPLE_RATE_HZ), "-f", "raw",
-             "-o", str(out), "--nonblocking"],
+            [
+                exe,
+                "record",
+                "-p",
+                str(pid),
+                "-r",
+                str(SAMPLE_RATE_HZ),
+                "-f",
+                "raw",
+                "-o",
+                str(out),
+                "--nonblocking",
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -77,9 +88,7 @@ def summarise(raw: Path, top: int = TOP) -> dict[str, Any]:
             inclusive[frame] += count
 
     def share(counter: collections.Counter[str]) -> list[dict[str, Any]]:
-        return [
-            {"function": f, "share": round(c / total, 4)} for f, c in counter.most_common(top)
-        ]
+        return [{"function": f, "share": round(c / total, 4)} for f, c in counter.most_common(top)]
 
     return {"samples": total, "self": share(own), "inclusive": share(inclusive)}
 

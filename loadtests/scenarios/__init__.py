@@ -2,8 +2,6 @@
 
 from loadtests.scenarios import churn, fanout, idle, intake, latency, persistence, relay
 
-SCENARIOS = {
-    m.NAME: m for m in (relay, latency, idle, churn, intake, fanout, persistence)
-}
+SCENARIOS = {m.NAME: m for m in (relay, latency, idle, churn, intake, fanout, persistence)}
 
 __all__ = ["SCENARIOS"]

@@ -27,7 +27,11 @@ UNIT = "bench"
 
 
 async def _storage_run(
-    path: Path, synchronous: str, max_batch: int | None, writers: int, per_writer: int,
+    path: Path,
+    synchronous: str,
+    max_batch: int | None,
+    writers: int,
+    per_writer: int,
     duration_s: float,
 ) -> dict[str, Any]:
     from chatserver.storage.base import NewContact, NewMessage, Queue, Unit  # noqa: PLC0415
@@ -46,11 +50,23 @@ async def _storage_run(
         for i in range(writers):
             contact = await storage.create_contact(
                 NewContact(
-                    id=f"c{i:05d}", unit_id=UNIT, queue_id=queue.id, status="queued",
-                    level="standard", tags=(), reasons=(), red_flag=False,
-                    emergency_acknowledged=False, lang="sv", age=40, name=f"P {i}",
-                    text="Hosta sedan en vecka.", would_otherwise="phone",
-                    patient_token_hash=f"h{i:05d}", created_at=now, priority_tier=1,
+                    id=f"c{i:05d}",
+                    unit_id=UNIT,
+                    queue_id=queue.id,
+                    status="queued",
+                    level="standard",
+                    tags=(),
+                    reasons=(),
+                    red_flag=False,
+                    emergency_acknowledged=False,
+                    lang="sv",
+                    age=40,
+                    name=f"P {i}",
+                    text="Hosta sedan en vecka.",
+                    would_otherwise="phone",
+                    patient_token_hash=f"h{i:05d}",
+                    created_at=now,
+                    priority_tier=1,
                     priority_key=now + i,
                 )
             )
@@ -65,8 +81,15 @@ async def _storage_run(
                     return
                 t0 = time.perf_counter()
                 await storage.append_message(
-                    NewMessage(contact_id, "patient", f"p:{contact_id}", "P", f"m{n}",
-                               "Hej, febern är kvar men hostan är bättre.", time.time())
+                    NewMessage(
+                        contact_id,
+                        "patient",
+                        f"p:{contact_id}",
+                        "P",
+                        f"m{n}",
+                        "Hej, febern är kvar men hostan är bättre.",
+                        time.time(),
+                    )
                 )
                 latency.record(time.perf_counter() - t0)
                 stored[0] += 1
@@ -102,8 +125,12 @@ async def run(opts: Options) -> ScenarioResult:
                     key = f"{sync}/{label}"
                     try:
                         data[key] = await _storage_run(
-                            Path(tmp) / f"{sync}-{label}.sqlite3", sync, batch, writers,
-                            per_writer, duration,
+                            Path(tmp) / f"{sync}-{label}.sqlite3",
+                            sync,
+                            batch,
+                            writers,
+                            per_writer,
+                            duration,
                         )
                     except Exception as exc:
                         data[key] = {"error": repr(exc)[:500]}

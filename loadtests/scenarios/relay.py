@@ -74,8 +74,12 @@ async def run(opts: Options) -> ScenarioResult:
         t: round(d["throughput_msg_s"] / d["server_cpu"], 1) if d.get("server_cpu") else None
         for t, d in data.items()
     }
-    efficiency = Figure("relayed messages per server CPU-second", "msg/CPU-s", per_cpu,
-                        goal="(reported; ratio shows the service's cost per message)")
+    efficiency = Figure(
+        "relayed messages per server CPU-second",
+        "msg/CPU-s",
+        per_cpu,
+        goal="(reported; ratio shows the service's cost per message)",
+    )
     result.figures.append(efficiency)
     for name, d in data.items():
         if "latency" in d:

@@ -38,7 +38,7 @@ def test_hub_pushes_waiting_count_to_watchers() -> None:
     """Arrivals push the new waiting count to every watcher."""
     hub: RelayHub[str] = RelayHub()
     hub.hello("w", {"type": "hello", "side": "watcher"})
-    (conn, text), = hub.frame("f", {"type": "arrive"})
+    ((conn, text),) = hub.frame("f", {"type": "arrive"})
     assert (conn, waiting_count(orjson.loads(text))) == ("w", 1)
 
 
@@ -51,13 +51,25 @@ def test_figure_ratio_against_baseline() -> None:
 def test_report_lists_figures_and_verdicts(tmp_path: Path) -> None:
     """The report has the machine, a row per figure and its PASS/MISS verdict."""
     (tmp_path / "machine.json").write_text(
-        json.dumps({"date": "2030-01-01", "cpu_model": "Test CPU", "cores": 2,
-                    "python": "3.11.7", "kernel": "6"})
+        json.dumps(
+            {
+                "date": "2030-01-01",
+                "cpu_model": "Test CPU",
+                "cores": 2,
+                "python": "3.11.7",
+                "kernel": "6",
+            }
+        )
     )
     result = ScenarioResult("churn", {})
     result.figures.append(
-        Figure("connects", "connects/s", {"service": 1200.0, "websockets": 2400.0},
-               goal="≥ 1,000/s", passed=True)
+        Figure(
+            "connects",
+            "connects/s",
+            {"service": 1200.0, "websockets": 2400.0},
+            goal="≥ 1,000/s",
+            passed=True,
+        )
     )
     result.save(tmp_path)
     text = write_report(tmp_path, tmp_path / "bench.md").read_text()
