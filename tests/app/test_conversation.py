@@ -30,7 +30,7 @@ def test_whole_conversation(client: TestClient, seed: Seed) -> None:
         assert welcome["messages"] == []
         assert welcome["queue"]["position"] == 1
         p.send_json({"type": "message", "client_id": "p-1", "body": "Hej!"})
-        assert p.receive_json() == {
+        assert receive_until(p, "ack") == {
             "type": "ack",
             "client_id": "p-1",
             "contact_id": contact["contact_id"],
@@ -92,13 +92,13 @@ def test_resend_client_id_returns_original_ack(client: TestClient) -> None:
     with client.websocket_connect("/ws/patient", headers=WS) as p:
         hello(p, contact["patient_token"])
         p.send_json({"type": "message", "client_id": "dup", "body": "första"})
-        first = p.receive_json()
+        first = receive_until(p, "ack")
         p.send_json({"type": "message", "client_id": "dup", "body": "andra"})
-        again = p.receive_json()
+        again = receive_until(p, "ack")
         assert first["seq"] == again["seq"] == 1
         assert again["duplicate"] is True
         p.send_json({"type": "sync", "after_seq": 0})
-        history = p.receive_json()
+        history = receive_until(p, "history")
         assert [m["body"] for m in history["messages"]] == ["första"]
 
 
@@ -109,7 +109,7 @@ def test_hello_with_last_seq_replays_the_gap(client: TestClient) -> None:
         hello(p, contact["patient_token"])
         for i in range(5):
             p.send_json({"type": "message", "client_id": f"c{i}", "body": f"m{i}"})
-            assert p.receive_json()["seq"] == i + 1
+            assert receive_until(p, "ack")["seq"] == i + 1
     with client.websocket_connect("/ws/patient", headers=WS) as p2:
         w = hello(p2, contact["patient_token"], last_seq=3)
         assert [(m["seq"], m["body"]) for m in w["messages"]] == [(4, "m3"), (5, "m4")]

@@ -22,13 +22,8 @@ def settings(tmp_path: Path, pg_url: str) -> Settings:
     return Settings(data_dir=tmp_path / "data", database_url=pg_url)
 
 
-# Left out: it reads the frame right after a send as the ack, but the
-# waiting-room refresh queued by the intake may push a `queue` frame first; on
-# PostgreSQL under load that race shows (a latent race of the test, reported).
-TIMING_SENSITIVE = {"test_resend_client_id_returns_original_ack"}
-
 # Re-collect every test of that module here, where ``settings`` is the
 # PostgreSQL one (its helper functions stay where they are).
 for _name, _obj in vars(test_conversation).items():
-    if _name.startswith("test_") and callable(_obj) and _name not in TIMING_SENSITIVE:
+    if _name.startswith("test_") and callable(_obj):
         globals()[_name] = _obj
