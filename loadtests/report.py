@@ -119,6 +119,27 @@ def _profiles(results_dir: Path) -> list[str]:
     return out
 
 
+# Sections of docs/benchmarks.md written by other benchmarks (statistics queries,
+# cross-instance delivery): carried over as they are when the report is rewritten.
+KEPT_SECTIONS = ("## Statistics queries", "## Cross-instance delivery")
+
+
+def kept_sections(text: str) -> list[str]:
+    """The KEPT_SECTIONS of an existing report, each up to the next ``## `` heading."""
+    out: list[str] = []
+    current: list[str] | None = None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            if current is not None:
+                out.append("\n".join(current).rstrip())
+            current = [line] if line.strip() in KEPT_SECTIONS else None
+        elif current is not None:
+            current.append(line)
+    if current is not None:
+        out.append("\n".join(current).rstrip())
+    return out
+
+
 def write_report(results_dir: Path, doc: Path) -> Path:
     machine: dict[str, Any] = {}
     if (results_dir / "machine.json").exists():
@@ -161,6 +182,9 @@ def write_report(results_dir: Path, doc: Path) -> Path:
     lines += _profiles(results_dir) or ["(none recorded: `make profile`)", ""]
     if FINDINGS.exists():
         lines += [FINDINGS.read_text().rstrip(), ""]
+    if doc.exists():
+        for section in kept_sections(doc.read_text()):
+            lines += [section, ""]
     doc.parent.mkdir(parents=True, exist_ok=True)
     doc.write_text("\n".join(lines).rstrip() + "\n")
     return doc

@@ -9,7 +9,7 @@ import orjson
 
 from loadtests.baseline_hub import RelayHub
 from loadtests.hdr import LatencyRecorder
-from loadtests.report import write_report
+from loadtests.report import kept_sections, write_report
 from loadtests.results import Figure, ScenarioResult
 from loadtests.scenarios.fanout import waiting_count
 
@@ -76,3 +76,12 @@ def test_report_lists_figures_and_verdicts(tmp_path: Path) -> None:
     assert "Test CPU, 2 cores" in text
     row = "| churn | connects (connects/s) | 1,200 | 2,400 | — | 0.50× | — | ≥ 1,000/s | **PASS** |"
     assert row in text
+
+
+def test_report_keeps_other_benchmarks_sections() -> None:
+    """Rewriting docs/benchmarks.md keeps the statistics and cross-instance sections."""
+    text = (
+        "# B\n\n## Figures\nx\n## Statistics queries\na\nb\n## Method\nm\n"
+        "## Cross-instance delivery\nc\n"
+    )
+    assert kept_sections(text) == ["## Statistics queries\na\nb", "## Cross-instance delivery\nc"]
