@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, MutableSequence, Sequence
 from dataclasses import dataclass
+from functools import partial
+from operator import gt, lt, sub
 from typing import Any
 
 __all__ = [
@@ -53,40 +55,28 @@ class StaffConcurrency:
 
 
 def _one(user_id: int, starts_in: Sequence[float], ends_in: Sequence[float]) -> StaffConcurrency:
-    # A sweep over the starts and the ends, each sorted: the edges in time
-    # order, where an end comes before a start at the same instant (handing
-    # one chat over and picking the next in the same second is not two at
-    # once). Two sorted lists instead of one list of edge tuples: a year of a
-    # region has a million assignments.
+    # The sweep over the edges in time order (an end before a start at the
+    # same instant: handing one chat over and picking the next in the same
+    # second is not two at once), computed without visiting each edge in
+    # Python: a year of a region has a million assignments. With starts and
+    # ends each sorted (the j-th end is after the j-th start):
+    # - after the i-th start, i + 1 - #(ends <= starts[i]) are open, so
+    #   "k + 1 open at once" happens iff some ends[m] > starts[m + k]; the
+    #   peak is the largest such k + 1 (checked k by k, each one C-level pass;
+    #   peaks are small);
+    # - after the j-th end nothing is open iff starts[j + 1] >= ends[j]: the
+    #   idle gaps are the positive starts[j + 1] - ends[j], and the busy time
+    #   is the whole span less those gaps;
+    # - the time-weighted sum of open assignments is the sum of their lengths.
     starts = sorted(starts_in)
     ends = sorted(ends_in)
     n = len(starts)
-    open_now = peak = i = j = 0
-    busy = weighted = 0.0
-    last = starts[0]
-    while i < n:
-        at = ends[j]
-        if at <= starts[i]:
-            # An end: something is open (the j-th end follows the j-th start).
-            busy += at - last
-            weighted += open_now * (at - last)
-            open_now -= 1
-            j += 1
-        else:
-            at = starts[i]
-            if open_now > 0:
-                busy += at - last
-                weighted += open_now * (at - last)
-            open_now += 1
-            if open_now > peak:  # noqa: PLR1730 - max() costs a call per edge
-                peak = open_now
-            i += 1
-        last = at
-    for at in ends[j:]:  # only ends remain
-        busy += at - last
-        weighted += open_now * (at - last)
-        open_now -= 1
-        last = at
+    peak = 1
+    while peak < n and any(map(gt, ends, starts[peak:])):
+        peak += 1
+    idle = sum(filter(partial(lt, 0.0), map(sub, starts[1:], ends)))
+    busy = (ends[-1] - starts[0]) - idle
+    weighted = sum(map(sub, ends, starts))  # small terms: plain sum is exact enough
     mean = round(weighted / busy, 2) if busy > 0 else float(peak)
     return StaffConcurrency(user_id, n, peak, mean)
 

@@ -119,9 +119,12 @@ def operations_figures(data: OperationsInput, zone: ZoneInfo = STATS_ZONE) -> di
     down = sum(n for (f, t), n in data.overrides.items() if override_direction(f, t) == "down")
     spans = spans_of(data.assignments)
     for uid, (starts, ends) in data.staff_spans.items():
-        got = spans.setdefault(uid, ([], []))
-        got[0].extend(starts)
-        got[1].extend(ends)
+        got = spans.get(uid)
+        if got is None:  # the usual case: no copy of a million floats into lists
+            spans[uid] = (starts, ends)
+        else:
+            got[0].extend(starts)
+            got[1].extend(ends)
     staff = concurrency_of_spans(spans)
     return {
         "contacts": totals.contacts,

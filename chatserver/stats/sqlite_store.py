@@ -281,11 +281,19 @@ class SqliteStatsStore:
             where += " AND k.queue_id = ?"
             params.append(f.queue_id)
         params += [f.end, f.start, f.end]
-        sql = (
-            "SELECT COUNT(*), COUNT(s.contact_id), COALESCE(SUM(s.rating), 0)"
-            " FROM contacts AS k LEFT JOIN survey_answers AS s ON s.contact_id = k.id"
-            f" WHERE {where} AND k.created_at < ? AND k.status = 'closed'"
+        eligible_of = (
+            "k.created_at < ? AND k.status = 'closed'"
             " AND k.queued_at IS NOT NULL AND k.closed_at >= ? AND k.closed_at < ?"
+        )
+        # Two passes instead of one LEFT JOIN: the eligible chats are counted
+        # from the covering index contacts_closed alone, and the answers are
+        # driven from survey_answers (CROSS JOIN keeps it the outer loop), so
+        # only answered chats cost a lookup, not every closed one.
+        eligible_sql = f"SELECT COUNT(*) FROM contacts AS k WHERE {where} AND {eligible_of}"
+        answers_sql = (
+            "SELECT COUNT(*), COALESCE(SUM(s.rating), 0)"
+            " FROM survey_answers AS s CROSS JOIN contacts AS k ON k.id = s.contact_id"
+            f" WHERE {where} AND {eligible_of}"
         )
 
         def read(c: sqlite3.Connection) -> Satisfaction | None:
@@ -294,7 +302,8 @@ class SqliteStatsStore:
             ).fetchone()
             if exists is None:
                 return None
-            eligible, responses, total = c.execute(sql, params).fetchone()
+            (eligible,) = c.execute(eligible_sql, params).fetchone()
+            responses, total = c.execute(answers_sql, params).fetchone()
             return Satisfaction(int(responses), int(eligible), float(total))
 
         return await self._read(read)
@@ -305,11 +314,15 @@ class SqliteStatsStore:
             return await input_from_parts(self, f)
         # One read of every column of the cells (the parts would read them
         # five times) and the satisfaction query beside it.
+        # (The resolved and shifted hours are for the channel shift only.)
+        columns = [c for c in sqlite_rollup.COLUMNS if c not in ("hours_resolved", "hours_shifted")]
         rows, satisfaction = await asyncio.gather(
-            self._cells(f, days, sqlite_rollup.COLUMNS), self.satisfaction(f)
+            self._cells(f, days, columns), self.satisfaction(f)
         )
-        totals, hours, _, _, waiting, first_reply, handling, overrides, changed, spans = (
-            (list(col) for col in zip(*rows, strict=True)) if rows else ([] for _ in range(8))
+        totals, hours, waiting, first_reply, handling, overrides, changed, spans = (
+            (list(col) for col in zip(*rows, strict=True))
+            if rows
+            else ([] for _ in range(len(columns)))
         )
         transitions: Counter[tuple[str, str]] = Counter()
         for text in overrides:

@@ -226,3 +226,12 @@ def test_counting_sweep_equals_edge_sweep() -> None:
             )
         (got,) = concurrency_by_staff(Assignment(1, s, e) for s, e in spans)
         assert (got.peak, got.mean) == _edge_sweep(spans)
+
+
+def test_counting_sweep_deep_nesting_and_idle_gaps() -> None:
+    """Twelve nested assignments peak at 12; back-to-back ones and an idle gap count once."""
+    nested = [Assignment(7, float(i), 100.0 - i) for i in range(12)]
+    tail = [Assignment(7, 100.0, 110.0), Assignment(7, 110.0, 120.0), Assignment(7, 200.0, 210.0)]
+    (got,) = concurrency_by_staff(nested + tail)
+    # busy 0–120 and 200–210 = 130 s; weighted = lengths 100+98+…+78 (1068) + 30 = 1098
+    assert (got.user_id, got.assignments, got.peak, got.mean) == (7, 15, 12, 8.45)
