@@ -122,6 +122,26 @@ def test_satisfaction_from_survey_answers(
     }
 
 
+def test_satisfaction_ignores_answers_of_chats_not_eligible(
+    stats_client: TestClient, seed: Seed, settings: Settings
+) -> None:
+    """Answers of a never-queued chat and of another unit's chat are not counted."""
+    with sqlite3.connect(settings.sqlite_path) as db:
+        db.executemany(
+            "INSERT INTO survey_answers (contact_id, unit_id, rating, answered_at)"
+            " VALUES (?, ?, ?, 0)",
+            [("c1", "hc1", 5), ("c2", "hc1", 2), ("c3", "hc1", 1), ("c7", "hc2", 1)],
+        )
+    login(stats_client, seed["manager1"])
+    body = stats_client.get(f"/api/stats/operations?{SPRING}").json()
+    assert body["satisfaction"] == {
+        "responses": 2,
+        "eligible": 5,
+        "mean_rating": 3.5,
+        "response_rate": 0.4,
+    }
+
+
 def test_stats_units_lists_own_units(stats_client: TestClient, seed: Seed) -> None:
     """Managers see their own units in the filter; admins every unit."""
     login(stats_client, seed["manager1"])
