@@ -116,6 +116,16 @@ class Participant:
             for m in frame["messages"]:
                 if not self.contact_id or m.get("contact_id", self.contact_id) == self.contact_id:
                     self.seen.setdefault(m["seq"], m)
+            if frame["type"] == "welcome" and frame.get("status") == "closed":
+                # Closed while this client was away (e.g. a resync close, 1012):
+                # the welcome says so instead of a live `closed` frame.
+                self.frames.append(
+                    {
+                        "type": "closed",
+                        "contact_id": frame.get("contact_id"),
+                        "outcome": frame.get("outcome"),
+                    }
+                )
         else:
             self.frames.append(frame)
 

@@ -52,7 +52,12 @@ async def finish(patient: Participant, nurse: Participant, sent: list[str]) -> N
     closed = await nurse.request(
         {"type": "close", "contact_id": nurse.contact_id, "outcome": "resolved_in_chat"}, "closed"
     )
-    assert closed["outcome"] == "resolved_in_chat"
+    if closed["type"] == "error":
+        # The close went through but its answer was lost to a resync close
+        # (1012); the client's retry then finds the contact already closed.
+        assert closed["code"] == "contact_closed"
+    else:
+        assert closed["outcome"] == "resolved_in_chat"
     assert (await patient.wait_frame("closed"))["outcome"] == "resolved_in_chat"
     assert_exactly_once(patient.seen, sent)
     assert_exactly_once(nurse.seen, sent)
