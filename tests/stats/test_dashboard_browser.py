@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from chatserver.settings import Settings
 from tests.browser.pages import axe_violations, new_page
@@ -87,6 +88,9 @@ def test_manager_sees_figures_charts_and_no_axe_violations(
         _sign_in(page, seed, "manager1")
         _show_spring(page)
         first = page.locator("section[aria-labelledby=h-summary] tbody tr").nth(0)
+        # The default period's tables are already on the page: wait until the
+        # chosen period's figures replace them (expect retries until it holds).
+        expect(first.locator("td")).to_have_text("6")
         assert (first.locator("th").text_content(), first.locator("td").text_content()) == (
             "Kontakter",
             "6",
