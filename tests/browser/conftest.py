@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from chatserver.app import open_storage
 from chatserver.cli import add_unit
@@ -34,6 +35,10 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+
+# Playwright's expect() retries for 5 s by default; a loaded 2-core CI machine
+# running two workers can take longer to render a pushed update.
+expect.set_options(timeout=15_000)
 
 
 def require_chromium() -> None:
