@@ -22,8 +22,9 @@ DEMO_USERS = (
 )
 
 
-async def seed_demo(settings: Settings, base_url: str) -> None:
-    """A demo unit and one account per role; prints how to sign in."""
+async def seed_demo(settings: Settings) -> list[str]:
+    """A demo unit and one account per role; returns how to sign in (printed
+    once the server listens, with the port it got)."""
     import pyotp  # noqa: PLC0415
 
     from chatserver.app import open_storage  # noqa: PLC0415
@@ -32,7 +33,7 @@ async def seed_demo(settings: Settings, base_url: str) -> None:
 
     storage = open_storage(settings)
     await storage.open()
-    lines = [f"Demo: patient chat {base_url}/  staff {base_url}/staff  manager {base_url}/manager"]
+    lines: list[str] = []
     try:
         with contextlib.suppress(Conflict):  # a second --demo start keeps the unit
             await add_unit(storage, DEMO_UNIT, "Hälsocentralen Demo", always_open=True)
@@ -52,15 +53,14 @@ async def seed_demo(settings: Settings, base_url: str) -> None:
             lines.append(f"  {role:8} user {username}  password {password}{code}")
     finally:
         await storage.close()
-    print("\n".join(lines), flush=True)
+    return lines
 
 
 def serve(settings: Settings, *, demo: bool = False) -> int:
     logs.configure(settings.log_level)
     from chatserver.app import create_app  # noqa: PLC0415
 
-    if demo:
-        asyncio.run(seed_demo(settings, f"http://{settings.host}:{settings.port}"))
+    accounts = asyncio.run(seed_demo(settings)) if demo else None
     app = create_app(settings)
     config = uvicorn.Config(
         app,
@@ -87,12 +87,12 @@ def serve(settings: Settings, *, demo: bool = False) -> int:
         while not server.started and not task.done():  # noqa: ASYNC110
             await asyncio.sleep(0.02)
         if server.started:
-            for s in server.servers:
-                for sock in s.sockets:
-                    host, port = sock.getsockname()[:2]
-                    print(f"Listening on http://{host}:{port}", flush=True)
-                    break
-                break
+            host, port = server.servers[0].sockets[0].getsockname()[:2]
+            print(f"Listening on http://{host}:{port}", flush=True)
+            if accounts is not None:
+                base = f"http://{host}:{port}"
+                links = f"patient chat {base}/  staff {base}/staff  manager {base}/manager"
+                print("\n".join([f"Demo: {links}", *accounts]), flush=True)
         await task
 
     if sys.platform != "win32":

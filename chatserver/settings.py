@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     operations_sweep_s: float = Field(default=15.0, gt=0)
     # Days after a contact is closed before its free text is purged (0 = never).
     retention_days: int = Field(default=180, ge=0)
+    # Settled days of statistics stored ahead of the dashboard (SQLite; 0 = off).
+    stats_warmup_days: int = Field(default=400, ge=0, le=1100)
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from chatserver.stats import service
+from chatserver.stats import service, warmup
 from chatserver.stats.query import Period
 from chatserver.stats.sqlite_store import SqliteStatsStore
 from chatserver.storage.sqlite import SqliteStorage
@@ -52,11 +52,15 @@ async def _time(fn: Callable[[], Awaitable[Any]], repeat: int) -> dict[str, floa
     }
 
 
+def _clear_in(conn: sqlite3.Connection) -> None:
+    conn.execute("DELETE FROM stats_rollup_cells")
+    conn.execute("DELETE FROM stats_rollup_days")
+
+
 def _clear_rollup(db: Path) -> None:
     conn = sqlite3.connect(db)
     with conn:
-        conn.execute("DELETE FROM stats_rollup_cells")
-        conn.execute("DELETE FROM stats_rollup_days")
+        _clear_in(conn)
     conn.close()
 
 
@@ -77,8 +81,15 @@ async def bench(db: Path, repeat: int) -> dict[str, dict[str, float]]:
         await service.channel_shift(store, us, period, "week")
         await service.operations(store, us, period)
 
+    async def cleared_then_filled() -> None:
+        await storage.run_write(_clear_in)
+        await warmup.fill_once(store, AFTER_DATA, 400, warmup.PAUSE_S)
+
     once: dict[str, Callable[[], Awaitable[Any]]] = {
         "first load, 30 units, year (fills the rollup)": lambda: dashboard(units, YEAR),
+        "background fill of an empty rollup (warmup.py, 400 days, 2 ms pauses)": (
+            cleared_then_filled
+        ),
         "operations, 30 units, year, without rollup": lambda: service.operations(raw, units, YEAR),
     }
     cases: dict[str, Callable[[], Awaitable[Any]]] = {
@@ -143,11 +154,13 @@ def render(results: dict[str, dict[str, float]], machine: list[str]) -> str:
         HEADING,
         "",
         "`python -m loadtests.stats_bench --db FILE --doc docs/benchmarks.md`: each query",
-        "through the real store (SQLite reader connections) with the rollup of migration",
-        '0006 (docs/statistics.md, "Performance"), "now" after the generated year; wall',
-        "time (median, max) and the process's CPU time (median). The first two rows run",
-        "once: the first load after an empty rollup (which stores the whole year) and the",
-        "same figures scanned from the contacts without the rollup, for comparison.",
+        "through the real store (SQLite reader connections) with the rollup of migrations",
+        '0006/0007 (docs/statistics.md, "Performance"), "now" after the generated year; wall',
+        "time (median, max) and the process's CPU time (median). The first three rows run",
+        "once: the first load after an empty rollup (which stores the whole year), the",
+        "background fill that does this ahead of the dashboard in service",
+        "(chatserver/stats/warmup.py: one unit-day per writer transaction, 2 ms pauses),",
+        "and the same figures scanned from the contacts without the rollup, for comparison.",
         "",
         *machine,
         "",
@@ -166,7 +179,7 @@ def render(results: dict[str, dict[str, float]], machine: list[str]) -> str:
 
 def _verdict(results: dict[str, dict[str, float]]) -> list[str]:
     """Which repeated requests stay under the 1 s target."""
-    top = dict(list(results.items())[2:])
+    top = dict(list(results.items())[3:])
     fast = [n for n, r in top.items() if r["max_ms"] < 1000]
     cpu_fast = [n for n, r in top.items() if r["max_ms"] >= 1000 and r["cpu_median_ms"] < 1000]
     slow = [n for n, r in top.items() if r["cpu_median_ms"] >= 1000]

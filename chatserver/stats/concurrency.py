@@ -1,33 +1,36 @@
-"""Concurrent chats per staff member (pure sweep line).
+"""Concurrent chats per staff member (pure sweep line, vectorised).
 
 An *assignment* is the interval from a pick to the next transfer, requeue or
 close of that contact (or the end of the period if none came). For each staff
 member: ``peak`` = the most assignments open at one instant, and ``mean`` =
 the time-weighted mean number open while at least one was open.
+
+A region's year has a million assignments, so the sweep works on three
+parallel arrays (:class:`Spans`) for all staff members at once instead of
+visiting edges in Python.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, MutableSequence, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import partial
-from operator import gt, lt, sub
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 __all__ = [
     "Assignment",
+    "Spans",
     "StaffConcurrency",
-    "StaffSpans",
     "assignments_from_events",
     "concurrency_by_staff",
     "concurrency_of_spans",
     "spans_of",
 ]
 
-# Assignments per staff member as two lists, the starts and the ends of the
-# intervals that have a length (end > start), in any order: {user_id: (starts, ends)}.
-# (The sweep needs each list sorted, never the pairs.)
-StaffSpans = dict[int, tuple[MutableSequence[float], MutableSequence[float]]]
+Floats = npt.NDArray[np.float64]
+Ints = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +38,40 @@ class Assignment:
     user_id: int
     start: float
     end: float
+
+
+@dataclass(frozen=True, slots=True)
+class Spans:
+    """Assignments as parallel arrays: staff user id, start and end (any order)."""
+
+    users: Ints
+    starts: Floats
+    ends: Floats
+
+    @staticmethod
+    def empty() -> Spans:
+        return Spans(np.empty(0, np.int64), np.empty(0, np.float64), np.empty(0, np.float64))
+
+    def __len__(self) -> int:
+        return int(self.users.size)
+
+    def with_length(self) -> Spans:
+        """Only the intervals with a length (zero-length and inverted ones,
+        from clock skew, are ignored by the sweep)."""
+        keep = self.ends > self.starts
+        return Spans(self.users[keep], self.starts[keep], self.ends[keep])
+
+    def clipped(self, end: float) -> Spans:
+        """Each interval cut at ``end`` (the period's end; an open one is +inf);
+        those left without length are dropped."""
+        return Spans(self.users, self.starts, np.minimum(self.ends, end)).with_length()
+
+    def __add__(self, other: Spans) -> Spans:
+        return Spans(
+            np.concatenate((self.users, other.users)),
+            np.concatenate((self.starts, other.starts)),
+            np.concatenate((self.ends, other.ends)),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,50 +91,94 @@ class StaffConcurrency:
         }
 
 
-def _one(user_id: int, starts_in: Sequence[float], ends_in: Sequence[float]) -> StaffConcurrency:
-    # The sweep over the edges in time order (an end before a start at the
-    # same instant: handing one chat over and picking the next in the same
-    # second is not two at once), computed without visiting each edge in
-    # Python: a year of a region has a million assignments. With starts and
-    # ends each sorted (the j-th end is after the j-th start):
-    # - after the i-th start, i + 1 - #(ends <= starts[i]) are open, so
-    #   "k + 1 open at once" happens iff some ends[m] > starts[m + k]; the
-    #   peak is the largest such k + 1 (checked k by k, each one C-level pass;
-    #   peaks are small);
-    # - after the j-th end nothing is open iff starts[j + 1] >= ends[j]: the
-    #   idle gaps are the positive starts[j + 1] - ends[j], and the busy time
-    #   is the whole span less those gaps;
-    # - the time-weighted sum of open assignments is the sum of their lengths.
-    starts = sorted(starts_in)
-    ends = sorted(ends_in)
-    n = len(starts)
-    peak = 1
-    while peak < n and any(map(gt, ends, starts[peak:])):
-        peak += 1
-    idle = sum(filter(partial(lt, 0.0), map(sub, starts[1:], ends)))
-    busy = (ends[-1] - starts[0]) - idle
-    weighted = sum(map(sub, ends, starts))  # small terms: plain sum is exact enough
-    mean = round(weighted / busy, 2) if busy > 0 else float(peak)
-    return StaffConcurrency(user_id, n, peak, mean)
+def spans_of(assignments: Iterable[Assignment]) -> Spans:
+    """The assignments with a length as :class:`Spans`."""
+    rows = [(a.user_id, a.start, a.end) for a in assignments]
+    if not rows:
+        return Spans.empty()
+    users, starts, ends = zip(*rows, strict=True)
+    return Spans(
+        np.asarray(users, np.int64), np.asarray(starts, np.float64), np.asarray(ends, np.float64)
+    ).with_length()
 
 
-def spans_of(assignments: Iterable[Assignment]) -> StaffSpans:
-    """The assignments with a length (zero-length and inverted ones, from
-    clock skew, are ignored) as :data:`StaffSpans`."""
-    spans: StaffSpans = {}
-    for a in assignments:
-        if a.end > a.start:
-            starts, ends = spans.setdefault(a.user_id, ([], []))
-            starts.append(a.start)
-            ends.append(a.end)
-    return spans
+def _dense(users: Ints) -> tuple[Ints, Ints]:
+    """The distinct user ids (ascending) and each entry's index among them.
+    Staff ids are small (auto-increment), so a count table replaces a sort."""
+    lo, hi = int(users.min()), int(users.max())
+    if hi - lo > 4 * users.size + 65_536:  # sparse ids: sort instead
+        members, dense = np.unique(users, return_inverse=True)
+        return members.astype(np.int64), dense.astype(np.int64)
+    present = np.bincount(users - lo) > 0
+    rank = np.cumsum(present) - 1
+    return np.flatnonzero(present).astype(np.int64) + lo, rank[users - lo].astype(np.int64)
 
 
-def concurrency_of_spans(
-    spans: Mapping[int, tuple[Sequence[float], Sequence[float]]],
-) -> list[StaffConcurrency]:
-    """One entry per staff member with assignments, ordered by user id."""
-    return [_one(uid, *spans[uid]) for uid in sorted(spans) if spans[uid][0]]
+def _grouped(spans: Spans) -> tuple[Ints, Ints, Floats, Floats]:
+    """The staff members (ascending), each one's first index, and the starts
+    and the ends sorted within each member's block (each list on its own:
+    the sweep needs them sorted, never the pairs)."""
+    members, dense = _dense(spans.users)
+    # Stable sort of the small member numbers (a radix sort for 16 bits),
+    # then each block's starts and ends sorted on their own (timsort: the
+    # blocks are concatenations of sorted runs from the stored cells).
+    key = dense.astype(np.uint16 if members.size <= 65_536 else np.int64)
+    order = np.argsort(key, kind="stable")
+    counts = np.bincount(dense, minlength=members.size)
+    firsts = np.zeros(members.size, np.int64)
+    np.cumsum(counts[:-1], out=firsts[1:])
+    starts, ends = spans.starts[order], spans.ends[order]
+    for lo, n in zip(firsts.tolist(), counts.tolist(), strict=True):
+        starts[lo : lo + n].sort(kind="stable")
+        ends[lo : lo + n].sort(kind="stable")
+    return members, firsts, starts, ends
+
+
+def concurrency_of_spans(spans: Spans) -> list[StaffConcurrency]:
+    """One entry per staff member with assignments, ordered by user id.
+
+    With each member's starts and ends sorted (the j-th end is after the j-th
+    start): after the i-th start, i + 1 - #(ends <= starts[i]) are open, so
+    "k + 1 open at once" happens iff some ends[m] > starts[m + k] (an end and a
+    start at the same instant do not overlap); after the j-th end nothing is
+    open iff starts[j + 1] >= ends[j], so the busy time is the whole span less
+    those idle gaps; the time-weighted sum of open assignments is the sum of
+    their lengths. Each step is one array pass over all members at once.
+    """
+    spans = spans.with_length()
+    if not len(spans):
+        return []
+    members, firsts, starts, ends = _grouped(spans)
+    n = starts.size
+    block = np.repeat(np.arange(members.size), np.diff(np.append(firsts, n)))
+    peaks = np.ones(members.size, np.int64)
+    k = 1
+    while k < n:
+        # Pairs (m, m + k) inside one member's block with ends[m] > starts[m + k].
+        hit = (block[:-k] == block[k:]) & (ends[:-k] > starts[k:])
+        if not hit.any():
+            break  # k + 1 open at once happens nowhere, so neither does more
+        peaks[block[:-k][hit]] = k + 1
+        k += 1
+    gaps = starts[1:] - ends[:-1]
+    idle_at = (block[1:] == block[:-1]) & (gaps > 0.0)
+    idle = np.bincount(block[1:][idle_at], weights=gaps[idle_at], minlength=members.size)
+    lasts = np.append(firsts[1:], n) - 1
+    busy = (ends[lasts] - starts[firsts]) - idle
+    weighted = np.bincount(block, weights=ends - starts, minlength=members.size)
+    counts = np.diff(np.append(firsts, n))
+    out = []
+    for user, count, peak, w, b in zip(
+        members.tolist(),
+        counts.tolist(),
+        peaks.tolist(),
+        weighted.tolist(),
+        busy.tolist(),
+        strict=True,
+    ):
+        mean = round(w / b, 2) if b > 0 else float(peak)
+        out.append(StaffConcurrency(int(user), int(count), int(peak), mean))
+    return out
 
 
 def concurrency_by_staff(assignments: Iterable[Assignment]) -> list[StaffConcurrency]:

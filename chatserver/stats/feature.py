@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING
 
 from starlette.routing import BaseRoute
 
-from . import http
+from . import http, warmup
+from .sqlite_store import SqliteStatsStore
+from .store import store_for
 from .timebuckets import STATS_ZONE, check_whole_hour_zone
 
 if TYPE_CHECKING:
@@ -21,10 +23,14 @@ CHECKED_YEARS = range(2020, 2041)
 
 def attach(state: AppState) -> None:
     """Refuse to start if the statistics zone ever has a non-whole-hour offset:
-    grouping by UTC hour (docs/statistics.md) would then be wrong."""
-    del state  # nothing on the app to change; the check is about the zone data
+    grouping by UTC hour (docs/statistics.md) would then be wrong. On SQLite,
+    fill the rollup in the background (:mod:`.warmup`)."""
     for year in CHECKED_YEARS:
         check_whole_hour_zone(STATS_ZONE, year)
+    days = state.settings.stats_warmup_days
+    store = store_for(state.storage)
+    if days > 0 and isinstance(store, SqliteStatsStore):
+        state.on_start.append(lambda: state.spawn(warmup.run(store, state.clock, days)))
 
 
 def routes() -> list[BaseRoute]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .concurrency import Assignment, StaffSpans, concurrency_of_spans, spans_of
+from .concurrency import Spans, concurrency_of_spans
 from .percentiles import summary_of
 from .timebuckets import STATS_ZONE, local_hour_of
 
@@ -80,8 +80,7 @@ class OperationsInput:
     hourly: dict[int, int] = field(default_factory=dict)  # UTC hour number -> contacts
     overrides: dict[tuple[str, str], int] = field(default_factory=dict)  # (from, to) -> events
     override_contacts: int = 0
-    assignments: list[Assignment] = field(default_factory=list)
-    staff_spans: StaffSpans = field(default_factory=dict)  # more assignments, per staff member
+    staff_spans: Spans = field(default_factory=Spans.empty)  # assignments, clipped at the end
     staff_names: dict[int, str] = field(default_factory=dict)
     satisfaction: Satisfaction | None = None
 
@@ -117,15 +116,7 @@ def operations_figures(data: OperationsInput, zone: ZoneInfo = STATS_ZONE) -> di
     queued, abandoned = totals.queued, totals.abandoned
     up = sum(n for (f, t), n in data.overrides.items() if override_direction(f, t) == "up")
     down = sum(n for (f, t), n in data.overrides.items() if override_direction(f, t) == "down")
-    spans = spans_of(data.assignments)
-    for uid, (starts, ends) in data.staff_spans.items():
-        got = spans.get(uid)
-        if got is None:  # the usual case: no copy of a million floats into lists
-            spans[uid] = (starts, ends)
-        else:
-            got[0].extend(starts)
-            got[1].extend(ends)
-    staff = concurrency_of_spans(spans)
+    staff = concurrency_of_spans(data.staff_spans)
     return {
         "contacts": totals.contacts,
         "emergency_advised": totals.emergency_advised,

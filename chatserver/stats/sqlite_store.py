@@ -21,9 +21,11 @@ from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
+import numpy as np
+
 from . import sqlite_rollup
 from .channel_shift import ChatCounts
-from .concurrency import Assignment, StaffSpans, assignments_from_events, spans_of
+from .concurrency import Assignment, Spans, assignments_from_events, spans_of
 from .operations import ContactTotals, OperationsInput, Satisfaction
 from .rollup import (
     days_of,
@@ -64,6 +66,10 @@ def _staff_names(c: sqlite3.Connection, users: Sequence[int]) -> dict[int, str]:
     return names
 
 
+def _members(spans: Spans) -> list[int]:
+    return [int(u) for u in np.unique(spans.users)]
+
+
 class SqliteStatsStore:
     """:class:`~chatserver.stats.store.StatsStore` on :class:`SqliteStorage`."""
 
@@ -91,18 +97,43 @@ class SqliteStatsStore:
         if not settled:
             return days
         units = list(f.unit_ids)
-        lock = _FILL_LOCKS.setdefault(self.storage, asyncio.Lock())
-        async with lock:
+        async with self._fill_lock():
             marked = await self._read(
                 lambda c: sqlite_rollup.marked_days(c, units, settled[0], settled[-1])
             )
             for day in settled:
                 if any((u, day) not in marked for u in units):
-                    fill = functools.partial(
-                        sqlite_rollup.store_day, unit_ids=units, day=day, now=self.clock()
-                    )
-                    await self.storage.run_write(fill)
+                    await self._store_day(units, day)
         return days
+
+    def _fill_lock(self) -> asyncio.Lock:
+        return _FILL_LOCKS.setdefault(self.storage, asyncio.Lock())
+
+    async def _store_day(self, units: list[str], day: date) -> int:
+        fill = functools.partial(sqlite_rollup.store_day, unit_ids=units, day=day, now=self.clock())
+        stored: int = await self.storage.run_write(fill)
+        return stored
+
+    async def fill(self, days: Sequence[date], pause_s: float = 0.0) -> int:
+        """Store the cells of every unit for those of ``days`` (settled ones)
+        not stored yet, one unit-day per writer transaction with ``pause_s``
+        between them, so chat writes never queue long behind a fill (the
+        background warm-up, :mod:`.warmup`). Returns the unit-days stored."""
+        if not days:
+            return 0
+        units = await self.unit_ids()
+        marked = await self._read(
+            lambda c: sqlite_rollup.marked_days(c, units, min(days), max(days))
+        )
+        stored = 0
+        for day in days:
+            for unit in units:
+                if (unit, day) in marked:
+                    continue
+                async with self._fill_lock():  # per unit-day: a request never waits long
+                    stored += await self._store_day([unit], day)
+                await asyncio.sleep(pause_s)
+        return stored
 
     async def _cells(
         self, f: ContactFilter, days: list[date], columns: Sequence[str]
@@ -144,7 +175,7 @@ class SqliteStatsStore:
         if (days := await self._days(f)) is not None:
             rows = await self._cells(f, days, ["hours_contacts", "hours_resolved", "hours_shifted"])
             n, res, sh = (merge_hours(r[i] for r in rows) for i in range(3))
-            return [(h, ChatCounts(n[h], res[h], sh[h])) for h in sorted(n)]
+            return [(h, ChatCounts(n[h], res.get(h, 0), sh.get(h, 0))) for h in sorted(n)]
         where, params = where_of(f)
         hour = "CAST(created_at / 3600 AS INTEGER)"
         # One scan; the hour numbers come back as comma-separated lists that
@@ -178,9 +209,7 @@ class SqliteStatsStore:
     async def durations(self, f: ContactFilter) -> dict[str, dict[int, int]]:
         if (days := await self._days(f)) is not None:
             rows = await self._cells(f, days, list(DURATIONS))
-            return {
-                name: dict(merge_histograms(r[i] for r in rows)) for i, name in enumerate(DURATIONS)
-            }
+            return {name: merge_histograms(r[i] for r in rows) for i, name in enumerate(DURATIONS)}
         where, params = where_of(f)
         parts = DURATIONS
         # One scan; each duration list comes back as one comma-separated string
@@ -226,11 +255,11 @@ class SqliteStatsStore:
 
         return await self._read(read)
 
-    async def assignments(self, f: ContactFilter) -> tuple[StaffSpans, dict[int, str]]:
+    async def assignments(self, f: ContactFilter) -> tuple[Spans, dict[int, str]]:
         if (days := await self._days(f)) is not None:
             rows = await self._cells(f, days, ["assignments"])
-            spans = decode_assignments([r[0] for r in rows], f.end)
-            return spans, await self._read(lambda c: _staff_names(c, sorted(spans)))
+            spans = decode_assignments((r[0] for r in rows), f.end)
+            return spans, await self._read(lambda c: _staff_names(c, _members(spans)))
         where, params = where_of(f)
         where_c, params_c = where_of(f, "c")
         # Most contacts are picked once and closed by the same person: their
@@ -248,7 +277,7 @@ class SqliteStatsStore:
         )
         end = f.end
 
-        def read(c: sqlite3.Connection) -> tuple[StaffSpans, dict[int, str]]:
+        def read(c: sqlite3.Connection) -> tuple[Spans, dict[int, str]]:
             moved_ids = [str(r[0]) for r in c.execute(moved, [f.start, *params_c])]
             skip = set(moved_ids)
             spans = [
@@ -333,14 +362,14 @@ class SqliteStatsStore:
         staff = decode_assignments(spans, f.end)
         return OperationsInput(
             totals=totals_from_row(merge_totals(totals, len(TOTALS))),
-            waiting=dict(merge_histograms(waiting)),
-            first_reply=dict(merge_histograms(first_reply)),
-            handling=dict(merge_histograms(handling)),
-            hourly=dict(merge_hours(hours)),
+            waiting=merge_histograms(waiting),
+            first_reply=merge_histograms(first_reply),
+            handling=merge_histograms(handling),
+            hourly=merge_hours(hours),
             overrides=dict(transitions),
             override_contacts=sum(int(n) for n in changed),
             staff_spans=staff,
-            staff_names=await self._read(lambda c: _staff_names(c, sorted(staff))),
+            staff_names=await self._read(lambda c: _staff_names(c, _members(staff))),
             satisfaction=satisfaction,
         )
 

@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from .channel_shift import ChatCounts
-from .concurrency import StaffSpans
+from .concurrency import Spans
 from .operations import ContactTotals, OperationsInput, Satisfaction
 from .visits_import import VisitRow
 
@@ -75,7 +75,7 @@ class StatsStore(Protocol):
     async def overrides(self, f: ContactFilter) -> tuple[dict[tuple[str, str], int], int]:
         """Staff triage changes ``{(from, to): events}`` and the number of contacts changed."""
 
-    async def assignments(self, f: ContactFilter) -> tuple[StaffSpans, dict[int, str]]:
+    async def assignments(self, f: ContactFilter) -> tuple[Spans, dict[int, str]]:
         """Staff assignments of the period's contacts (clipped at the period's
         end) per staff member, and the staff members' display names."""
 

@@ -19,7 +19,7 @@ from typing import Any
 from chatserver.stats.channel_shift import NOT_SHIFTED_OUTCOMES, ChatCounts
 from chatserver.stats.concurrency import (
     Assignment,
-    StaffSpans,
+    Spans,
     assignments_from_events,
     spans_of,
 )
@@ -148,7 +148,7 @@ class PostgresStatsStore:
         distinct = await self._fetch(f"SELECT COUNT(DISTINCT e.contact_id) {base}", *all_params)
         return {(str(a), str(b)): int(n) for a, b, n in rows}, int(distinct[0][0])
 
-    async def assignments(self, f: ContactFilter) -> tuple[StaffSpans, dict[int, str]]:
+    async def assignments(self, f: ContactFilter) -> tuple[Spans, dict[int, str]]:
         # As SqliteStatsStore: contacts picked once from assigned_user_id, the
         # few transferred or requeued ones rebuilt from their events.
         where, params = _where(f)

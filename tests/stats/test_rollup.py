@@ -169,11 +169,9 @@ def test_cell_packing_round_trip() -> None:
     assert merge_totals((r[0] for r in rows), 3) == [11, 2, 4]
     assert merge_hours(r[2] for r in rows) == {493_000: 1}  # resolved in chat
     assert merge_histograms(r[4] for r in rows) == {30: 2, 60: 2}
-    spans = {
-        user: (list(starts), list(ends))
-        for user, (starts, ends) in decode_assignments([r[9] for r in rows], 180.0).items()
-    }
-    assert spans == {3: ([10.0], [20.0]), 7: ([100.0, 150.0], [180.0, 180.0])}
+    spans = decode_assignments([r[9] for r in rows], 180.0)
+    got = zip(spans.users.tolist(), spans.starts.tolist(), spans.ends.tolist(), strict=True)
+    assert sorted(got) == [(3, 10.0, 20.0), (7, 100.0, 180.0), (7, 150.0, 180.0)]
 
 
 def test_days_of_local_periods() -> None:
@@ -235,3 +233,31 @@ def test_counting_sweep_deep_nesting_and_idle_gaps() -> None:
     (got,) = concurrency_by_staff(nested + tail)
     # busy 0–120 and 200–210 = 130 s; weighted = lengths 100+98+…+78 (1068) + 30 = 1098
     assert (got.user_id, got.assignments, got.peak, got.mean) == (7, 15, 12, 8.45)
+
+
+def test_sweep_of_many_staff_at_once_equals_each_alone() -> None:
+    """Interleaved staff (small and sparse ids) get the figures of their own edge sweep."""
+    rng = random.Random(11)
+    for users in ([1, 2, 3, 9], [5, 10**12, 7]):  # 10**12: ids too spread for a count table
+        for _ in range(200):
+            spans = [
+                Assignment(rng.choice(users), start, start + rng.choice([5.0, rng.random() * 60]))
+                for start in (float(rng.randint(0, 200)) for _ in range(rng.randint(1, 60)))
+            ]
+            got = concurrency_by_staff(reversed(spans))  # input order does not matter
+            want = {
+                u: _edge_sweep([(a.start, a.end) for a in spans if a.user_id == u])
+                for u in sorted({a.user_id for a in spans})
+            }
+            assert [(g.user_id, g.peak, g.mean) for g in got] == [(u, *want[u]) for u in want]
+            assert [g.assignments for g in got] == [
+                sum(a.user_id == u for a in spans) for u in want
+            ]
+
+
+def test_histogram_merge_of_widely_spread_values() -> None:
+    """Values too far apart for a count table are counted by sorting, with the same result."""
+    a = Cell("hc1", date(2026, 1, 5), "hc1:nurse", waiting={0: 2, 2_000_000_000: 1})
+    b = Cell("hc1", date(2026, 1, 6), "hc1:nurse", waiting={7: 1, 2_000_000_000: 2})
+    assert merge_histograms(encode(x)[4] for x in (a, b)) == {0: 2, 7: 1, 2_000_000_000: 3}
+    assert merge_histograms([]) == {}
