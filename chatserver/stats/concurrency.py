@@ -66,6 +66,10 @@ class Spans:
         those left without length are dropped."""
         return Spans(self.users, self.starts, np.minimum(self.ends, end)).with_length()
 
+    def members(self) -> list[int]:
+        """The distinct staff user ids, ascending."""
+        return _dense(self.users)[0].tolist() if self.users.size else []
+
     def __add__(self, other: Spans) -> Spans:
         return Spans(
             np.concatenate((self.users, other.users)),

@@ -21,8 +21,6 @@ from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
-import numpy as np
-
 from . import sqlite_rollup
 from .channel_shift import ChatCounts
 from .concurrency import Assignment, Spans, assignments_from_events, spans_of
@@ -64,10 +62,6 @@ def _staff_names(c: sqlite3.Connection, users: Sequence[int]) -> dict[int, str]:
             )
         )
     return names
-
-
-def _members(spans: Spans) -> list[int]:
-    return [int(u) for u in np.unique(spans.users)]
 
 
 class SqliteStatsStore:
@@ -259,7 +253,7 @@ class SqliteStatsStore:
         if (days := await self._days(f)) is not None:
             rows = await self._cells(f, days, ["assignments"])
             spans = decode_assignments((r[0] for r in rows), f.end)
-            return spans, await self._read(lambda c: _staff_names(c, _members(spans)))
+            return spans, await self._read(lambda c: _staff_names(c, spans.members()))
         where, params = where_of(f)
         where_c, params_c = where_of(f, "c")
         # Most contacts are picked once and closed by the same person: their
@@ -369,7 +363,7 @@ class SqliteStatsStore:
             overrides=dict(transitions),
             override_contacts=sum(int(n) for n in changed),
             staff_spans=staff,
-            staff_names=await self._read(lambda c: _staff_names(c, _members(staff))),
+            staff_names=await self._read(lambda c: _staff_names(c, staff.members())),
             satisfaction=satisfaction,
         )
 

@@ -172,6 +172,7 @@ def test_cell_packing_round_trip() -> None:
     spans = decode_assignments([r[9] for r in rows], 180.0)
     got = zip(spans.users.tolist(), spans.starts.tolist(), spans.ends.tolist(), strict=True)
     assert sorted(got) == [(3, 10.0, 20.0), (7, 100.0, 180.0), (7, 150.0, 180.0)]
+    assert spans.members() == [3, 7]
 
 
 def test_days_of_local_periods() -> None:
