@@ -1,6 +1,7 @@
 """Login policy around :class:`~chatserver.sessions.SessionService`:
 per-address throttling, per-account lockout with back-off
-(:mod:`chatserver.security.lockout`) and the audit trail of sign-ins.
+(:mod:`chatserver.security.lockout`, kept in the database so every instance
+shares it) and the audit trail of sign-ins.
 
 Every outcome is audited: ``login`` with result ``ok``, ``invalid_credentials``
 or ``otp_required``; ``lockout`` when an account name gets locked;
@@ -32,7 +33,7 @@ LOGIN_PER_ADDRESS = parse("10/minute")
 class Auth:
     def __init__(self, state: AppState) -> None:
         self.state = state
-        self.lockout = AccountLockout(state.clock)
+        self.lockout = AccountLockout(state.storage, state.clock)
 
     async def login(
         self, request: Request, username: str, password: str, otp: str | None
@@ -41,7 +42,7 @@ class Auth:
         address = request.client.host if request.client else "unknown"
         if not state.limits.hit(LOGIN_PER_ADDRESS, "login-addr", address):
             raise RateLimited("rate_limited", "too many sign-in attempts; wait a minute")
-        wait = self.lockout.locked_for(username)
+        wait = await self.lockout.locked_for(username)
         if wait > 0:
             await state.audit_event(
                 request,
@@ -60,7 +61,7 @@ class Auth:
         except ChatError as exc:
             await self._failed(request, username, exc.code)
             raise
-        self.lockout.success(username)
+        await self.lockout.success(username)
         try:
             await state.audit_event(request, result.user, "login", result="ok")
         except Exception:
@@ -72,7 +73,7 @@ class Auth:
     async def _failed(self, request: Request, username: str, code: str) -> None:
         state = self.state
         # otp_required is the normal first step of a two-step sign-in, not a guess.
-        locked = 0.0 if code == "otp_required" else self.lockout.failure(username)
+        locked = 0.0 if code == "otp_required" else await self.lockout.failure(username)
         await state.audit_event(
             request, None, "login", result=code, detail={"username": username[:200]}
         )

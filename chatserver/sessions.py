@@ -4,12 +4,15 @@ The cookie carries 256 random bits; the database stores only their SHA-256, so
 a copied database holds no usable session. Sessions end on logout, after
 ``session_idle_timeout_s`` without a request or frame, and after
 ``session_absolute_timeout_s`` in all.
+
+A second-factor code signs in once: its time step is recorded in storage
+(``use_totp_step``), one atomic insert that a replay on any instance, or after
+a restart, cannot repeat.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +21,7 @@ import pyotp
 
 from chatserver.errors import Unauthenticated
 from chatserver.passwords import hash_password, needs_rehash, verify_password
+from chatserver.security.totp import FORGET_AFTER_STEPS, current_step, matching_step
 from chatserver.settings import Settings
 from chatserver.storage.base import Session, Storage, User
 
@@ -51,7 +55,6 @@ class SessionService:
         self.storage = storage
         self.settings = settings
         self.clock = clock
-        self._last_otp_step: dict[int, int] = {}
 
     @property
     def cookie_name(self) -> str:
@@ -65,7 +68,7 @@ class SessionService:
         if user.totp_secret:
             if not otp:
                 raise Unauthenticated("otp_required", "a one-time code is required")
-            if not self._check_otp(user, otp):
+            if not await self._use_otp(user, otp):
                 raise Unauthenticated("invalid_credentials", "wrong username or password")
         if needs_rehash(user.password_hash):
             await self.storage.set_password_hash(user.id, hash_password(password))
@@ -82,21 +85,20 @@ class SessionService:
         await self.storage.create_session(sess)
         return LoginResult(user, cookie_value, csrf, sess.id_hash)
 
-    def _check_otp(self, user: User, otp: str) -> bool:
+    async def _use_otp(self, user: User, otp: str) -> bool:
+        """True when ``otp`` is the user's code of a step within the drift window
+        that has not signed in before (nor has a later step)."""
         assert user.totp_secret is not None
-        totp = pyotp.TOTP(user.totp_secret)
         now = self.clock()
-        code = otp.strip().replace(" ", "")
-        # One step either side tolerates clock drift (RFC 6238 section 5.2);
-        # a code already used is refused (no replay within its window).
-        for delta in (0, -1, 1):
-            step = int(now // totp.interval) + delta
-            if hmac.compare_digest(totp.at(step * totp.interval), code):
-                if self._last_otp_step.get(user.id, -1) >= step:
-                    return False
-                self._last_otp_step[user.id] = step
-                return True
-        return False
+        step = matching_step(user.totp_secret, otp, now)
+        if step is None:
+            return False
+        return await self.storage.use_totp_step(
+            user.id,
+            step,
+            at=now,
+            forget_before=current_step(user.totp_secret, now) - FORGET_AFTER_STEPS,
+        )
 
     async def resolve(self, cookie_value: str | None) -> ActiveSession | None:
         """The live session of a cookie, or None (expired sessions are deleted)."""

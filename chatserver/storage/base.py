@@ -12,9 +12,11 @@ so that tests can control the clock.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, overload
+from typing import Any, Protocol, TypeVar, overload
+
+_T = TypeVar("_T")
 
 
 class StorageError(Exception):
@@ -71,6 +73,18 @@ class Session:
     csrf_token: str
     created_at: float
     last_seen_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class LockoutRecord:
+    """Failed sign-ins of one account name (chatserver/security/lockout.py
+    decides; storage only keeps it). The defaults are a name without history."""
+
+    failures: tuple[float, ...] = ()  # times of the failures within the window
+    lockouts: int = 0  # lockouts since the last success (the back-off doubles)
+    locked_until: float = 0.0
+    last_failure: float = 0.0
+    expires_at: float = 0.0  # after this the record means nothing and may be deleted
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +259,32 @@ class Storage(Protocol):
     async def touch_session(self, id_hash: str, at: float) -> None: ...
 
     async def delete_session(self, id_hash: str) -> None: ...
+
+    # -- sign-in protection (shared by every instance on the database) -----
+    async def get_lockout(self, name_key: str) -> LockoutRecord | None:
+        """The failure record of an account name key; None when it has none."""
+
+    async def update_lockout(
+        self,
+        name_key: str,
+        change: Callable[[LockoutRecord], tuple[LockoutRecord, _T]],
+        *,
+        now: float,
+    ) -> _T:
+        """Atomically read the record (``LockoutRecord()`` when none), store the
+        first element of ``change(record)`` and return the second: concurrent
+        failures on any instance each count once. ``change`` must be pure (it runs
+        inside the write). Also deletes records whose ``expires_at`` is before ``now``."""
+
+    async def delete_lockout(self, name_key: str) -> None: ...
+
+    async def use_totp_step(
+        self, user_id: int, step: int, *, at: float, forget_before: int
+    ) -> bool:
+        """Record that the user's code of TOTP time step ``step`` signed in. False
+        when this step or a later one already did. One atomic INSERT: of concurrent
+        calls with the same step, on any instance, exactly one gets True. Deletes
+        the user's steps older than ``forget_before``."""
 
     # -- contacts ---------------------------------------------------------
     async def create_contact(self, new: NewContact) -> Contact:

@@ -22,12 +22,14 @@ from typing import Any, TypeAlias, TypeVar, overload
 
 import asyncpg
 
+from . import postgres_login as login_ops
 from . import postgres_ops as ops
 from .base import (
     AppendResult,
     Conflict,
     Contact,
     ContactEvent,
+    LockoutRecord,
     Message,
     NewContact,
     NewMessage,
@@ -309,6 +311,31 @@ class PostgresStorage:
     async def delete_session(self, id_hash: str) -> None:
         async with self.pool.acquire() as conn:
             await conn.execute("DELETE FROM sessions WHERE id_hash = $1", id_hash)
+
+    # -- sign-in protection (postgres_login) ------------------------------
+
+    async def get_lockout(self, name_key: str) -> LockoutRecord | None:
+        async with self.pool.acquire() as conn:
+            return await login_ops.select_lockout(conn, name_key)
+
+    async def update_lockout(
+        self,
+        name_key: str,
+        change: Callable[[LockoutRecord], tuple[LockoutRecord, T]],
+        *,
+        now: float,
+    ) -> T:
+        return await self._write(lambda c: login_ops.update_lockout(c, name_key, change, now))
+
+    async def delete_lockout(self, name_key: str) -> None:
+        await self._write(lambda c: login_ops.delete_lockout(c, name_key))
+
+    async def use_totp_step(
+        self, user_id: int, step: int, *, at: float, forget_before: int
+    ) -> bool:
+        return await self._write(
+            lambda c: login_ops.use_totp_step(c, user_id, step, at, forget_before)
+        )
 
     # -- contacts ---------------------------------------------------------
 

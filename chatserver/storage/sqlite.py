@@ -24,11 +24,13 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar, overload
 
+from . import sqlite_login as login_ops
 from . import sqlite_ops as ops
 from .base import (
     AppendResult,
     Contact,
     ContactEvent,
+    LockoutRecord,
     Message,
     NewContact,
     NewMessage,
@@ -280,6 +282,32 @@ class SqliteStorage:
 
     async def delete_session(self, id_hash: str) -> None:
         await self._writer.submit(lambda c: ops.delete_session(c, id_hash))
+
+    # -- sign-in protection (sqlite_login) --------------------------------
+
+    async def get_lockout(self, name_key: str) -> LockoutRecord | None:
+        return await self._read(lambda c: login_ops.select_lockout(c, name_key))
+
+    async def update_lockout(
+        self,
+        name_key: str,
+        change: Callable[[LockoutRecord], tuple[LockoutRecord, T]],
+        *,
+        now: float,
+    ) -> T:
+        return await self._writer.submit(
+            lambda c: login_ops.update_lockout(c, name_key, change, now)
+        )
+
+    async def delete_lockout(self, name_key: str) -> None:
+        await self._writer.submit(lambda c: login_ops.delete_lockout(c, name_key))
+
+    async def use_totp_step(
+        self, user_id: int, step: int, *, at: float, forget_before: int
+    ) -> bool:
+        return await self._writer.submit(
+            lambda c: login_ops.use_totp_step(c, user_id, step, at, forget_before)
+        )
 
     # -- contacts ---------------------------------------------------------
 
