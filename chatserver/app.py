@@ -34,7 +34,7 @@ from chatserver.intake import IntakeService
 from chatserver.logs import get_logger
 from chatserver.metrics import Metrics
 from chatserver.patient_ws import patient_endpoint
-from chatserver.presence import Presence
+from chatserver.presence import open_presence
 from chatserver.queue_service import QueueService
 from chatserver.ratelimit import Limits
 from chatserver.request_log import RequestLog
@@ -101,7 +101,7 @@ class AppState:
         self.intake_rate = parse(self.settings.intake_rate_limit)
         self.limits = Limits(self.settings.frame_rate_limit)
         self.hub = Hub(self.metrics, self.instance_id)
-        self.presence = Presence(self.clock)
+        self.presence = open_presence(self.settings, self.clock, self.instance_id)
         self.queues = QueueService(self.storage, self.hub, self.metrics, self.clock)
         self.fanout: Fanout = open_fanout(
             self.settings, self.hub, self.queues.changed, self.instance_id
@@ -158,6 +158,7 @@ class AppState:
     async def start(self) -> None:
         await self.storage.open()
         await self.fanout.start()
+        await self.presence.start()
         await self.queues.start()
         self.tasks.append(asyncio.get_running_loop().create_task(self._sweep_sessions()))
         for cb in self.on_start:
@@ -182,6 +183,7 @@ class AppState:
                 await t
         self.tasks.clear()
         await self.queues.stop()
+        await self.presence.stop()
         await self.fanout.stop()
         await self.storage.close()
 

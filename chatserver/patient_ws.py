@@ -107,8 +107,10 @@ async def _welcome(state: AppState, conn: Connection, hello: wire.Hello) -> Cont
         conn.close_soon(CLOSE_POLICY, "too many connections")
         return None
     conn.hold()
+    rebound = conn.contact_id == contact.id
     state.hub.bind_patient(conn, contact.id)
-    state.presence.patient_back(contact.id)
+    if not rebound:  # one connection counts once (closing it counts it gone once)
+        state.presence.patient_back(contact.id)
     # Read after binding: a message committed in between is either in this
     # history or held live, never lost (duplicates are dropped by seq).
     contact = await state.storage.get_contact(contact.id) or contact

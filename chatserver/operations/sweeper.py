@@ -13,6 +13,10 @@ Each :meth:`Sweeper.sweep_once` (every ``operations_sweep_s``):
    as ``patient_left``;
 5. once a day, runs the retention purge.
 
+Steps 3 and 4 act only on people gone from every instance: with several
+instances :class:`~chatserver.presence.Presence` asks Redis first, adopts the
+people of instances that died, and acts on nothing while Redis cannot tell.
+
 Tests call ``sweep_once(now)`` directly with a controlled clock.
 """
 
@@ -55,6 +59,7 @@ class Sweeper:
     async def sweep_once(self, now: float) -> None:
         await self.refresh(now)
         await self.escalate(now)
+        await self.state.presence.adopt_orphans()
         await self.requeue_abandoned()
         await self.close_left()
         if self.last_retention is None or now - self.last_retention >= DAY_S:
@@ -119,19 +124,19 @@ class Sweeper:
     async def adopt_orphans(self) -> None:
         """At start nobody is connected yet: staff holding contacts start their
         grace time now, so the contacts of someone who never comes back after
-        a restart are requeued like those of someone whose socket dropped."""
+        a restart are requeued like those of someone whose socket dropped.
+        (Connected on another instance: the check before acting finds them.)"""
         state = self.state
+        now = state.clock()
         for user in await self.ops.store.list_users():
             if state.hub.user_connected(user.id):
                 continue
             if await state.storage.assigned_to(user.id):
-                state.presence.staff_gone(user.id)
+                state.presence.mark_staff_gone(user.id, now)
 
     async def requeue_abandoned(self) -> None:
         state = self.state
-        gone = state.presence.staff_gone_longer_than(state.settings.staff_gone_requeue_s)
-        for user_id in gone:
-            state.presence.forget_staff(user_id)
+        for user_id in await state.presence.staff_due(state.settings.staff_gone_requeue_s):
             if state.hub.user_connected(user_id):
                 continue
             for c in await state.storage.assigned_to(user_id):
@@ -140,9 +145,7 @@ class Sweeper:
 
     async def close_left(self) -> None:
         state = self.state
-        gone = state.presence.patients_gone_longer_than(state.settings.patient_gone_close_s)
-        for contact_id in gone:
-            state.presence.forget_patient(contact_id)
+        for contact_id in await state.presence.patients_due(state.settings.patient_gone_close_s):
             if state.presence.patient_connected(contact_id):
                 continue
             c = await state.storage.get_contact(contact_id)
