@@ -68,7 +68,7 @@ def test_timing_unknown_user_vs_wrong_password(clocked: TestClient) -> None:
         for name, samples in times.items():
             # Neither throttle is under test here: keep both out of the way.
             state.limits.storage.reset()
-            clocked.portal.call(state.auth.lockout.success, name)
+            clocked.portal.call(state.auth.lockout.success, name)  # type: ignore[union-attr]
             t0 = time.perf_counter()
             answer = _login(clocked, name, "wrong-password-x")
             samples.append(time.perf_counter() - t0)
