@@ -57,6 +57,9 @@ OP_TIMEOUT_S = 2.0
 START_WAIT_S = 2.0
 STOP_TIMEOUT_S = 2.0
 BACKOFF_MIN_S = 0.1
+# Retries never wait longer than a third of the alive TTL: after Redis comes
+# back empty, every live instance re-registers well within the ``young``
+# period (one alive TTL), before anyone decides on absence again.
 BACKOFF_MAX_S = 5.0
 
 # Creates ``epoch`` and, only when it did not exist (Redis started empty),
@@ -112,6 +115,7 @@ class RedisPresence:
         self.retain_ms = int(retain_s * 1000)
         self.heartbeat_s = heartbeat_s
         self.alive_ttl_ms = int(alive_ttl_s * 1000)
+        self.backoff_max_s = min(BACKOFF_MAX_S, alive_ttl_s / 3)
         self._snapshot: Callable[[Kind], list[str]] = lambda _kind: []
         self._pending: dict[tuple[Kind, str], tuple[bool, float]] = {}
         self._wake = asyncio.Event()
@@ -267,7 +271,7 @@ class RedisPresence:
                 full = True  # what we wrote meanwhile may be lost
                 # Jittered exponential backoff: instances do not retry in lockstep.
                 await asyncio.sleep(delay * (0.5 + random.random() / 2))  # noqa: S311
-                delay = min(delay * 2, BACKOFF_MAX_S)
+                delay = min(delay * 2, self.backoff_max_s)
 
     async def _flush(self, *, full: bool, beat: bool) -> bool:
         """Send the queued changes (and the heartbeat, and with ``full`` this
