@@ -30,6 +30,8 @@ def matching_step(secret: str, code: str, now: float) -> int | None:
     """The time step within the drift window whose code is ``code``, or None."""
     totp = pyotp.TOTP(secret)
     code = code.strip().replace(" ", "")
+    if not code.isascii():
+        return None  # compare_digest refuses non-ASCII text; no code contains any
     step = int(now // totp.interval)
     for delta in (0, *(d for k in range(1, DRIFT_STEPS + 1) for d in (-k, k))):
         if hmac.compare_digest(totp.at((step + delta) * totp.interval), code):

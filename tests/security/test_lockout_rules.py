@@ -93,3 +93,4 @@ def test_matching_step_within_drift() -> None:
     spaced = totp.at(step * 30)
     assert matching_step(SECRET, f" {spaced[:3]} {spaced[3:]} ", now) == step
     assert matching_step(SECRET, "abcdef", now) is None
+    assert matching_step(SECRET, "12345\u00e9", now) is None

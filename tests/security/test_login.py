@@ -53,6 +53,11 @@ def test_generic_errors(clocked: TestClient, seed: Seed) -> None:
     ) == (401, "invalid_credentials")
 
 
+def test_non_ascii_code_is_a_wrong_code(clocked: TestClient) -> None:
+    """A code with non-ASCII characters answers invalid_credentials (it was a 500)."""
+    assert _login(clocked, "nurse1", PASSWORD, "12345\u00e9") == (401, "invalid_credentials")
+
+
 def test_otp_replay_refused(clocked: TestClient, seed: Seed) -> None:
     """A code that signed in once is not accepted a second time."""
     code = seed["nurse1"].otp()
