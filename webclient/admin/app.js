@@ -1,20 +1,21 @@
-// Administration page: sign-in (the staff API), then units, opening hours,
+// Administration page: sign-in (common/signin.js), then units, opening hours,
 // queues, users, canned responses, the service notice and retention, all via
 // /api/admin/... with the session's CSRF token. Text only ever enters the DOM
 // as text nodes (common/dom.js); no inline script or style (strict CSP).
 
 import { $, h, replaceChildren, showView } from '../common/dom.js';
+import { bindLangSwitch, onLangChange, preferredLang, setLang } from '../common/i18n.js';
+import { call, wireSignIn } from '../common/signin.js';
 import { bannerView } from './banner.js';
 import { TEXTS } from './texts.js';
 
-const LANG_KEY = 'chat.lang';
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const ROLES = ['nurse', 'doctor', 'manager', 'admin'];
 const RANGE = /^(\d{2}:\d{2})\s*[-–]\s*(\d{2}:\d{2})$/;
 
-let lang = localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'sv';
-let csrf = '';
+let lang = preferredLang();
 let me = null;
+let signin = null;
 let units = [];
 let users = [];
 let banners = { active: null, history: [] };
@@ -30,23 +31,6 @@ function applyTexts() {
   const sw = $('#lang-switch');
   sw.textContent = t('switch');
   sw.setAttribute('lang', lang === 'sv' ? 'en' : 'sv');
-}
-
-async function call(method, url, body) {
-  const headers = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (method !== 'GET') headers['x-csrf-token'] = csrf;
-  try {
-    const resp = await fetch(url, {
-      method,
-      headers,
-      credentials: 'same-origin',
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: resp.status, data: await resp.json().catch(() => ({})) };
-  } catch {
-    return { status: 0, data: {} };
-  }
 }
 
 // -- feedback ---------------------------------------------------------------------
@@ -70,7 +54,10 @@ function fail(r) {
   const err = $('#error');
   err.textContent = text;
   err.hidden = false;
-  if (r.status === 401) showLogin();
+  if (r.status === 401) {
+    signedOut();
+    signin.showLogin();
+  }
 }
 
 async function change(method, url, body, okText) {
@@ -98,58 +85,28 @@ function fmtIso(iso) {
 // -- sign-in ----------------------------------------------------------------------
 
 async function main() {
-  applyTexts();
-  $('#lang-switch').addEventListener('click', () => {
-    lang = lang === 'sv' ? 'en' : 'sv';
-    localStorage.setItem(LANG_KEY, lang);
+  wireForms();
+  // The page's own texts (TEXTS) follow the common language, which also
+  // carries the sign-in form's texts.
+  onLangChange((code) => {
+    lang = code;
     applyTexts();
     renderDayInputs();
     if (me) renderAll();
   });
-  $('#login-form').addEventListener('submit', onLogin);
-  $('#logout').addEventListener('click', onLogout);
-  wireForms();
-  const session = await call('GET', '/api/staff/me');
-  if (session.status === 200) start(session.data);
-  else showLogin();
+  bindLangSwitch($('#lang-switch'));
+  await setLang(lang);
+  signin = wireSignIn({ view: $('#view-login'), logout: $('#logout'), onSignedIn: start, onSignedOut: signedOut });
+  await signin.start();
 }
 
-function showLogin() {
+function signedOut() {
   me = null;
-  $('#logout').hidden = true;
   $('#user-name').hidden = true;
-  showView('view-login');
-  $('#login-heading').focus();
-}
-
-async function onLogin(ev) {
-  ev.preventDefault();
-  const err = $('#login-error');
-  err.hidden = true;
-  const r = await call('POST', '/api/staff/login', {
-    username: $('#username').value.trim(),
-    password: $('#password').value,
-    otp: $('#otp').value.trim() || null,
-  });
-  if (r.status !== 200) {
-    err.textContent = t('login_failed');
-    err.hidden = false;
-    return;
-  }
-  $('#password').value = '';
-  $('#otp').value = '';
-  start(r.data);
-}
-
-async function onLogout() {
-  await call('POST', '/api/staff/logout', {});
-  csrf = '';
-  showLogin();
 }
 
 async function start(session) {
   me = session.user;
-  csrf = session.csrf_token;
   const name = $('#user-name');
   name.textContent = me.display_name;
   name.hidden = false;

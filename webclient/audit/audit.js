@@ -1,5 +1,10 @@
-// Log review ("loggkontroll"): queries /api/audit/* with the admin's session cookie.
+// Log review ("loggkontroll"): sign-in (common/signin.js), then queries
+// /api/audit/* with the admin's session cookie.
 // No inline script or style anywhere: the page runs under the strict CSP.
+
+import { showView } from "../common/dom.js";
+import { preferredLang, setLang } from "../common/i18n.js";
+import { call, wireSignIn } from "../common/signin.js";
 
 const form = document.getElementById("filters");
 const tbody = document.querySelector("#results tbody");
@@ -9,6 +14,7 @@ const errorBox = document.getElementById("error");
 const csvLink = document.getElementById("csv");
 
 const FILTERS = ["user", "contact", "unit", "action", "from", "to"];
+let signin = null;
 
 function params(extra = {}) {
   const p = new URLSearchParams();
@@ -26,15 +32,14 @@ function show(box, text) {
 }
 
 async function getJson(url) {
-  const r = await fetch(url, { credentials: "same-origin", headers: { accept: "application/json" } });
-  const body = await r.json();
-  if (!r.ok) {
-    const code = body && body.error ? body.error.code : r.status;
-    if (r.status === 401) throw new Error("Logga in först (sign in first).");
-    if (r.status === 403) throw new Error("Endast administratörer (administrators only).");
-    throw new Error(`Fel / error: ${code}`);
+  const r = await call("GET", url);
+  if (r.status === 200) return r.data;
+  if (r.status === 401) {
+    signin.showLogin();
+    throw new Error("Logga in först (sign in first).");
   }
-  return body;
+  if (r.status === 403) throw new Error("Endast administratörer (administrators only).");
+  throw new Error(`Fel / error: ${r.data.error ? r.data.error.code : r.status}`);
 }
 
 function cell(text) {
@@ -98,3 +103,30 @@ document.getElementById("verify").addEventListener("click", () => {
   });
 });
 updateCsvLink();
+
+function signedIn(session) {
+  show(errorBox, ""); // a "sign in first" from an expired session is answered now
+  const name = document.getElementById("user-name");
+  name.textContent = session.user.display_name;
+  name.hidden = false;
+  const view = session.user.role === "admin" ? "review" : "denied";
+  showView(`view-${view}`);
+  document.getElementById(`${view}-heading`).focus();
+}
+
+async function main() {
+  // Only the sign-in form follows the chosen language; the rest of the page is
+  // Swedish with English in lang="en" spans, so the document stays "sv".
+  await setLang(preferredLang());
+  document.documentElement.lang = "sv";
+  signin = wireSignIn({
+    view: document.getElementById("view-login"),
+    logout: document.getElementById("logout"),
+    onSignedIn: signedIn,
+    // A fresh page drops the shown events (user names, contact ids) with the session.
+    onSignedOut: () => location.reload(),
+  });
+  await signin.start();
+}
+
+main();

@@ -1,11 +1,12 @@
-// Manager dashboard: sign-in (the staff API), filters, then every statistics
+// Manager dashboard: sign-in (common/signin.js), filters, then every statistics
 // table with its server-rendered SVG chart beside it and a CSV link each.
 
 import { $, h, replaceChildren, showView } from '../common/dom.js';
+import { bindLangSwitch, onLangChange, preferredLang, setLang } from '../common/i18n.js';
+import { call, wireSignIn } from '../common/signin.js';
 import { TEXTS } from './texts.js';
 
-const LANG_KEY = 'chat.lang';
-let lang = localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'sv';
+let lang = preferredLang();
 let user = null;
 let lastTables = null;
 
@@ -34,75 +35,31 @@ function applyTexts() {
   sw.setAttribute('lang', lang === 'sv' ? 'en' : 'sv');
 }
 
-async function call(method, url, body, csrf) {
-  const headers = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (csrf) headers['x-csrf-token'] = csrf;
-  try {
-    const resp = await fetch(url, {
-      method, headers, credentials: 'same-origin',
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: resp.status, data: await resp.json().catch(() => ({})) };
-  } catch {
-    return { status: 0, data: {} };
-  }
-}
-
 function isoDate(d) {
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
 
 async function main() {
-  applyTexts();
-  $('#lang-switch').addEventListener('click', () => {
-    lang = lang === 'sv' ? 'en' : 'sv';
-    localStorage.setItem(LANG_KEY, lang);
+  // The page's own texts (TEXTS) follow the common language, which also
+  // carries the sign-in form's texts.
+  onLangChange((code) => {
+    lang = code;
     applyTexts();
     if (lastTables) renderReport(lastTables);
   });
-  $('#login-form').addEventListener('submit', onLogin);
-  $('#logout').addEventListener('click', onLogout);
+  bindLangSwitch($('#lang-switch'));
   $('#filters').addEventListener('submit', (ev) => { ev.preventDefault(); load(); });
   $('#f-unit').addEventListener('change', fillQueues);
-  const me = await call('GET', '/api/staff/me');
-  if (me.status === 200) start(me.data);
-  else showLogin();
+  await setLang(lang);
+  const signin = wireSignIn({ view: $('#view-login'), logout: $('#logout'), onSignedIn: start, onSignedOut: signedOut });
+  await signin.start();
 }
 
-function showLogin() {
+function signedOut() {
   user = null;
-  $('#logout').hidden = true;
   $('#user-name').hidden = true;
-  showView('view-login');
-  $('#username').focus();
-}
-
-async function onLogin(ev) {
-  ev.preventDefault();
-  const err = $('#login-error');
-  err.hidden = true;
-  const r = await call('POST', '/api/staff/login', {
-    username: $('#username').value.trim(),
-    password: $('#password').value,
-    otp: $('#otp').value.trim() || null,
-  });
-  if (r.status !== 200) {
-    err.textContent = t('login_failed');
-    err.hidden = false;
-    return;
-  }
-  $('#password').value = '';
-  $('#otp').value = '';
-  start(r.data);
-}
-
-async function onLogout() {
-  const me = await call('GET', '/api/staff/me');
-  if (me.status === 200) await call('POST', '/api/staff/logout', {}, me.data.csrf_token);
   lastTables = null;
   replaceChildren($('#report'));
-  showLogin();
 }
 
 let units = [];

@@ -3,7 +3,8 @@
 import { $, h, replaceChildren, showView } from '../common/dom.js';
 import { setLang, preferredLang, bindLangSwitch, onLangChange, t, lang } from '../common/i18n.js';
 import { ReconnectingSocket } from '../common/ws.js';
-import { api, setCsrf } from './api.js';
+import { wireSignIn } from '../common/signin.js';
+import { api } from './api.js';
 import { Queues } from './queues.js';
 import { Chats } from './chats.js';
 import { unlockAudio, beep, titleAlert, clearTitleAlert } from './alert.js';
@@ -22,6 +23,7 @@ const app = {
   toast,
   cannedFor: (unit) => app.canned.get(unit) || [],
 };
+let signin = null; // common/signin.js: the form, sign-out and the session check
 
 async function main() {
   await setLang(preferredLang());
@@ -32,62 +34,29 @@ async function main() {
     if (app.user) renderCannedAdmin();
     renderUser();
   });
-  $('#login-form').addEventListener('submit', onLogin);
-  $('#logout').addEventListener('click', onLogout);
   $('#canned-form').addEventListener('submit', onAddCanned);
   $('#canned-unit').addEventListener('change', renderCannedAdmin);
-  const me = await api.me();
-  if (me.status === 200) startDashboard(me.data);
-  else showLogin();
+  signin = wireSignIn({
+    view: $('#view-login'),
+    logout: $('#logout'),
+    onSignedIn: startDashboard,
+    // The socket would otherwise see the sign-out's close as an expired session.
+    beforeSignOut: () => { if (app.socket) app.socket.stop(); },
+    // A fresh page is the simplest way to drop every chat, tab and timer.
+    onSignedOut: () => location.reload(),
+  });
+  // Submitting is a user gesture: the AudioContext may be created now.
+  $('#login-form').addEventListener('submit', unlockAudio);
+  await signin.start();
 }
 
 function showLogin(message) {
   app.user = null;
   renderUser();
-  showView('view-login');
+  signin.showLogin();
   const msg = $('#session-msg');
   msg.textContent = message || '';
   msg.hidden = !message;
-  $('#username').focus();
-}
-
-async function onLogin(ev) {
-  ev.preventDefault();
-  unlockAudio(); // a user gesture: allowed to create the AudioContext now
-  const err = $('#login-error');
-  err.hidden = true;
-  const username = $('#username').value.trim();
-  const password = $('#password').value;
-  const otp = $('#otp').value.trim();
-  if (!username || !password) {
-    err.textContent = t('login.err_missing');
-    err.hidden = false;
-    return;
-  }
-  const r = await api.login(username, password, otp);
-  if (r.status === 200) {
-    $('#password').value = '';
-    $('#otp').value = '';
-    startDashboard(r.data);
-    return;
-  }
-  const code = r.data.error ? r.data.error.code : '';
-  const key = {
-    otp_required: 'login.err_otp_required',
-    invalid_credentials: 'login.err_invalid',
-    invalid_otp: 'login.err_otp',
-    rate_limited: 'error.rate_limited',
-    network: 'error.network',
-  }[code] || 'login.err_invalid';
-  err.textContent = t(key);
-  err.hidden = false;
-  if (code === 'otp_required' || code === 'invalid_otp') $('#otp').focus();
-}
-
-async function onLogout() {
-  if (app.socket) app.socket.stop();
-  await api.logout();
-  location.reload();
 }
 
 function renderUser() {
@@ -100,7 +69,6 @@ function renderUser() {
 
 function startDashboard(data) {
   app.user = data.user;
-  setCsrf(data.csrf_token);
   $('#session-msg').hidden = true;
   renderUser();
   showView('view-dash');
