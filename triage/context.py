@@ -5,8 +5,10 @@ Three questions are asked of every symptom mention, using cue lists from
 
 - negated: a cue ("inte", "ingen", "utan", "no", "denies", ...) stands at most
   `negation_window` words before it, with no scope boundary in between ("men", "och",
-  "but", a comma ...). Only cues *before* the mention count: phrasings that contain
-  a cue themselves ("kan inte andas", "can't breathe") are therefore still positive.
+  "but", a comma ...). Phrasings that contain a cue themselves ("kan inte andas",
+  "can't breathe") are therefore still positive. A negation right *after* the mention
+  that closes its clause ("mungipan hänger inte och ...", "ont i bröstet har jag inte,")
+  also negates it; "hänger inte längre" (it has passed) does not.
 - historical: its clause holds a history marker ("för tre år sedan", "last year",
   "som vanligt") and no marker that it is still going on ("fortfarande", "still").
 - mild: a qualifier ("lite", "a bit") just before it, or an exertion context
@@ -84,6 +86,10 @@ class TextContext:
         if j < len(self._scope_ends) and self._scope_ends[j] < start:
             return False
         return self._words_between(cue_end, start) <= self._window
+
+    def negated_after(self, end: int) -> bool:
+        """True when a negation closes the clause right after a mention ending at `end`."""
+        return self._language.negation_after.match(self._text, end) is not None
 
     def historical(self, start: int) -> bool:
         """True when the mention's clause describes the past, not the present."""

@@ -178,7 +178,7 @@ class _Call:
             found[name] = [
                 Mention(
                     text=self.text[start:end],
-                    negated=self.context.negated(start),
+                    negated=self.context.negated(start) or self.context.negated_after(end),
                     historical=self.context.historical(start),
                     span=(start, end),
                 )

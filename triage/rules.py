@@ -26,11 +26,19 @@ DEFAULT_RULES_DIR = Path(__file__).parent / "rules"
 
 # `{g3}` in a pattern means "up to three words in between"; it keeps the TOML readable.
 _GAP = re.compile(r"\{g(\d)\}")
+# A gap never spans a negation word: "my face isn't drooping" and "ögat gör inte ont"
+# are not "face … drooping" / "ögat … ont". Negations spelt out in a phrasing itself
+# ("kan inte andas") are not in a gap and still match.
+_GAP_WORD = (
+    r"(?!(?:inte|int|ej|aldrig|ingen|inget|inga|not|no|never|\w+n't|isnt|arent|doesnt|dont"
+    r"|didnt|wasnt|werent|hasnt|havent|cant|wont|couldnt)\b)[\w'-]+\s+"
+)
 
 _LANGUAGE_SECTIONS = (
     "negation_cue",
     "pseudo_negation",
     "negation_boundary",
+    "negation_after",
     "clause_boundary",
     "history",
     "ongoing",
@@ -134,6 +142,7 @@ class Language:
     negation_cue: re.Pattern[str]
     pseudo_negation: re.Pattern[str]
     negation_boundary: re.Pattern[str]
+    negation_after: re.Pattern[str]
     clause_boundary: re.Pattern[str]
     history: re.Pattern[str]
     ongoing: re.Pattern[str]
@@ -155,7 +164,7 @@ class Ruleset:
 
 def expand(pattern: str) -> str:
     """Expand the `{gN}` word-gap shorthand into a regex."""
-    return _GAP.sub(lambda m: r"(?:[\w'-]+\s+){0," + m.group(1) + "}", pattern)
+    return _GAP.sub(lambda m: "(?:" + _GAP_WORD + "){0," + m.group(1) + "}", pattern)
 
 
 def _compile(

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 from tests.triage.conftest import MINI_RULES
 from triage.check import check_rules
 from triage.engine import TriageEngine
-from triage.rules import DEFAULT_RULES_DIR, RulesetError, expand, load_ruleset
+from triage.rules import _GAP_WORD, DEFAULT_RULES_DIR, RulesetError, expand, load_ruleset
 
 RULE = """
 [[rule]]
@@ -42,8 +43,12 @@ def test_default_rules_are_valid() -> None:
 
 
 def test_gap_macro() -> None:
-    """{gN} expands to a bounded run of words."""
-    assert expand("a {g2}b") == r"a (?:[\w'-]+\s+){0,2}b"
+    """{gN} expands to a bounded run of words that are not negations."""
+    assert expand("a {g2}b") == "a (?:" + _GAP_WORD + "){0,2}b"
+    gap = re.compile(expand("face {g3}drooping"))
+    assert gap.fullmatch("face is drooping") is not None
+    assert gap.fullmatch("face isn't drooping") is None
+    assert gap.fullmatch("face is not drooping") is None
 
 
 @pytest.mark.parametrize(

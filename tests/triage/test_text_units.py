@@ -71,6 +71,36 @@ def test_negation_scope() -> None:
     assert not context(pseudo).negated(pseudo.index("hosta"))
 
 
+@pytest.mark.parametrize(
+    ("text", "mention", "expected"),
+    [
+        ("mungipan hänger inte och jag kan prata", "mungipan hänger", True),
+        ("ont i bröstet har jag inte, bara hosta", "ont i bröstet", True),
+        ("feber har hon inte", "feber", True),
+        ("bröstsmärta: nej. hosta: ja", "bröstsmärta", True),
+        ("chest pain: no. cough: yes", "chest pain", True),
+        ("mungipan hänger inte längre", "mungipan hänger", False),
+        ("mungipan hänger inte nu", "mungipan hänger", False),
+        ("ont i bröstet inte bara i ryggen", "ont i bröstet", False),
+        ("ont i bröstet", "ont i bröstet", False),
+    ],
+)
+def test_negation_after(text: str, mention: str, expected: bool) -> None:
+    """A negation right after a mention negates it only when it closes the clause."""
+    folded = fold(text)
+    end = folded.index(fold(mention)) + len(mention)
+    assert context(folded).negated_after(end) is expected
+
+
+def test_post_verbal_negation_in_assess() -> None:
+    """Post-verbal negation of stroke signs is not an emergency; a passed TIA still is."""
+    negated = DEFAULT_ENGINE.assess("Förkyld, mungipan hänger inte och jag kan prata", 58)
+    assert [r.rule_id for r in negated.reasons] == ["N11-self-care-cold"]
+    passed = DEFAULT_ENGINE.assess("Mungipan hänger inte längre, men gjorde det i tio minuter", 58)
+    assert passed.level.value == "emergency"
+    assert [r.rule_id for r in passed.reasons] == ["E02-stroke-tia"]
+
+
 def test_history_and_ongoing() -> None:
     """History markers make a clause past unless it says the problem is still there."""
     past = fold("hade ont i ryggen för tre år sedan")
