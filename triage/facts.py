@@ -28,7 +28,7 @@ _NOT_AGE_BEFORE = frozenset(
 )
 _AGE = re.compile(
     r"(?:(\S+)\s+)?\b" + _NUM + r"[\s-]*"
-    r"(manader|manad|man|mnd|months?|mo|veckor|vecka|v|weeks?|wk|dagar|dygn|days?)\b"
+    r"(manaders|manader|manad|man|mnd|months?|mo|veckors|veckor|vecka|v|weeks?|wk|dagar|dygn|days?)\b"
 )
 _NEWBORN = re.compile(r"\b(nyfodd\w*|newborn|neonat\w*)")
 _WEEKS_PER_MONTH = 4.35

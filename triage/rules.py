@@ -29,6 +29,10 @@ _GAP = re.compile(r"\{g(\d)\}")
 # A gap never spans a negation word: "my face isn't drooping" and "ögat gör inte ont"
 # are not "face … drooping" / "ögat … ont". Negations spelt out in a phrasing itself
 # ("kan inte andas") are not in a gap and still match.
+# `{ont}` is "ont" ("pain") with the colloquial intensifier compounds patients write as
+# one word ("jätteont i örat", "skitont i kulan"), which a phrasing anchored at a word
+# start would otherwise miss.
+_ONT = "(jatteont|sjuktont|skitont|asont|megaont|ont)"
 _GAP_WORD = (
     r"(?!(?:inte|int|ej|aldrig|ingen|inget|inga|not|no|never|\w+n't|isnt|arent|doesnt|dont"
     r"|didnt|wasnt|werent|hasnt|havent|cant|wont|couldnt)\b)[\w'-]+\s+"
@@ -163,7 +167,8 @@ class Ruleset:
 
 
 def expand(pattern: str) -> str:
-    """Expand the `{gN}` word-gap shorthand into a regex."""
+    """Expand the `{gN}` word-gap and `{ont}` shorthands into a regex."""
+    pattern = pattern.replace("{ont}", _ONT)
     return _GAP.sub(lambda m: "(?:" + _GAP_WORD + "){0," + m.group(1) + "}", pattern)
 
 

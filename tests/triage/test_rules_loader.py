@@ -51,6 +51,19 @@ def test_gap_macro() -> None:
     assert gap.fullmatch("face is not drooping") is None
 
 
+def test_ont_macro() -> None:
+    """{ont} also matches the one-word intensifier compounds ("jätteont", "skitont")."""
+    pain = re.compile(expand("{ont} i orat"))
+    assert [
+        bool(pain.fullmatch(t)) for t in ("ont i orat", "jatteont i orat", "skitont i orat")
+    ] == [
+        True,
+        True,
+        True,
+    ]
+    assert pain.fullmatch("front i orat") is None
+
+
 @pytest.mark.parametrize(
     ("edit", "message"),
     [

@@ -43,6 +43,8 @@ def test_temperature(text: str, expected: float | None) -> None:
         ("ar 5 veckor", 5 / 4.35),
         ("10 dagar gammal", 10 / 30.4),
         ("nyfodd", 0.0),
+        ("femmanaders bebis", 5.0),
+        ("en sexveckors bebis", 6 / 4.35),
         ("feber sedan 2 veckor", None),
         ("inget", None),
     ],
