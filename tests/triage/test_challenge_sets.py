@@ -1,0 +1,87 @@
+"""Regression floors on the challenge sets (tests/triage/challenge*.jsonl) and the visible set.
+
+The challenge sets were written blind, from the clinical criteria, each committed before
+it was first run (see docs/triage.md for their first-run figures, the honest measure of
+generalisation). The rules were then corrected by criterion, so the figures below are
+floors against regressions, not estimates of performance on unseen text.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from triage.api import assess
+from triage.evaluate import Report, evaluate, load_cases
+from triage.model import Level
+
+HERE = Path(__file__).parent
+VISIBLE = Path("/work/shared/triage-cases/visible.jsonl")
+
+
+def hard_negative_emergencies(path: Path) -> list[str]:
+    """Ids of the cases annotated `hard negative` that are assessed as emergency."""
+    raised = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        case = json.loads(line)
+        if "[hard negative" in case["source"]:
+            result = assess(case["text"], case["age"], case["lang"])
+            if result.level is Level.EMERGENCY:
+                raised.append(case["id"])
+    return raised
+
+
+def report_for(path: Path) -> Report:
+    """Evaluation figures of the default rules on the cases in `path`."""
+    return evaluate(load_cases(path), assess)
+
+
+@pytest.mark.parametrize(
+    ("name", "cases", "exact_floor", "tag_recall_floor", "tag_precision_floor"),
+    [
+        ("challenge.jsonl", 166, 0.98, 0.90, 0.83),
+        ("challenge2.jsonl", 67, 1.00, 0.90, 0.87),
+        ("challenge3.jsonl", 65, 0.96, 0.95, 0.91),
+    ],
+)
+def test_challenge_set_floors(
+    name: str, cases: int, exact_floor: float, tag_recall_floor: float, tag_precision_floor: float
+) -> None:
+    """Every emergency is caught, no hard negative becomes an emergency, and level
+    agreement and tag recall/precision stay at or above the figures the rules reach."""
+    path = HERE / name
+    report = report_for(path)
+    assert report.total == cases
+    assert report.emergency_sensitivity == 1.0
+    assert hard_negative_emergencies(path) == []
+    assert report.exact_agreement >= exact_floor
+    assert report.tag_recall >= tag_recall_floor
+    assert report.tag_precision >= tag_precision_floor
+
+
+def test_challenge_sets_are_well_formed() -> None:
+    """Ids are unique across the sets, levels valid, `child` set exactly under 18, and
+    every case cites a criterion and a public URL."""
+    ids: list[str] = []
+    for path in sorted(HERE.glob("challenge*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            case = json.loads(line)
+            ids.append(case["id"])
+            assert case["id"].startswith("tc-")
+            assert Level(case["expected_level"]) in Level
+            assert ("child" in case["expected_tags"]) == (case["age"] < 18)
+            assert " | http" in case["source"]
+    assert len(ids) == len(set(ids)) == 298
+
+
+@pytest.mark.skipif(not VISIBLE.exists(), reason="shared triage cases not mounted")
+def test_visible_set_floors() -> None:
+    """The visible set keeps 30/30 emergencies, no over-triage to emergency and ≥ 98 %
+    level agreement while the rules are generalised."""
+    report = report_for(VISIBLE)
+    assert report.emergency_sensitivity == 1.0
+    assert report.over_triage_to_emergency == 0.0
+    assert report.exact_agreement >= 0.98
+    assert hard_negative_emergencies(VISIBLE) == []
