@@ -44,6 +44,7 @@ def report_for(path: Path) -> Report:
         ("challenge.jsonl", 166, 0.98, 0.90, 0.83),
         ("challenge2.jsonl", 67, 1.00, 0.90, 0.87),
         ("challenge3.jsonl", 65, 0.96, 0.95, 0.91),
+        ("challenge4.jsonl", 51, 1.00, 0.96, 0.86),
     ],
 )
 def test_challenge_set_floors(
@@ -73,7 +74,7 @@ def test_challenge_sets_are_well_formed() -> None:
             assert Level(case["expected_level"]) in Level
             assert ("child" in case["expected_tags"]) == (case["age"] < 18)
             assert " | http" in case["source"]
-    assert len(ids) == len(set(ids)) == 298
+    assert len(ids) == len(set(ids)) == 349
 
 
 @pytest.mark.skipif(not VISIBLE.exists(), reason="shared triage cases not mounted")
