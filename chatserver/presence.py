@@ -158,12 +158,6 @@ class Presence:
         """Local marks only (what this instance saw); see :meth:`staff_due`."""
         return _older(self._staff, self.clock() - seconds)
 
-    def forget_patient(self, contact_id: str) -> None:
-        self._patients.gone_at.pop(contact_id, None)
-
-    def forget_staff(self, user_id: int) -> None:
-        self._staff.gone_at.pop(user_id, None)
-
     def mark_staff_gone(self, user_id: int, at: float) -> None:
         """A staff member not connected here is gone since ``at`` (unless marked already)."""
         if user_id not in self._staff.counts:
