@@ -38,7 +38,7 @@ from redis.exceptions import RedisError
 from chatserver.logs import get_logger
 from chatserver.presence import Kind, Orphans, PresenceUnknown, Seen
 
-__all__ = ["PREFIX", "RedisPresence"]
+__all__ = ["INSTANCES", "PREFIX", "RedisPresence"]
 
 log = get_logger("chatserver.presence_redis")
 

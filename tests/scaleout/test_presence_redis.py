@@ -14,9 +14,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
+import redis.asyncio as aioredis
 
 from chatserver.presence import Kind, Presence, PresenceUnknown, Seen
-from chatserver.presence_redis import RedisPresence
+from chatserver.presence_redis import INSTANCES, PREFIX, RedisPresence
 from tests.operations.util import Clock
 
 from .cluster import RedisServer
@@ -26,11 +27,17 @@ GRACE_S = 900.0
 BEAT_S = 0.1
 ALIVE_S = 0.5
 WAIT_S = 10.0
+RETAIN_S = 3600.0
 
 
 def instance(name: str, url: str, clock: Clock) -> Presence:
     shared = RedisPresence(
-        url, instance_id=name, clock=clock, retain_s=3600, heartbeat_s=BEAT_S, alive_ttl_s=ALIVE_S
+        url,
+        instance_id=name,
+        clock=clock,
+        retain_s=RETAIN_S,
+        heartbeat_s=BEAT_S,
+        alive_ttl_s=ALIVE_S,
     )
     return Presence(clock, shared)
 
@@ -208,6 +215,24 @@ async def test_instance_stopped_cleanly_hands_its_people_over(
     assert await a.staff_due(120) == [7]
     clock.set(stopped + GRACE_S)
     assert await a.patients_due(GRACE_S) == ["c1"]
+
+
+async def test_long_dead_instance_is_forgotten(
+    redis: RedisServer, pair: tuple[Presence, Presence], clock: Clock
+) -> None:
+    """An instance stopped longer than the retention time: its entries are deleted, not adopted."""
+    a, b = pair
+    b.patient_back("c1")
+    await until(lambda: connected_elsewhere(a, "patient", "c1"))
+    await b.stop()
+    clock.advance(RETAIN_S + 1)
+    assert await a.adopt_orphans() == 0
+    client = aioredis.Redis.from_url(redis.url)
+    try:
+        assert await client.hkeys(INSTANCES) == [b"a"]
+        assert await client.exists(f"{PREFIX}patient:b") == 0
+    finally:
+        await client.aclose()
 
 
 KILLED = """
