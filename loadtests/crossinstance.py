@@ -64,10 +64,25 @@ async def _recv(ws: ClientConnection, type_: str) -> dict[str, Any]:
             return frame
 
 
+# The time step each account last signed in with: a code signs in once, on any
+# instance (docs/security.md), so a second sign-in waits for the next step.
+_LAST_STEP: dict[str, int] = {}
+TOTP_STEP_S = 30
+
+
+def _fresh_otp(account: Account) -> str | None:
+    step = int(time.time() // TOTP_STEP_S)
+    if _LAST_STEP.get(account.username, -1) >= step:
+        step = _LAST_STEP[account.username] + 1
+        time.sleep(max(0.0, step * TOTP_STEP_S - time.time()) + 0.05)
+    _LAST_STEP[account.username] = step
+    return account.otp()
+
+
 def _login(srv: LiveServer, account: Account) -> str:
     r = httpx.post(
         f"{srv.url}/api/staff/login",
-        json={"username": account.username, "password": PASSWORD, "otp": account.otp()},
+        json={"username": account.username, "password": PASSWORD, "otp": _fresh_otp(account)},
         headers={"origin": srv.origin},
         timeout=10,
     )
