@@ -194,7 +194,7 @@ class Conversations:
         if updated.assigned_user_id is not None:
             await self.fanout.publish("user", updated.assigned_user_id, notice)
         if updated.status == "queued":
-            await self.fanout.queue_changed(updated.unit_id)
+            await self.queues.announce(self.fanout, updated)
 
     async def history(self, contact_id: str, after_seq: int) -> dict[str, Any]:
         msgs = await self.storage.messages_after(contact_id, after_seq)
@@ -264,7 +264,7 @@ class Conversations:
         )
         # The user's other tabs learn about it too.
         await self.fanout.publish("user", staff.user.id, assigned, exclude=staff.conn_id)
-        await self.fanout.queue_changed(contact.unit_id)
+        await self.queues.announce(self.fanout, contact)
         return assigned
 
     def resolve_queue(self, ref: str, mine: list[Queue], unit_ids: tuple[str, ...]) -> str:
@@ -308,7 +308,7 @@ class Conversations:
         if actor is not None and actor != contact.assigned_user_id:
             await self.fanout.publish("user", actor, frame, exclude=conn_id)
         if contact.status == "queued":
-            await self.fanout.queue_changed(contact.unit_id)
+            await self.queues.announce(self.fanout, closed)
         return frame
 
     async def transfer(
@@ -336,9 +336,9 @@ class Conversations:
         frame = {"type": "transferred", "contact_id": contact.id, "queue": target}
         await self.fanout.publish("contact", contact.id, frame)
         await self.fanout.publish("user", staff.user.id, frame, exclude=staff.conn_id)
-        await self.fanout.queue_changed(contact.unit_id)
+        await self.queues.announce(self.fanout, updated, contact.unit_id)
         if updated.unit_id != contact.unit_id:
-            await self.fanout.queue_changed(updated.unit_id)
+            await self.queues.announce(self.fanout, updated)
         return frame
 
     async def requeue_front(self, contact: Contact, reason: str) -> Contact | None:
@@ -357,7 +357,7 @@ class Conversations:
                 contact.id,
                 {"type": "transferred", "contact_id": contact.id, "queue": contact.queue_id},
             )
-            await self.fanout.queue_changed(contact.unit_id)
+            await self.queues.announce(self.fanout, updated)
         return updated
 
     async def note(self, staff: Staff, contact_id: str, body: str) -> dict[str, Any]:
@@ -402,5 +402,5 @@ class Conversations:
         }
         await self.fanout.publish("user", staff.user.id, frame, exclude=staff.conn_id)
         if updated.status == "queued":
-            await self.fanout.queue_changed(updated.unit_id)
+            await self.queues.announce(self.fanout, updated)
         return frame

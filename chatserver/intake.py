@@ -170,7 +170,7 @@ class IntakeService:
     async def _queued_body(
         self, contact: Contact, token: str, advice: dict[str, Any]
     ) -> dict[str, Any]:
-        await self.fanout.queue_changed(contact.unit_id)
+        await self.queues.announce(self.fanout, contact)
         pos = await self.queues.position_of(contact)
         return {
             "contact_id": contact.id,

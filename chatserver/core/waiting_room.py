@@ -25,6 +25,7 @@ normal day while bounding the wait of the least urgent.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -75,44 +76,101 @@ class QueueSummary:
 
 
 class WaitingRoom:
-    """An ordered snapshot of one queue's waiting contacts."""
+    """One queue's waiting contacts in order, kept current by :meth:`add` and
+    :meth:`remove` between loads (an arrival or a pick costs O(log n) to find
+    and one list move, not a reload and a sort of the whole queue)."""
 
-    __slots__ = ("_entries", "_positions")
+    __slots__ = ("_by_id", "_entries", "_keys", "_levels", "_oldest", "_positions", "_red_flags")
 
     def __init__(self, entries: Iterable[WaitingEntry] = ()) -> None:
-        self._entries = tuple(sorted(entries, key=WaitingEntry.sort_key))
-        self._positions = {e.contact_id: i + 1 for i, e in enumerate(self._entries)}
+        unique = {e.contact_id: e for e in entries}
+        self._entries = sorted(unique.values(), key=WaitingEntry.sort_key)
+        self._keys = [e.sort_key() for e in self._entries]
+        self._by_id = unique
+        self._levels: dict[str, int] = {}
+        for e in self._entries:
+            self._levels[e.level] = self._levels.get(e.level, 0) + 1
+        self._red_flags = sum(1 for e in self._entries if e.red_flag)
+        # Derived views, rebuilt on demand after a change (None = stale).
+        self._positions: dict[str, int] | None = None
+        self._oldest: float | None = None
 
     @property
     def entries(self) -> tuple[WaitingEntry, ...]:
-        return self._entries
+        return tuple(self._entries)
+
+    def head(self, n: int) -> list[WaitingEntry]:
+        """The first ``n`` contacts in line (what a dashboard lists)."""
+        return self._entries[:n]
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def __contains__(self, contact_id: object) -> bool:
+        return contact_id in self._by_id
 
     def first(self) -> WaitingEntry | None:
         """The contact the next ``pick`` takes."""
         return self._entries[0] if self._entries else None
 
+    def add(self, entry: WaitingEntry) -> None:
+        """Insert ``entry`` in order, replacing the contact's previous entry."""
+        self.remove(entry.contact_id)
+        key = entry.sort_key()
+        i = bisect.bisect_left(self._keys, key)
+        self._keys.insert(i, key)
+        self._entries.insert(i, entry)
+        self._by_id[entry.contact_id] = entry
+        self._levels[entry.level] = self._levels.get(entry.level, 0) + 1
+        self._red_flags += entry.red_flag
+        self._positions = None
+        if self._oldest is not None:
+            self._oldest = min(self._oldest, entry.queued_at)
+
+    def remove(self, contact_id: str) -> bool:
+        """Take a contact out of line; False when it was not waiting here."""
+        entry = self._by_id.pop(contact_id, None)
+        if entry is None:
+            return False
+        i = bisect.bisect_left(self._keys, entry.sort_key())
+        del self._keys[i]
+        del self._entries[i]
+        left = self._levels[entry.level] - 1
+        if left:
+            self._levels[entry.level] = left
+        else:
+            del self._levels[entry.level]
+        self._red_flags -= entry.red_flag
+        self._positions = None
+        if self._oldest == entry.queued_at:
+            self._oldest = None
+        return True
+
+    def same_as(self, other: WaitingRoom) -> bool:
+        """The same contacts in the same order with the same details."""
+        return self._entries == other._entries
+
     def position(self, contact_id: str) -> int | None:
         """1-based place in line, None when not waiting here."""
-        return self._positions.get(contact_id)
+        return self.positions().get(contact_id)
 
     def positions(self) -> Mapping[str, int]:
+        if self._positions is None:
+            self._positions = {e.contact_id: i for i, e in enumerate(self._entries, 1)}
         return self._positions
 
     def changed_since(self, previous: Mapping[str, int]) -> dict[str, int]:
         """Contacts whose position differs from ``previous`` (new ones included)."""
-        return {cid: pos for cid, pos in self._positions.items() if previous.get(cid) != pos}
+        get = previous.get
+        return {cid: pos for cid, pos in self.positions().items() if get(cid) != pos}
 
     def summary(self, now: float) -> QueueSummary:
-        by_level: dict[str, int] = {}
-        for e in self._entries:
-            by_level[e.level] = by_level.get(e.level, 0) + 1
-        oldest = min((e.queued_at for e in self._entries), default=now)
+        if self._oldest is None and self._entries:
+            self._oldest = min(e.queued_at for e in self._entries)
+        oldest = now if self._oldest is None or not self._entries else self._oldest
         return QueueSummary(
             count=len(self._entries),
             oldest_wait_s=max(0, int(now - oldest)),
-            red_flags=sum(1 for e in self._entries if e.red_flag),
-            by_level=by_level,
+            red_flags=self._red_flags,
+            by_level=dict(self._levels),
         )

@@ -49,12 +49,14 @@ class CpuWindow:
         self._server = CpuMeter(server_pid)
         self._generator = CpuMeter(os.getpid())
         self._sampler: Sampler | None = None
+        self._started = 0.0
 
     def start(self) -> None:
         if profiling.profile_dir is not None:  # `python -m loadtests profile`: sample the window
             out = profiling.profile_dir / f"service-{self._pid}-{time.monotonic_ns()}.txt"
             self._sampler = Sampler(self._pid, out)
         now = time.perf_counter()
+        self._started = now
         self._server.start(now)
         self._generator.start(now)
 
@@ -65,6 +67,9 @@ class CpuWindow:
         return {
             "server_cpu": round(self._server.stop(now), 3),
             "generator_cpu": round(self._generator.stop(now), 3),
+            # With server_cpu, the server's CPU-seconds: a figure that holds
+            # when other processes competed for the core.
+            "window_s": round(now - self._started, 3),
         }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from chatserver.core.waiting_room import (
     AGEING_CREDIT_S,
     TIER_FRONT,
@@ -109,3 +111,40 @@ def test_summary() -> None:
     assert dict(s.by_level) == {"standard": 1, "urgent": 1, "emergency": 1}
     empty = WaitingRoom().summary(now=5.0)
     assert (empty.count, empty.oldest_wait_s, empty.red_flags) == (0, 0, 0)
+
+
+def test_add_and_remove_keep_the_order_of_a_fresh_sort() -> None:
+    """Random arrivals, departures and level changes: the copy kept by add and
+    remove equals a room sorted afresh, positions and summary included."""
+    rng = random.Random(7)
+    room = WaitingRoom()
+    truth: dict[str, WaitingEntry] = {}
+    levels = ("urgent", "standard", "non_urgent", "emergency")
+    for step in range(600):
+        cid = f"c{rng.randrange(60)}"
+        if cid in truth and rng.random() < 0.5:
+            assert room.remove(cid) is True
+            del truth[cid]
+        else:
+            e = entry(cid, rng.choice(levels), rng.randrange(0, 3 * 3600), red_flag=step % 9 == 0)
+            room.add(e)
+            truth[cid] = e
+        fresh = WaitingRoom(truth.values())
+        assert room.same_as(fresh)
+        assert dict(room.positions()) == dict(fresh.positions())
+        assert room.summary(now=20_000.0) == fresh.summary(now=20_000.0)
+    assert room.remove("absent") is False
+    assert len(room) == len(truth)
+
+
+def test_head_and_membership() -> None:
+    """head(n) lists the first n in line; removing the oldest updates the wait."""
+    room = WaitingRoom([entry("a", "standard", 0), entry("b", "standard", 10)])
+    room.add(entry("c", "urgent", 20))
+    assert [e.contact_id for e in room.head(2)] == ["c", "a"]
+    assert "b" in room
+    assert room.summary(now=100.0).oldest_wait_s == 100
+    room.remove("a")
+    assert room.summary(now=100.0).oldest_wait_s == 90
+    assert dict(room.summary(now=100.0).by_level) == {"standard": 1, "urgent": 1}
+    assert room.position("b") == 2
