@@ -18,6 +18,7 @@ import redis.asyncio as aioredis
 
 from chatserver.presence import Kind, Presence, PresenceUnknown, Seen
 from chatserver.presence_redis import INSTANCES, PREFIX, RedisPresence
+from tests.live import TIMEOUT_SCALE
 from tests.operations.util import Clock
 
 from .cluster import RedisServer
@@ -277,7 +278,8 @@ async def test_killed_instance_stops_counting_within_seconds(
         proc.wait(timeout=10)
         started = time.monotonic()
         await until(lambda: _not_connected(a, "patient", "c1"))
-        assert time.monotonic() - started <= ALIVE_S + 1.0
+        # The alive limit plus polling slack on a loaded CI machine.
+        assert time.monotonic() - started <= ALIVE_S + 3.0 * TIMEOUT_SCALE
         seen = await seen_by(a, "staff", "7")
         assert seen is not None
         assert seen.connected is False
