@@ -156,6 +156,9 @@ class AppState:
 
     # -- life cycle --------------------------------------------------------------
     async def start(self) -> None:
+        # The triage rules compile on first use (~0.5 s of CPU): before serving,
+        # not inside the first intake while every socket of the instance waits.
+        importlib.import_module("triage.api")
         await self.storage.open()
         await self.fanout.start()
         await self.presence.start()

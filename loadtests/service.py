@@ -12,6 +12,7 @@ limit (30 frames/s, a human-speed policy) is lifted with
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import hashlib
 import itertools
@@ -22,11 +23,14 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import orjson
 import pyotp
 from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed
 
-from loadtests.clients import expect, send_json, ws_connect
+from loadtests.clients import FRAME_TIMEOUT_S, ProtocolError, expect, send_json, ws_connect
 from loadtests.http_client import HttpConnection
 from loadtests.servers import ServerError, ServerProcess
 from loadtests.targets import Endpoint, Ticket, intake_body
@@ -149,6 +153,40 @@ async def start_service(
     return server, accounts
 
 
+class _Picker:
+    """A nurse connection that picks and closes. It reads all the time, as the
+    staff client does: otherwise the ``queues`` pushes of the arrival phase
+    pile up unread and the first departures wait for the generator to wade
+    through them (which the fan-out figure then charged to the service)."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.lock = asyncio.Lock()
+        self._frames: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            async for raw in self.ws:
+                # The server writes "type" first: skip pushes without parsing them.
+                if isinstance(raw, str) and raw.startswith('{"type":"queues"'):
+                    continue
+                self._frames.put_nowait(orjson.loads(raw))
+
+    async def expect(self, kind: str) -> dict[str, Any]:
+        async with asyncio.timeout(FRAME_TIMEOUT_S):
+            while True:
+                frame = await self._frames.get()
+                if frame.get("type") == kind:
+                    return frame
+                if frame.get("type") == "error":
+                    raise ProtocolError(f"expected {kind}, got error {frame}")
+
+    async def aclose(self) -> None:
+        self._reader.cancel()
+        await asyncio.gather(self._reader, return_exceptions=True)
+
+
 class ServiceTarget:
     frame_rate_limit: float | None = None
 
@@ -160,7 +198,7 @@ class ServiceTarget:
         self._next_account = 0
         self._ids = itertools.count()
         self._http_pool: asyncio.Queue[HttpConnection] = asyncio.Queue()
-        self._pickers: list[tuple[ClientConnection, asyncio.Lock]] = []
+        self._pickers: list[_Picker] = []
         self._open: list[ClientConnection] = []
 
     def http(self) -> HttpConnection:
@@ -289,22 +327,24 @@ class ServiceTarget:
 
     async def add_pickers(self, n: int) -> None:
         for ws in await self._staff(self._take_accounts(n)):
-            self._pickers.append((ws, asyncio.Lock()))
+            self._pickers.append(_Picker(ws))
 
     async def leave(self, n: int) -> None:
         """A nurse picks the first waiting patient and closes the chat."""
         if not self._pickers:
             await self.add_pickers(1)
-        ws, lock = self._pickers[n % len(self._pickers)]
-        async with lock:
-            await send_json(ws, {"type": "pick"})
-            contact_id = (await expect(ws, "assigned"))["contact"]["contact_id"]
+        picker = self._pickers[n % len(self._pickers)]
+        async with picker.lock:
+            await send_json(picker.ws, {"type": "pick"})
+            contact_id = (await picker.expect("assigned"))["contact"]["contact_id"]
             await send_json(
-                ws, {"type": "close", "contact_id": contact_id, "outcome": "resolved_in_chat"}
+                picker.ws,
+                {"type": "close", "contact_id": contact_id, "outcome": "resolved_in_chat"},
             )
-            await expect(ws, "closed")
+            await picker.expect("closed")
 
     async def aclose(self) -> None:
+        await asyncio.gather(*(p.aclose() for p in self._pickers))
         await asyncio.gather(*(ws.close() for ws in self._open), return_exceptions=True)
         while not self._http_pool.empty():
             await self._http_pool.get_nowait().close()
