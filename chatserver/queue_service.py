@@ -51,10 +51,6 @@ GAUGE_REFRESH_S = 5.0
 # at every change instead cost a query and a thousand row decodings per
 # arrival, which at 200 arrivals/s saturated the event loop (p99 over 1 s).
 RELOAD_S = 2.0
-# A push encodes the unit's view once but sends it to every dashboard (50
-# sends of ~15 KB for a busy unit): during bursts, one push per 20 ms carries
-# every change since the last, invisible to a person and 4-10x fewer sends.
-PUSH_INTERVAL_S = 0.02
 VERIFY_S = GAUGE_REFRESH_S
 
 
@@ -201,9 +197,6 @@ class QueueService:
                     await self.refresh_unit(unit_id)
                 except Exception:
                     log.exception("queue_refresh_failed", unit_id=unit_id)
-            # Changes during this pause are pushed together after it: at most
-            # 1/PUSH_INTERVAL_S pushes a second to every dashboard of a unit.
-            await asyncio.sleep(PUSH_INTERVAL_S)
 
     async def flush(self) -> None:
         """Process pending changes now (tests, shutdown)."""

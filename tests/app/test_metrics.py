@@ -32,7 +32,7 @@ def test_waiting_and_oldest_wait_gauges(settings: Settings, seed: Seed) -> None:
         intake(client)
         clock.now += 30
         intake(client, name="Två")
-        # Pushes are at most one per 20 ms per unit: apply the pending change now.
+        # The refresher applies changes in the background: apply the pending one now.
         client.portal.call(app.state.chat.queues.flush)  # type: ignore[union-attr]
         app.state.chat.queues.update_gauges()
         assert sample(client, "chat_waiting_contacts", 'queue="hc1:nurse"') == 2.0
