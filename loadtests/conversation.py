@@ -142,11 +142,11 @@ class Traffic:
         self.measuring = True
         start, delivered0 = time.perf_counter(), self.result.delivered
         await asyncio.sleep(max(0.0, deadline - time.perf_counter()))
-        window, delivered = time.perf_counter() - start, self.result.delivered - delivered0
+        elapsed, delivered = time.perf_counter() - start, self.result.delivered - delivered0
         self.measuring = False
         await asyncio.gather(*senders, return_exceptions=True)
         await self._drain()
-        return delivered / window if window > 0 else 0.0
+        return delivered / elapsed if elapsed > 0 else 0.0
 
     async def fixed_rate(self, rate: float, duration_s: float, warmup_s: float = 0.5) -> None:
         """Send ``rate`` messages per second in total for ``warmup_s + duration_s``."""
