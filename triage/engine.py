@@ -1,7 +1,9 @@
 """The rule engine: folded text + age in, `TriageResult` out. Pure and synchronous.
 
 Decision procedure:
-1. fold the text (case, diacritics) and find cue positions (negation, history, mildness);
+1. fold the text (case, diacritics), rewrite it word by word (SMS shorthand, intensifier
+   and side compounds, one-letter typos of rule words: canonical.py) and find cue
+   positions (negation, history, mildness);
 2. for every rule, check its age/temperature conditions, its `unless` concepts, and
    that each `all` group has a current mention (not negated, not historical, and not
    mild when the rule says `ignore_mild`) and each `any_time` group a non-negated one;
@@ -19,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from triage.advice import MENTAL_HEALTH, cached_advice
+from triage.canonical import Canonical, Vocabulary, canonical
 from triage.context import TextContext
 from triage.facts import infant_age_months, temperature
 from triage.model import LANGUAGES, Level, Reason, TriageResult
@@ -90,6 +93,23 @@ class _Index:
                     rules_of.setdefault(name, set()).add(position)
         self.rules_of = {name: frozenset(positions) for name, positions in rules_of.items()}
         self._at_key: dict[str, tuple[_Candidate, ...]] = {}
+        # Typos are read against the phrasings of the message's own language only:
+        # "syster" in Swedish is not a typo of the English "system".
+        self.vocabularies = {
+            language: Vocabulary(
+                (
+                    pattern
+                    for concept in ruleset.concepts.values()
+                    for pattern in (concept.sv if language == "sv" else concept.en)
+                ),
+                matches=self._matches_word,
+            )
+            for language in LANGUAGES
+        }
+
+    def _matches_word(self, word: str) -> bool:
+        """Whether some concept phrasing matches at the start of `word` standing alone."""
+        return any(regex.match(word) for _, regex, _ in self.at(word[: self.prefix_len]))
 
     def at(self, key: str) -> tuple[_Candidate, ...]:
         """What to try at a word start whose first `prefix_len` characters are `key`.
@@ -132,11 +152,13 @@ class _Call:
         text: str,
         age: int,
         answers: Mapping[str, object],
+        lang: str,
     ) -> None:
         self.ruleset = ruleset
         self._index = index
         self.text = text
-        self.folded = fold(text)
+        self._canonical: Canonical = canonical(fold(text), index.vocabularies[lang])
+        self.folded = self._canonical.text
         self._context: TextContext | None = None
         self.age = age
         self.age_months = self._age_months(answers)
@@ -174,10 +196,11 @@ class _Call:
                 for match in regex.finditer(folded):
                     spans.setdefault(name, set()).add(match.span())
         found: dict[str, Sequence[Mention]] = {}
+        source = self._canonical.source_span
         for name, concept_spans in spans.items():
             found[name] = [
                 Mention(
-                    text=self.text[start:end],
+                    text=self.text.__getitem__(slice(*source(start, end))),
                     negated=self.context.negated(start) or self.context.negated_after(end),
                     historical=self.context.historical(start),
                     span=(start, end),
@@ -275,7 +298,8 @@ class TriageEngine:
         """Triage one patient message; never raises for any str text and int age."""
         age = min(max(int(age), 0), MAX_AGE)
         answers = answers or {}
-        call = _Call(self.ruleset, self._index, str(text)[:MAX_TEXT_CHARS], age, answers)
+        lang = lang if lang in LANGUAGES else "sv"
+        call = _Call(self.ruleset, self._index, str(text)[:MAX_TEXT_CHARS], age, answers, lang)
         reasons: list[Reason] = []
         tags: set[str] = set()
         for rule in call.candidate_rules():
@@ -294,7 +318,7 @@ class TriageEngine:
             reasons=tuple(reasons),
             advice=cached_advice(
                 level,
-                lang if lang in LANGUAGES else "sv",
+                lang,
                 mental_health=MENTAL_HEALTH in tags,
                 outside_hours=answers.get("outside_hours") is True,
             ),

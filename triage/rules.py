@@ -31,8 +31,9 @@ _GAP = re.compile(r"\{g(\d)\}")
 # ("kan inte andas") are not in a gap and still match.
 # `{ont}` is "ont" ("pain") with the colloquial intensifier compounds patients write as
 # one word ("jätteont i örat", "skitont i kulan"), which a phrasing anchored at a word
-# start would otherwise miss.
-_ONT = "(jatteont|sjuktont|skitont|asont|megaont|ont)"
+# start would otherwise miss. "Värk" and "smärta" are its synonyms in the same slot
+# ("värk i örat", "smärta i magen" = "ont i örat", "ont i magen").
+_ONT = "(jatteont|sjuktont|skitont|asont|megaont|ont|vark|smarta|smartor|smartan)"
 _GAP_WORD = (
     r"(?!(?:inte|int|ej|aldrig|ingen|inget|inga|not|no|never|\w+n't|isnt|arent|doesnt|dont"
     r"|didnt|wasnt|werent|hasnt|havent|cant|wont|couldnt)\b)[\w'-]+\s+"
