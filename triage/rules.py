@@ -230,11 +230,49 @@ def _load_concepts(
         if name in concepts:
             problems.append(f"{where}: duplicate concept name")
             continue
-        langs = _by_language(body, where, problems)
+        if isinstance(body, dict) and "near" in body:
+            langs = _near(body, where, concepts, problems)
+        else:
+            langs = _by_language(body, where, problems)
         # Validates the regexes (reporting bad ones); matching uses the split below.
         _compile(langs["sv"] + langs["en"], where, problems, words=False)
         split = _split_by_prefix(langs["sv"] + langs["en"])
         concepts[name] = Concept(name, tuple(langs["sv"]), tuple(langs["en"]), *split)
+
+
+def _near(
+    body: dict[str, object], where: str, concepts: Mapping[str, Concept], problems: list[str]
+) -> dict[str, list[str]]:
+    """The phrasings of a `near` concept: two earlier concepts within `window` words.
+
+    `near = ["chest_region", "pressure_word"]`, `window = 3` matches a phrasing of either
+    followed, with at most `window` words in between, by a phrasing of the other, in
+    either order: "bröstet känns tungt", "tryck över hela bröstet", "chest is so tight".
+    The gap is a `{gN}` gap: it never spans a negation word or a punctuation mark, so
+    both halves stand in one clause and neither is negated in between. One such concept
+    stands for every body-part × descriptor wording that the two lists can form.
+    """
+    parts, window = body.get("near"), body.get("window")
+    extra = set(body) - {"near", "window"}
+    if (
+        not isinstance(parts, list)
+        or len(parts) != 2  # a pair
+        or not all(isinstance(part, str) and part in concepts for part in parts)
+        or not isinstance(window, int)
+        or not 0 <= window <= 9  # {gN} takes one digit
+        or extra
+    ):
+        problems.append(
+            f"{where}: near must name two concepts defined before it, with a window of 0-9 words"
+        )
+        return {lang: [] for lang in LANGUAGES}
+    first, second = (concepts[part] for part in parts)
+    result: dict[str, list[str]] = {}
+    for lang in LANGUAGES:
+        a = "|".join(f"(?:{p})" for p in getattr(first, lang))
+        b = "|".join(f"(?:{p})" for p in getattr(second, lang))
+        result[lang] = [f"(?:{a}) {{g{window}}}(?:{b})", f"(?:{b}) {{g{window}}}(?:{a})"]
+    return result
 
 
 def _anchored(patterns: list[str]) -> re.Pattern[str]:
