@@ -75,7 +75,22 @@ def test_challenge_sets_are_well_formed() -> None:
             assert Level(case["expected_level"]) in Level
             assert ("child" in case["expected_tags"]) == (case["age"] < 18)
             assert " | http" in case["source"]
-    assert len(ids) == len(set(ids)) == 411
+    assert len(ids) == len(set(ids)) == 451
+
+
+def test_challenge6_first_run_floors() -> None:
+    """challenge6 was written after the generalisation mechanisms and deliberately left
+    unfixed (its first run is the honest estimate): its first-run figures are floors,
+    11 of 15 emergencies, no hard negative as emergency."""
+    path = HERE / "challenge6.jsonl"
+    report = report_for(path)
+    assert report.total == 40
+    assert report.emergency_sensitivity >= 11 / 15
+    assert report.over_triage_to_emergency == 0.0
+    assert hard_negative_emergencies(path) == []
+    assert report.exact_agreement >= 0.85
+    assert report.tag_recall >= 0.89
+    assert report.tag_precision >= 0.84
 
 
 @pytest.mark.skipif(not VISIBLE.exists(), reason="shared triage cases not mounted")
