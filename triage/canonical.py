@@ -81,6 +81,20 @@ SHORTHAND: Mapping[str, str] = {
     "cuz": "because",
     "u": "you",
 }
+# Body part + pain compounds ("örsmärta", "tandvärk", "halsvärk", "nackont") read as
+# "ont i <the part>", the form every `{ont} i X` phrasing has. Only compounds that no
+# phrasing matches as written are rewritten, so listed ones ("huvudvärk") keep their
+# own phrasings. A linking "s" is allowed ("ryggsmärta" next to "ryggvärk").
+BODY_PARTS: Mapping[str, str] = {
+    "brost": "brostet", "brostkorg": "brostkorgen", "mag": "magen", "buk": "magen",
+    "huvud": "huvudet", "rygg": "ryggen", "landrygg": "landryggen", "hals": "halsen",
+    "or": "orat", "oron": "oronen", "tand": "tanden", "nack": "nacken", "kna": "knat",
+    "ljumsk": "ljumsken", "pung": "pungen", "testikel": "testikeln", "oga": "ogat",
+    "ogon": "ogonen", "axel": "axeln", "hoft": "hoften", "flank": "flanken",
+    "kak": "kaken", "arm": "armen", "ben": "benet", "vad": "vaden", "fot": "foten",
+}  # fmt: skip
+_PAIN_TAILS = ("smartorna", "smartor", "smartan", "smarta", "varken", "vark", "ont")
+
 # Compound heads split off as their own word: intensifiers and sides.
 COMPOUND_HEADS = ("jatte", "skit", "mega", "super", "hoger", "vanster")
 # The rest of a compound must be at least this long to be a word of its own.
@@ -132,6 +146,10 @@ class Vocabulary:
         self._keys = keys
         self._stem_lengths = frozenset(map(len, self.stems))
         self._cache: dict[str, str | None] = {}
+
+    def known(self, word: str) -> bool:
+        """Whether some rule phrasing matches `word` as written."""
+        return self._matches(word)
 
     def _covered(self, word: str) -> bool:
         if word in self.words or word in self.protected or self._matches(word):
@@ -191,10 +209,22 @@ def _lemma(word: str) -> str:
     return word
 
 
+def _body_part_pain(word: str) -> str | None:
+    """The body part of a body part + pain compound ("tandvärk" → "tanden"), if it is one."""
+    for tail in _PAIN_TAILS:
+        if word.endswith(tail):
+            head = word[: -len(tail)]
+            return BODY_PARTS.get(head) or BODY_PARTS.get(head.removesuffix("s"))
+    return None
+
+
 def _rewrite(word: str, vocabulary: Vocabulary) -> str | None:
     short = SHORTHAND.get(word)
     if short is not None:
         return short
+    part = _body_part_pain(word)
+    if part is not None and not vocabulary.known(word):
+        return "ont i " + part
     for head in COMPOUND_HEADS:
         if word.startswith(head) and len(word) - len(head) >= _MIN_REST:
             rest = word[len(head) :]

@@ -135,3 +135,18 @@ def test_engine_reads_compounds_shorthand_and_typos() -> None:
     assert sepsis.level is Level.EMERGENCY
     assert sepsis.reasons[0].matched == ("feber", "forvirrsd")
     assert assess("jättevärk i örat trots alvedon", 6).level is Level.URGENT
+
+
+def test_body_part_pain_compounds_read_as_ont_i() -> None:
+    """ "örsmärta", "halssmärta" (linking s) and "nackont" become "ont i <part>"; other
+    words ending like a pain word are left alone."""
+    text = canonical("orsmarta, halssmarta o nackont men front", VOCABULARY).text
+    assert text == "ont i orat, ont i halsen och ont i nacken men front"
+    assert canonical("frontvark", VOCABULARY).text == "frontvark"
+
+
+def test_listed_body_part_compounds_keep_their_phrasings() -> None:
+    """A compound that a phrasing matches as written is not rewritten."""
+    vocabulary = Vocabulary(["huvudvark"], matches=lambda word: word == "huvudvark")
+    assert canonical("huvudvark", vocabulary).text == "huvudvark"
+    assert vocabulary.known("huvudvark") is True
