@@ -32,7 +32,7 @@ def test_level_ranks() -> None:
 def test_ruleset_version_shape() -> None:
     """The ruleset version is the declared version plus a content hash."""
     version, digest = triage.RULESET_VERSION.split("+")
-    assert version == "1.2.0"
+    assert version == "1.3.0"
     assert len(digest) == 8
 
 

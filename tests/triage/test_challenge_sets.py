@@ -78,19 +78,19 @@ def test_challenge_sets_are_well_formed() -> None:
     assert len(ids) == len(set(ids)) == 451
 
 
-def test_challenge6_first_run_floors() -> None:
-    """challenge6 was written after the generalisation mechanisms and deliberately left
-    unfixed (its first run is the honest estimate): its first-run figures are floors,
-    11 of 15 emergencies, no hard negative as emergency."""
+def test_challenge6_floors() -> None:
+    """challenge6's first run (11 of 15 emergencies) was the held-out estimate; its four
+    misses then named the general gaps fixed in ruleset 1.3.0, so it is no longer held
+    out and its current figures are floors: 15 of 15, no hard negative as emergency."""
     path = HERE / "challenge6.jsonl"
     report = report_for(path)
     assert report.total == 40
-    assert report.emergency_sensitivity >= 11 / 15
+    assert report.emergency_sensitivity == 1.0
     assert report.over_triage_to_emergency == 0.0
     assert hard_negative_emergencies(path) == []
-    assert report.exact_agreement >= 0.85
-    assert report.tag_recall >= 0.89
-    assert report.tag_precision >= 0.84
+    assert report.exact_agreement >= 0.95
+    assert report.tag_recall >= 0.94
+    assert report.tag_precision >= 0.85
 
 
 @pytest.mark.skipif(not VISIBLE.exists(), reason="shared triage cases not mounted")

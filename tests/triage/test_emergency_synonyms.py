@@ -72,6 +72,129 @@ SWEEP: dict[str, list[tuple[str, str, int]]] = {
         ("cellulitis on his leg and now hard to wake", "en", 68),
         ("fever and keeps falling asleep mid sentence", "en", 40),
     ],
+    "E01b-severe-chest-pain": [
+        ("plötsligt jätteont i bröstet", "sv", 60),
+        ("fruktansvärd bröstsmärta", "sv", 55),
+        ("extremt ont i bröstet", "sv", 50),
+        ("sudden crushing chest pain", "en", 62),
+        ("terrible pain in my chest", "en", 58),
+        ("excruciating chest pain out of nowhere", "en", 49),
+    ],
+    "E01c-palpitations-red-flags": [
+        ("hjärtat rusar och jag svimmade nyss", "sv", 40),
+        ("hjärtklappning o ont i bröstet", "sv", 55),
+        ("my heart is racing and I passed out", "en", 35),
+        ("palpitations and chest pain", "en", 50),
+    ],
+    "E01d-atypical-acs": [
+        ("ont i käken och kallsvettig", "sv", 70),
+        ("värk mellan skulderbladen o mår illa", "sv", 68),
+        ("jaw pain and feel sick and clammy", "en", 66),
+    ],
+    "E04-asthma-not-improving": [
+        ("astma, inhalatorn hjälper inte", "sv", 25),
+        ("astmaanfall och ventolin hjälper inte", "sv", 30),
+        ("asthma attack and the blue inhaler isn't helping", "en", 22),
+        ("my asthma is bad and ventolin doesn't help", "en", 34),
+    ],
+    "E05-anaphylaxis-airway": [
+        ("tungan svullnar", "sv", 30),
+        ("svullen i halsen efter nötter, svårt att svälja", "sv", 20),
+        ("my tongue is swelling up", "en", 28),
+        ("throat is closing up", "en", 26),
+        ("swollen tongue after a bee sting", "en", 40),
+    ],
+    "E05b-anaphylaxis-systemic": [
+        ("nässelutslag överallt och andfådd efter räkor", "sv", 35),
+        ("allergisk reaktion och piper i bröstet", "sv", 12),
+        ("hives all over and wheezing", "en", 20),
+        ("allergic reaction and feel faint", "en", 30),
+    ],
+    "E06-heavy-bleeding": [
+        ("blodet sprutar ur såret", "sv", 40),
+        ("blöder jättemycket och det slutar inte", "sv", 35),
+        ("blödningen går inte att stoppa", "sv", 60),
+        ("blood is spurting out", "en", 45),
+        ("the bleeding won't stop", "en", 50),
+        ("blood pouring out of the cut", "en", 33),
+    ],
+    "E06c-gi-bleed-shock": [
+        ("kräks blod och är yr", "sv", 60),
+        ("svart bajs och svimmade", "sv", 70),
+        ("vomiting blood and feel faint", "en", 55),
+        ("black tarry stools and dizzy", "en", 65),
+    ],
+    "E07b-seizure-prolonged-or-first": [
+        ("han krampar och det slutar inte", "sv", 30),
+        ("kramper i över 5 minuter", "sv", 8),
+        ("första gången hon krampar", "sv", 20),
+        ("having a fit and it won't stop", "en", 25),
+        ("seizure for more than 5 minutes", "en", 40),
+    ],
+    "E08-suicide-acute": [
+        ("jag har tagit alla mina tabletter", "sv", 25),
+        ("har skrivit avskedsbrev", "sv", 30),
+        ("i have a rope and i'm going to hang myself", "en", 30),
+        ("took all my pills", "en", 19),
+    ],
+    "E08b-suicidal-thoughts-imminent": [
+        ("vill ta livet av mig i kväll", "sv", 22),
+        ("i want to kill myself tonight", "en", 24),
+    ],
+    "E10-meningitis-stiff-neck": [
+        ("feber och stel nacke", "sv", 18),
+        ("hög feber och kan inte böja huvudet framåt", "sv", 20),
+        ("fever and a stiff neck", "en", 19),
+        ("fever and can't put chin to chest", "en", 21),
+    ],
+    "E10b-fever-nonblanching-rash": [
+        ("feber och utslag som inte försvinner när man trycker ett glas", "sv", 3),
+        ("fever and a rash that doesn't fade under a glass", "en", 4),
+    ],
+    "E11-thunderclap-headache": [
+        ("värsta huvudvärken i mitt liv", "sv", 45),
+        ("plötslig explosiv huvudvärk", "sv", 50),
+        ("worst headache of my life", "en", 40),
+        ("thunderclap headache", "en", 52),
+        ("blinding headache came on suddenly", "en", 38),
+    ],
+    "E13-poisoning": [
+        ("barnet har druckit diskmedel", "sv", 2),
+        ("han har svalt ett knappcellsbatteri", "sv", 3),
+        ("my toddler swallowed a button battery", "en", 2),
+        ("she drank bleach", "en", 3),
+    ],
+    "E13b-overdose-many-tablets": [
+        ("har tagit 20 alvedon", "sv", 17),
+        ("tog typ 30 tabletter", "sv", 19),
+        ("took 20 paracetamol", "en", 18),
+    ],
+    "E14-pulmonary-embolism": [
+        ("svullen vad och andfådd", "sv", 45),
+        ("swollen calf and short of breath", "en", 50),
+    ],
+    "E15-major-trauma": [
+        ("han har blivit knivhuggen", "sv", 25),
+        ("föll från taket", "sv", 40),
+        ("was hit by a car", "en", 30),
+        ("got stabbed", "en", 22),
+    ],
+    "E15b-large-burn": [
+        ("brännskada över hela armen", "sv", 30),
+        ("scalded his whole chest with boiling water", "en", 4),
+    ],
+    "E16-pregnancy-heavy-bleeding-or-pain": [
+        ("gravid och blöder jättemycket", "sv", 30),
+        ("pregnant and bleeding heavily", "en", 29),
+    ],
+    "E18-head-injury-red-flags": [
+        ("slog huvudet och var medvetslös en stund", "sv", 30),
+        ("hit his head and was knocked out", "en", 12),
+    ],
+    "E19-epiglottitis": [
+        ("ont i halsen och dreglar", "sv", 5),
+        ("sore throat and drooling, can't swallow", "en", 40),
+    ],
 }
 
 # Hard negatives: wordings that share the words of a net but are not emergencies.
@@ -89,6 +212,12 @@ NOT_EMERGENCY: list[tuple[str, str, int]] = [
     ("UVI, svider när jag kissar", "sv", 30),
     ("UTI, burning when I pee", "en", 28),
     ("lite dåsig av allergitabletten", "sv", 30),
+    ("my tooth was knocked out playing hockey", "en", 15),
+    ("stel i nacken efter träningen, ingen feber", "sv", 30),
+    ("svullen läpp efter tandläkaren", "sv", 40),
+    ("tog 2 alvedon i morse", "sv", 30),
+    ("blödde lite när jag borstade tänderna", "sv", 30),
+    ("ont i halsen o feber sen 2 dagar", "sv", 20),
 ]
 
 
