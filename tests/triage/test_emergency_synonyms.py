@@ -11,6 +11,7 @@ import pytest
 
 from triage.api import assess
 from triage.model import Level
+from triage.rules import load_ruleset
 
 # rule id -> (text, lang, age): each must fire that rule.
 SWEEP: dict[str, list[tuple[str, str, int]]] = {
@@ -32,6 +33,11 @@ SWEEP: dict[str, list[tuple[str, str, int]]] = {
         ("noll kraft i vänstra handen", "sv", 66),
         ("no strength in my left arm all of a sudden", "en", 70),
         ("mum has no feeling in her right leg", "en", 78),
+        ("munnen hänger på ena sidan", "sv", 70),
+        ("farmor sluddrar när hon pratar", "sv", 85),
+        ("kan inte lyfta vänster arm", "sv", 60),
+        ("his face is drooping and speech is slurred", "en", 77),
+        ("can't lift my right arm suddenly", "en", 66),
     ],
     "E03-severe-breathing-difficulty": [
         ("får ingen luft", "sv", 40),
@@ -43,6 +49,9 @@ SWEEP: dict[str, list[tuple[str, str, int]]] = {
         ("I can't get any air", "en", 42),
         ("he's not getting any air", "en", 60),
         ("can't say more than a few words", "en", 55),
+        ("läpparna är blå o han flämtar", "sv", 4),
+        ("he's gasping for air", "en", 70),
+        ("her lips are going blue", "en", 2),
     ],
     "E03b-breathing-failure-net": [
         ("luften tar slut", "sv", 60),
@@ -60,6 +69,11 @@ SWEEP: dict[str, list[tuple[str, str, int]]] = {
         ("she isn't answering when we shout her name", "en", 79),
         ("dad doesn't respond at all", "en", 82),
         ("found him lifeless on the floor", "en", 45),
+        ("går inte att väcka", "sv", 70),
+        ("vi får inte liv i honom", "sv", 55),
+        ("medvetslös", "sv", 30),
+        ("she won't wake up", "en", 80),
+        ("he's unconscious", "en", 40),
     ],
     "E12-sepsis-signs": [
         ("UVI sen i tisdags och nu är mamma svår att väcka", "sv", 84),
@@ -71,6 +85,9 @@ SWEEP: dict[str, list[tuple[str, str, int]]] = {
         ("pyelonephritis and very sleepy", "en", 45),
         ("cellulitis on his leg and now hard to wake", "en", 68),
         ("fever and keeps falling asleep mid sentence", "en", 40),
+        ("hög feber o marmorerad hud", "sv", 2),
+        ("feber och helt förvirrad", "sv", 80),
+        ("kidney infection and now confused", "en", 76),
     ],
     "E01b-severe-chest-pain": [
         ("plötsligt jätteont i bröstet", "sv", 60),
@@ -85,17 +102,24 @@ SWEEP: dict[str, list[tuple[str, str, int]]] = {
         ("hjärtklappning o ont i bröstet", "sv", 55),
         ("my heart is racing and I passed out", "en", 35),
         ("palpitations and chest pain", "en", 50),
+        ("hjärtat slår jättefort o höll på att svimma", "sv", 45),
+        ("pulsen rusar och jag svimmade", "sv", 30),
+        ("heart pounding and blacked out for a sec", "en", 28),
     ],
     "E01d-atypical-acs": [
         ("ont i käken och kallsvettig", "sv", 70),
         ("värk mellan skulderbladen o mår illa", "sv", 68),
         ("jaw pain and feel sick and clammy", "en", 66),
+        ("mamma har ont i käken o är grå i ansiktet", "sv", 76),
+        ("pain between my shoulder blades and sweating a lot", "en", 63),
     ],
     "E04-asthma-not-improving": [
         ("astma, inhalatorn hjälper inte", "sv", 25),
         ("astmaanfall och ventolin hjälper inte", "sv", 30),
         ("asthma attack and the blue inhaler isn't helping", "en", 22),
         ("my asthma is bad and ventolin doesn't help", "en", 34),
+        ("astman blir inte bättre av inhalatorn", "sv", 16),
+        ("inhaler not working, asthma getting worse", "en", 29),
     ],
     "E05-anaphylaxis-airway": [
         ("tungan svullnar", "sv", 30),
@@ -103,12 +127,15 @@ SWEEP: dict[str, list[tuple[str, str, int]]] = {
         ("my tongue is swelling up", "en", 28),
         ("throat is closing up", "en", 26),
         ("swollen tongue after a bee sting", "en", 40),
+        ("halsen snörs ihop efter jordnötter", "sv", 9),
+        ("tungan är jättesvullen", "sv", 33),
     ],
     "E05b-anaphylaxis-systemic": [
         ("nässelutslag överallt och andfådd efter räkor", "sv", 35),
         ("allergisk reaktion och piper i bröstet", "sv", 12),
         ("hives all over and wheezing", "en", 20),
         ("allergic reaction and feel faint", "en", 30),
+        ("getingstick o nu utslag överallt o svårt att andas", "sv", 44),
     ],
     "E06-heavy-bleeding": [
         ("blodet sprutar ur såret", "sv", 40),
@@ -123,6 +150,8 @@ SWEEP: dict[str, list[tuple[str, str, int]]] = {
         ("svart bajs och svimmade", "sv", 70),
         ("vomiting blood and feel faint", "en", 55),
         ("black tarry stools and dizzy", "en", 65),
+        ("kräktes blod o är alldeles blek", "sv", 58),
+        ("throwing up blood and fainted", "en", 61),
     ],
     "E07b-seizure-prolonged-or-first": [
         ("han krampar och det slutar inte", "sv", 30),
@@ -130,26 +159,37 @@ SWEEP: dict[str, list[tuple[str, str, int]]] = {
         ("första gången hon krampar", "sv", 20),
         ("having a fit and it won't stop", "en", 25),
         ("seizure for more than 5 minutes", "en", 40),
+        ("bebisen krampar för första gången", "sv", 1),
+        ("fitting for over 5 min", "en", 6),
     ],
     "E08-suicide-acute": [
         ("jag har tagit alla mina tabletter", "sv", 25),
         ("har skrivit avskedsbrev", "sv", 30),
         ("i have a rope and i'm going to hang myself", "en", 30),
         ("took all my pills", "en", 19),
+        ("ska hänga mig ikväll", "sv", 30),
+        ("har svalt en hel burk sömntabletter", "sv", 40),
+        ("i'm going to jump off the bridge", "en", 27),
     ],
     "E08b-suicidal-thoughts-imminent": [
         ("vill ta livet av mig i kväll", "sv", 22),
         ("i want to kill myself tonight", "en", 24),
+        ("tänker ta mitt liv inatt", "sv", 33),
+        ("i want to end my life tonight", "en", 36),
     ],
     "E10-meningitis-stiff-neck": [
         ("feber och stel nacke", "sv", 18),
         ("hög feber och kan inte böja huvudet framåt", "sv", 20),
         ("fever and a stiff neck", "en", 19),
         ("fever and can't put chin to chest", "en", 21),
+        ("feber o nackstel", "sv", 16),
+        ("high fever and his neck is really stiff", "en", 12),
     ],
     "E10b-fever-nonblanching-rash": [
         ("feber och utslag som inte försvinner när man trycker ett glas", "sv", 3),
         ("fever and a rash that doesn't fade under a glass", "en", 4),
+        ("feber o prickar som inte bleknar med glaset", "sv", 2),
+        ("fever and purple spots that don't go away when pressed with a glass", "en", 3),
     ],
     "E11-thunderclap-headache": [
         ("värsta huvudvärken i mitt liv", "sv", 45),
@@ -157,43 +197,104 @@ SWEEP: dict[str, list[tuple[str, str, int]]] = {
         ("worst headache of my life", "en", 40),
         ("thunderclap headache", "en", 52),
         ("blinding headache came on suddenly", "en", 38),
+        ("huvudvärk som en smäll, värsta nånsin", "sv", 44),
+        ("sudden explosive headache", "en", 51),
     ],
     "E13-poisoning": [
         ("barnet har druckit diskmedel", "sv", 2),
         ("han har svalt ett knappcellsbatteri", "sv", 3),
         ("my toddler swallowed a button battery", "en", 2),
         ("she drank bleach", "en", 3),
+        ("dottern har ätit mina tabletter", "sv", 3),
+        ("he drank some antifreeze", "en", 40),
     ],
     "E13b-overdose-many-tablets": [
         ("har tagit 20 alvedon", "sv", 17),
         ("tog typ 30 tabletter", "sv", 19),
         ("took 20 paracetamol", "en", 18),
+        ("tog 15 sömntabletter", "sv", 30),
+        ("swallowed 25 ibuprofen", "en", 21),
     ],
     "E14-pulmonary-embolism": [
         ("svullen vad och andfådd", "sv", 45),
         ("swollen calf and short of breath", "en", 50),
+        ("blodpropp i benet o nu andfådd", "sv", 55),
+        ("dvt and now chest pain", "en", 48),
     ],
     "E15-major-trauma": [
         ("han har blivit knivhuggen", "sv", 25),
         ("föll från taket", "sv", 40),
         ("was hit by a car", "en", 30),
         ("got stabbed", "en", 22),
+        ("bilolycka, han är fastklämd", "sv", 45),
+        ("fell off a ladder from the roof", "en", 55),
+        ("knivskuren i magen", "sv", 20),
     ],
     "E15b-large-burn": [
         ("brännskada över hela armen", "sv", 30),
         ("scalded his whole chest with boiling water", "en", 4),
+        ("brände hela benet med kokande vatten", "sv", 6),
+        ("burn over his whole back", "en", 35),
     ],
     "E16-pregnancy-heavy-bleeding-or-pain": [
         ("gravid och blöder jättemycket", "sv", 30),
         ("pregnant and bleeding heavily", "en", 29),
+        ("gravid i vecka 10 och plötsligt svår magsmärta", "sv", 28),
+        ("pregnant and sudden severe stomach pain", "en", 31),
     ],
     "E18-head-injury-red-flags": [
         ("slog huvudet och var medvetslös en stund", "sv", 30),
         ("hit his head and was knocked out", "en", 12),
+        ("ramlade och slog huvudet, krampade efteråt", "sv", 10),
+        ("fell and hit her head, unconscious for a minute", "en", 80),
     ],
     "E19-epiglottitis": [
         ("ont i halsen och dreglar", "sv", 5),
         ("sore throat and drooling, can't swallow", "en", 40),
+        ("hög feber o dreglar, kan inte svälja", "sv", 4),
+        ("fever, drooling and noisy breathing", "en", 5),
+    ],
+    "E06b-nosebleed-anticoagulant": [
+        ("näsblod som inte slutar, tar waran", "sv", 78),
+        ("nosebleed that won't stop and I'm on warfarin", "en", 74),
+        ("blöder näsblod sen en timme o slutar inte, äter eliquis", "sv", 81),
+        ("nosebleed for an hour that won't stop, on blood thinners", "en", 79),
+    ],
+    "E08c-psychosis-with-suicidal-thoughts": [
+        ("hör röster som säger att jag ska ta livet av mig", "sv", 25),
+        ("voices telling me to kill myself", "en", 23),
+        ("rösterna säger att jag ska skada mig själv", "sv", 30),
+        ("hearing voices and want to kill myself", "en", 27),
+    ],
+    "E09-infant-fever-under-3-months": [
+        ("bebisen är 6 veckor och har 38,2", "sv", 0),
+        ("my 5 week old has a fever of 38.4", "en", 0),
+        ("2 månader gammal och 38,5 i feber", "sv", 0),
+        ("newborn with a temperature of 38", "en", 0),
+    ],
+    "E14c-sudden-breathlessness-chest-pain": [
+        ("plötsligt andfådd o hugger i bröstet när jag andas", "sv", 25),
+        ("suddenly short of breath with sharp chest pain when i breathe", "en", 22),
+        ("blev plötsligt andfådd och har ont i bröstet", "sv", 35),
+        ("suddenly can't catch my breath, chest hurts when breathing in", "en", 24),
+    ],
+    "E17-abdominal-pain-shock": [
+        ("plötsligt extremt ont i magen och svimmade", "sv", 67),
+        ("sudden severe abdominal pain and fainted", "en", 72),
+        ("plötslig kraftig magsmärta och likblek", "sv", 70),
+        ("sudden severe stomach pain and she's grey", "en", 75),
+    ],
+    "E18b-head-injury-anticoagulant-symptoms": [
+        ("slog i huvudet, tar waran och har kräkts", "sv", 82),
+        ("hit his head, on warfarin and now drowsy", "en", 79),
+        ("ramlade och slog huvudet, äter eliquis, nu förvirrad", "sv", 88),
+        ("fell and hit his head, takes apixaban and has been sick twice", "en", 84),
+    ],
+    "E14b-breathlessness-after-vte-risk": [
+        ("opererade knät förra veckan och nu andfådd", "sv", 60),
+        ("flög hem från thailand igår, nu tungt att andas", "sv", 45),
+        ("on the pill and suddenly breathless", "en", 28),
+        ("had hip surgery 2 weeks ago, now short of breath", "en", 70),
     ],
 }
 
@@ -218,6 +319,14 @@ NOT_EMERGENCY: list[tuple[str, str, int]] = [
     ("tog 2 alvedon i morse", "sv", 30),
     ("blödde lite när jag borstade tänderna", "sv", 30),
     ("ont i halsen o feber sen 2 dagar", "sv", 20),
+    ("knivskuren i tummen när jag lagade mat", "sv", 30),
+    ("hon är lite blek idag", "sv", 30),
+    ("fell off my bike, grazed knee", "en", 12),
+    ("huvudvärk som kommer o går", "sv", 30),
+    ("hjärtat slår fort när jag springer", "sv", 25),
+    ("opererade knät för ett år sen, blir andfådd i trappor", "sv", 60),
+    ("hör röster ibland men mår okej", "sv", 30),
+    ("skadade mig själv i foten när jag sprang", "sv", 20),
 ]
 
 
@@ -231,6 +340,14 @@ def test_each_wording_fires_its_emergency_rule(rule: str, text: str, lang: str, 
     result = assess(text, age, lang)
     assert result.level is Level.EMERGENCY
     assert rule in {reason.rule_id for reason in result.reasons}
+
+
+def test_every_emergency_rule_has_at_least_four_wordings() -> None:
+    """The sweep covers every emergency rule of the built-in ruleset, each with ≥ 4 wordings."""
+    ruleset = load_ruleset()
+    emergency = {rule.id for rule in ruleset.rules if rule.level is Level.EMERGENCY}
+    assert set(SWEEP) == emergency
+    assert min(len(rows) for rows in SWEEP.values()) >= 4
 
 
 @pytest.mark.parametrize(("text", "lang", "age"), NOT_EMERGENCY)
