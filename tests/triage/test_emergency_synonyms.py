@@ -327,6 +327,9 @@ NOT_EMERGENCY: list[tuple[str, str, int]] = [
     ("opererade knät för ett år sen, blir andfådd i trappor", "sv", 60),
     ("hör röster ibland men mår okej", "sv", 30),
     ("skadade mig själv i foten när jag sprang", "sv", 20),
+    ("kan inte andas djupt för det gör ont i sidan", "sv", 35),
+    ("kan inte hålla andan länge", "sv", 30),
+    ("can't take a deep breath, it hurts my ribs", "en", 40),
 ]
 
 
