@@ -26,7 +26,15 @@ from typing import Any
 from .channel_shift import ChatCounts
 from .concurrency import assignments_from_events
 from .rollup import Cell, Row, encode
-from .sqlite_sql import DURATIONS, NOT_SHIFTED_SQL, counted, duration_columns, marks, where_of
+from .sqlite_sql import (
+    DURATIONS,
+    NOT_SHIFTED_SQL,
+    assignment_events,
+    counted,
+    duration_columns,
+    marks,
+    where_of,
+)
 from .store import ContactFilter
 from .timebuckets import day_start_utc
 from .totals_sql import totals_columns
@@ -119,21 +127,12 @@ def compute_cells(c: sqlite3.Connection, unit_ids: Sequence[str], day: date) -> 
         if cid not in moved:
             stop_at = math.inf if stop is None else float(stop)
             cell(u, q).assignments.append((int(uid), float(picked), stop_at))
-    ids = sorted(moved)
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        rows = c.execute(
-            "SELECT contact_id, kind, at, actor_user_id FROM contact_events"
-            f" WHERE contact_id IN ({marks(len(chunk))})"
-            " AND kind IN ('pick', 'transfer', 'requeue', 'close')"
-            " ORDER BY contact_id, id",
-            chunk,
+    rows = assignment_events(c, sorted(moved))
+    for cid, events in itertools.groupby(rows, key=lambda r: str(r[0])):
+        got = cell(*moved[cid])
+        got.assignments.extend(
+            (a.user_id, a.start, a.end) for a in assignments_from_events(events, math.inf)
         )
-        for cid, events in itertools.groupby(rows, key=lambda r: str(r[0])):
-            got = cell(*moved[cid])
-            got.assignments.extend(
-                (a.user_id, a.start, a.end) for a in assignments_from_events(events, math.inf)
-            )
     return list(cells.values())
 
 

@@ -1,23 +1,33 @@
 """SQL fragments shared by the raw statistics queries (:mod:`.sqlite_store`)
 and the rollup (:mod:`.sqlite_rollup`), so both count with the same conditions."""
 
+# SQL here is built only from module constants and "?" placeholders.
+# ruff: noqa: S608
+
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from .channel_shift import NOT_SHIFTED_OUTCOMES
 from .store import ContactFilter
+from .totals_sql import DURATIONS
 
 __all__ = [
+    "CHUNK",
     "DURATIONS",
     "NOT_SHIFTED_SQL",
+    "assignment_events",
     "counted",
     "duration_columns",
     "marks",
     "where_of",
 ]
 
+# Ids per IN (...) list (SQLite allows at most 32,766 parameters).
+CHUNK = 500
 NOT_SHIFTED_SQL = ", ".join(f"'{o}'" for o in sorted(NOT_SHIFTED_OUTCOMES))
 
 
@@ -39,29 +49,27 @@ def _seconds(expr: str) -> str:
     return f"CAST(ROUND(MAX(0, {expr}), 3) AS INTEGER)"
 
 
-# Duration name -> (expression, condition) on a contacts row.
-DURATIONS: dict[str, tuple[str, str]] = {
-    "waiting": (
-        "first_picked_at - queued_at",
-        "first_picked_at IS NOT NULL AND queued_at IS NOT NULL",
-    ),
-    "first_reply": (
-        "first_staff_reply_at - queued_at",
-        "first_staff_reply_at IS NOT NULL AND queued_at IS NOT NULL",
-    ),
-    "handling": (
-        "closed_at - first_picked_at",
-        "status = 'closed' AND first_picked_at IS NOT NULL",
-    ),
-}
-
-
 def duration_columns() -> str:
     """One ``group_concat`` of whole seconds per duration (NULLs skipped)."""
     return ", ".join(
         f"group_concat(CASE WHEN {cond} THEN {_seconds(expr)} END)"
         for expr, cond in DURATIONS.values()
     )
+
+
+def assignment_events(c: sqlite3.Connection, contact_ids: Sequence[str]) -> Iterator[Any]:
+    """``(contact_id, kind, at, actor_user_id)`` of the assignment events of
+    ``contact_ids`` (the transferred or requeued ones), each contact's rows
+    together and in event order (:func:`.concurrency.assignments_from_events`)."""
+    for i in range(0, len(contact_ids), CHUNK):
+        chunk = contact_ids[i : i + CHUNK]
+        yield from c.execute(
+            "SELECT contact_id, kind, at, actor_user_id FROM contact_events"
+            f" WHERE contact_id IN ({marks(len(chunk))})"
+            " AND kind IN ('pick', 'transfer', 'requeue', 'close')"
+            " ORDER BY contact_id, id",
+            chunk,
+        )
 
 
 def counted(text: str | None) -> dict[int, int]:

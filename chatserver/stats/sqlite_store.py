@@ -33,7 +33,16 @@ from .rollup import (
     merge_hours,
     merge_totals,
 )
-from .sqlite_sql import DURATIONS, NOT_SHIFTED_SQL, counted, duration_columns, marks, where_of
+from .sqlite_sql import (
+    CHUNK,
+    DURATIONS,
+    NOT_SHIFTED_SQL,
+    assignment_events,
+    counted,
+    duration_columns,
+    marks,
+    where_of,
+)
 from .store import ContactFilter, ContactRow, input_from_parts
 from .timebuckets import day_start_utc
 from .totals_sql import TOTALS, totals_columns, totals_from_row
@@ -53,8 +62,8 @@ _FILL_LOCKS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDicti
 
 def _staff_names(c: sqlite3.Connection, users: Sequence[int]) -> dict[int, str]:
     names: dict[int, str] = {}
-    for i in range(0, len(users), 500):
-        chunk = users[i : i + 500]
+    for i in range(0, len(users), CHUNK):
+        chunk = users[i : i + CHUNK]
         names.update(
             (int(u), str(n))
             for u, n in c.execute(
@@ -281,16 +290,7 @@ class SqliteStatsStore:
                 for cid, uid, start, stop in c.execute(simple, params)
                 if cid not in skip
             ]
-            for i in range(0, len(moved_ids), 500):
-                chunk = moved_ids[i : i + 500]
-                rows = c.execute(
-                    "SELECT contact_id, kind, at, actor_user_id FROM contact_events"
-                    f" WHERE contact_id IN ({marks(len(chunk))})"
-                    " AND kind IN ('pick', 'transfer', 'requeue', 'close')"
-                    " ORDER BY contact_id, id",
-                    chunk,
-                )
-                spans.extend(assignments_from_events(rows, end))
+            spans.extend(assignments_from_events(assignment_events(c, moved_ids), end))
             return spans_of(spans), _staff_names(c, sorted({s.user_id for s in spans}))
 
         return await self._read(read)

@@ -1,5 +1,6 @@
-"""The contact totals as portable SQL (SQLite and PostgreSQL): one pass of
-``SUM(CASE …)`` columns and the row → :class:`ContactTotals` mapping."""
+"""Contact figures as portable SQL (SQLite and PostgreSQL): the totals (one
+pass of ``SUM(CASE …)`` columns and the row → :class:`ContactTotals` mapping)
+and the duration definitions."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Sequence
 
 from .operations import LEVELS, OUTCOMES, ContactTotals
 
-__all__ = ["TOTALS", "totals_columns", "totals_from_row"]
+__all__ = ["DURATIONS", "TOTALS", "totals_columns", "totals_from_row"]
 
 # Name → SQL condition on a contacts row. Outcome and level names are module
 # constants, never input.
@@ -22,6 +23,23 @@ TOTALS: dict[str, str] = {
     **{f"o:{o}": f"status = 'closed' AND outcome = '{o}'" for o in OUTCOMES},
     **{f"i:{lv}": f"intake_level = '{lv}'" for lv in LEVELS},
     **{f"l:{lv}": f"level = '{lv}'" for lv in LEVELS},
+}
+
+# Duration name -> (expression, condition) on a contacts row (seconds; each
+# engine rounds and truncates them the same way, docs/statistics.md).
+DURATIONS: dict[str, tuple[str, str]] = {
+    "waiting": (
+        "first_picked_at - queued_at",
+        "first_picked_at IS NOT NULL AND queued_at IS NOT NULL",
+    ),
+    "first_reply": (
+        "first_staff_reply_at - queued_at",
+        "first_staff_reply_at IS NOT NULL AND queued_at IS NOT NULL",
+    ),
+    "handling": (
+        "closed_at - first_picked_at",
+        "status = 'closed' AND first_picked_at IS NOT NULL",
+    ),
 }
 
 

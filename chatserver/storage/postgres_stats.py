@@ -25,7 +25,7 @@ from chatserver.stats.concurrency import (
 )
 from chatserver.stats.operations import ContactTotals, OperationsInput, Satisfaction
 from chatserver.stats.store import ContactFilter, ContactRow, input_from_parts
-from chatserver.stats.totals_sql import totals_columns, totals_from_row
+from chatserver.stats.totals_sql import DURATIONS, totals_columns, totals_from_row
 from chatserver.stats.visits_import import VisitRow
 
 from .postgres import Conn, PostgresStorage
@@ -107,20 +107,7 @@ class PostgresStatsStore:
 
     async def durations(self, f: ContactFilter) -> dict[str, dict[int, int]]:
         where, params = _where(f)
-        parts = {
-            "waiting": (
-                "first_picked_at - queued_at",
-                "first_picked_at IS NOT NULL AND queued_at IS NOT NULL",
-            ),
-            "first_reply": (
-                "first_staff_reply_at - queued_at",
-                "first_staff_reply_at IS NOT NULL AND queued_at IS NOT NULL",
-            ),
-            "handling": (
-                "closed_at - first_picked_at",
-                "status = 'closed' AND first_picked_at IS NOT NULL",
-            ),
-        }
+        parts = DURATIONS
         # Every part uses the same numbered parameters: bind them once.
         sql = " UNION ALL ".join(
             f"SELECT '{name}', {_seconds(expr)} AS s, COUNT(*) FROM contacts"
