@@ -70,13 +70,6 @@ class Spans:
         """The distinct staff user ids, ascending."""
         return _dense(self.users)[0].tolist() if self.users.size else []
 
-    def __add__(self, other: Spans) -> Spans:
-        return Spans(
-            np.concatenate((self.users, other.users)),
-            np.concatenate((self.starts, other.starts)),
-            np.concatenate((self.ends, other.ends)),
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class StaffConcurrency:
@@ -118,8 +111,9 @@ def _dense(users: Ints) -> tuple[Ints, Ints]:
     return np.flatnonzero(present).astype(np.int64) + lo, rank[users - lo].astype(np.int64)
 
 
-def _grouped(spans: Spans) -> tuple[Ints, Ints, Floats, Floats]:
-    """The staff members (ascending), each one's first index, and the starts
+def _grouped(spans: Spans) -> tuple[Ints, Ints, Ints, Floats, Floats]:
+    """The staff members (ascending), each one's first index and number of
+    assignments in the sorted arrays, and the starts
     and the ends sorted within each member's block (each list on its own:
     the sweep needs them sorted, never the pairs)."""
     members, dense = _dense(spans.users)
@@ -135,7 +129,7 @@ def _grouped(spans: Spans) -> tuple[Ints, Ints, Floats, Floats]:
     for lo, n in zip(firsts.tolist(), counts.tolist(), strict=True):
         starts[lo : lo + n].sort(kind="stable")
         ends[lo : lo + n].sort(kind="stable")
-    return members, firsts, starts, ends
+    return members, firsts, counts, starts, ends
 
 
 def concurrency_of_spans(spans: Spans) -> list[StaffConcurrency]:
@@ -152,9 +146,9 @@ def concurrency_of_spans(spans: Spans) -> list[StaffConcurrency]:
     spans = spans.with_length()
     if not len(spans):
         return []
-    members, firsts, starts, ends = _grouped(spans)
+    members, firsts, counts, starts, ends = _grouped(spans)
     n = starts.size
-    block = np.repeat(np.arange(members.size), np.diff(np.append(firsts, n)))
+    block = np.repeat(np.arange(members.size), counts)  # each entry's member number
     peaks = np.ones(members.size, np.int64)
     k = 1
     while k < n:
@@ -167,10 +161,9 @@ def concurrency_of_spans(spans: Spans) -> list[StaffConcurrency]:
     gaps = starts[1:] - ends[:-1]
     idle_at = (block[1:] == block[:-1]) & (gaps > 0.0)
     idle = np.bincount(block[1:][idle_at], weights=gaps[idle_at], minlength=members.size)
-    lasts = np.append(firsts[1:], n) - 1
+    lasts = firsts + counts - 1
     busy = (ends[lasts] - starts[firsts]) - idle
     weighted = np.bincount(block, weights=ends - starts, minlength=members.size)
-    counts = np.diff(np.append(firsts, n))
     out = []
     for user, count, peak, w, b in zip(
         members.tolist(),
