@@ -15,6 +15,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from triage.advice import advice_for
+from triage.engine import TriageEngine
+from triage.learned.escalate import assess_with_net
+from triage.learned.net import Model
 from triage.model import Level, TriageResult
 
 Assess = Callable[[str, int, str], TriageResult]
@@ -163,3 +167,32 @@ def format_report(report: Report) -> str:
     if report.misses:
         lines += ["", "level disagreements:", *(f"  {m}" for m in report.misses)]
     return "\n".join(lines)
+
+
+def combined(engine: TriageEngine, net: Model) -> Assess:
+    """The service's judgement: the rules, then the escalate-only safety net."""
+
+    def judge(text: str, age: int, lang: str) -> TriageResult:
+        return assess_with_net(engine, net, text, age, lang)
+
+    return judge
+
+
+def model_only(net: Model) -> Assess:
+    """The safety net on its own: emergency, urgent, or standard when neither head fires."""
+
+    def judge(text: str, age: int, lang: str) -> TriageResult:
+        score = net.score(text, age)
+        level = Level.STANDARD
+        for head, candidate in (("urgent", Level.URGENT), ("emergency", Level.EMERGENCY)):
+            if score.fires(head, net):
+                level = candidate
+        return TriageResult(
+            level=level,
+            tags=frozenset(),
+            reasons=(),
+            advice=advice_for(level, lang),
+            ruleset_version="",
+        )
+
+    return judge

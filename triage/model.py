@@ -63,10 +63,22 @@ class Reason:
     rule_id: str
     level: Level
     matched: tuple[str, ...]
+    # Set when the learned safety net (not a rule) raised the level: the model's name
+    # and version, and its probability for that level.
+    model: str | None = None
+    probability: float | None = None
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready form."""
-        return {"rule_id": self.rule_id, "level": self.level.value, "matched": list(self.matched)}
+        """JSON-ready form (`model` and `probability` only for a raise by the safety net)."""
+        out: dict[str, object] = {
+            "rule_id": self.rule_id,
+            "level": self.level.value,
+            "matched": list(self.matched),
+        }
+        if self.model is not None:
+            out["model"] = self.model
+            out["probability"] = self.probability
+        return out
 
 
 @dataclass(frozen=True)

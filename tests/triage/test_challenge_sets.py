@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from triage.api import assess
+from triage.api import assess, assess_rules
 from triage.evaluate import Report, evaluate, load_cases
 from triage.model import Level
 
@@ -22,26 +22,64 @@ VISIBLE = Path("/work/shared/triage-cases/visible.jsonl")
 
 
 def hard_negative_emergencies(path: Path) -> list[str]:
-    """Ids of the cases annotated `hard negative` that are assessed as emergency."""
+    """Ids of the cases annotated `hard negative` that the rules assess as emergency."""
     raised = []
     for line in path.read_text(encoding="utf-8").splitlines():
         case = json.loads(line)
         if "[hard negative" in case["source"]:
-            result = assess(case["text"], case["age"], case["lang"])
+            result = assess_rules(case["text"], case["age"], case["lang"])
             if result.level is Level.EMERGENCY:
                 raised.append(case["id"])
     return raised
 
 
 def report_for(path: Path) -> Report:
-    """Evaluation figures of the default rules on the cases in `path`."""
+    """Evaluation figures of the rules alone on the cases in `path`."""
+    return evaluate(load_cases(path), assess_rules)
+
+
+def combined_report_for(path: Path) -> Report:
+    """Evaluation figures of the service's engine (rules, then the safety net)."""
     return evaluate(load_cases(path), assess)
+
+
+# The combined engine on every set: (file, over-triage to emergency ceiling, exact floor),
+# from the figures of safety-net 1.0.0 (docs/triage.md). Escalate-only, so emergency
+# sensitivity can only be what the rules give (100 % on these sets) or more.
+COMBINED = [
+    ("challenge.jsonl", 0.07, 0.93),
+    ("challenge2.jsonl", 0.05, 0.95),
+    ("challenge3.jsonl", 0.03, 0.95),
+    ("challenge4.jsonl", 0.09, 0.94),
+    ("challenge5.jsonl", 0.03, 0.98),
+    ("challenge6.jsonl", 0.04, 0.92),
+]
+
+
+@pytest.mark.parametrize(("name", "over_ceiling", "exact_floor"), COMBINED)
+def test_combined_engine_floors(name: str, over_ceiling: float, exact_floor: float) -> None:
+    """Rules plus safety net: every emergency caught, over-triage to emergency bounded."""
+    report = combined_report_for(HERE / name)
+    assert report.emergency_sensitivity == 1.0
+    assert report.over_triage_to_emergency <= over_ceiling
+    assert report.exact_agreement >= exact_floor
+
+
+def test_fresh_blind_set_first_run_floors() -> None:
+    """blind_fresh.jsonl (242 cases) was committed before the first training run; its
+    first-run figures (docs/triage.md) are the targets of issue 13 and now floors:
+    emergency sensitivity ≥ 95 %, over-triage to emergency ≤ 10 %, exact level ≥ 80 %."""
+    report = combined_report_for(HERE / "blind_fresh.jsonl")
+    assert report.total == 242
+    assert report.emergency_sensitivity >= 0.95
+    assert report.over_triage_to_emergency <= 0.10
+    assert report.exact_agreement >= 0.80
 
 
 @pytest.mark.parametrize(
     ("name", "cases", "exact_floor", "tag_recall_floor", "tag_precision_floor"),
     [
-        ("challenge.jsonl", 166, 0.98, 0.90, 0.83),
+        ("challenge.jsonl", 166, 0.98, 0.90, 0.82),
         ("challenge2.jsonl", 67, 1.00, 0.90, 0.87),
         ("challenge3.jsonl", 65, 0.96, 0.95, 0.91),
         ("challenge4.jsonl", 51, 1.00, 0.96, 0.86),
@@ -102,3 +140,7 @@ def test_visible_set_floors() -> None:
     assert report.over_triage_to_emergency == 0.0
     assert report.exact_agreement >= 0.98
     assert hard_negative_emergencies(VISIBLE) == []
+    combined = combined_report_for(VISIBLE)
+    assert combined.emergency_sensitivity == 1.0
+    assert combined.over_triage_to_emergency <= 0.04
+    assert combined.exact_agreement >= 0.97

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from triage.api import assess
+# These pin the rules; the safety net on top is scored in test_safety_net.py and
+# test_challenge_sets.py.
+from triage.api import assess_rules as assess
 from triage.model import Level
 from triage.rules import load_ruleset
+
+from .families_1_4 import LOOK_ALIKES_1_4, SWEEP_1_4
 
 # rule id -> (text, lang, age): each must fire that rule.
 SWEEP: dict[str, list[tuple[str, str, int]]] = {
@@ -298,6 +302,8 @@ SWEEP: dict[str, list[tuple[str, str, int]]] = {
     ],
 }
 
+SWEEP.update(SWEEP_1_4)
+
 # Hard negatives: wordings that share the words of a net but are not emergencies.
 NOT_EMERGENCY: list[tuple[str, str, int]] = [
     ("kan inte andas genom näsan, snuva sen en vecka", "sv", 30),
@@ -357,3 +363,11 @@ def test_every_emergency_rule_has_at_least_four_wordings() -> None:
 def test_look_alike_wordings_stay_below_emergency(text: str, lang: str, age: int) -> None:
     """Blocked noses, unanswered phones and negated symptoms do not trip the nets."""
     assert assess(text, age, lang).level is not Level.EMERGENCY
+
+
+@pytest.mark.parametrize(("text", "lang", "age", "rule"), LOOK_ALIKES_1_4)
+def test_look_alikes_of_new_families_do_not_trip_their_rule(
+    text: str, lang: str, age: int, rule: str
+) -> None:
+    """Each 1.4 family has look-alikes that must not fire its rule."""
+    assert rule not in {reason.rule_id for reason in assess(text, age, lang).reasons}
