@@ -16,7 +16,7 @@ import triage
 from chatserver import access
 from chatserver.core.lifecycle import InvalidTransition, Transition, next_status
 from chatserver.core.waiting_room import TIER_FRONT, priority_key, tier_for
-from chatserver.errors import Forbidden, NotFoundError, StateConflict
+from chatserver.errors import Forbidden, InvalidInput, NotFoundError, StateConflict
 from chatserver.fanout import Fanout
 from chatserver.metrics import Metrics
 from chatserver.queue_service import QueueService
@@ -31,6 +31,7 @@ from chatserver.storage.base import (
     User,
 )
 from chatserver.wire import contact_dict, message_dict, messages_list
+from triage import screening
 
 LEVEL_RANK = {"emergency": 0, "urgent": 1, "standard": 2, "non_urgent": 3}
 
@@ -157,10 +158,14 @@ class Conversations:
         """Every patient message is triaged; a more urgent finding raises the level.
 
         Called after the ack is on its way, so triage never delays delivery.
-        Only a finding more urgent than 'standard' can matter clinically, and
-        only then is the contact read to compare with its current level.
+        A message that names a symptom family that can be an emergency (without
+        an emergency finding) gets the family's follow-up questions, each asked
+        once per contact. Only a finding more urgent than 'standard' can change
+        the level, and only then is the contact read to compare with it.
         """
         result = triage.assess(body, patient.age, patient.lang)
+        if result.level is not triage.Level.EMERGENCY:
+            await self._ask_followups(patient, result)
         new_level = result.level.value
         if LEVEL_RANK[new_level] >= LEVEL_RANK["standard"]:
             return
@@ -169,7 +174,27 @@ class Conversations:
             return
         if LEVEL_RANK[new_level] >= LEVEL_RANK.get(contact.level, 3):
             return
+        raised = [r for r in result.reasons if r.model is not None]
+        if raised:
+            await self.storage.add_event(
+                contact.id,
+                kind="model_raise",
+                at=self.clock(),
+                actor_user_id=None,
+                data={
+                    "level": new_level,
+                    "model": raised[0].model,
+                    "probability": raised[0].probability,
+                },
+            )
+        await self._raise_level(contact, result, reason="patient_message")
+
+    async def _raise_level(
+        self, contact: Contact, result: triage.TriageResult, *, reason: str
+    ) -> None:
+        """Store a more urgent level and tell the patient (with advice) and staff."""
         now = self.clock()
+        new_level = result.level.value
         tags = sorted(set(contact.tags) | set(result.tags))
         updated = await self.storage.set_level(
             contact.id,
@@ -178,7 +203,8 @@ class Conversations:
             priority_key=priority_key(new_level, contact.queued_at or now),
             at=now,
             actor_user_id=None,
-            reason="patient_message",
+            reason=reason,
+            added_reasons=[r.to_dict() for r in result.reasons],
         )
         if updated is None:
             return
@@ -189,12 +215,87 @@ class Conversations:
             "tags": tags,
             "reasons": [r.to_dict() for r in result.reasons],
         }
-        patient_notice = {**notice, "advice": result.advice.to_dict()}
+        advice = triage.advice_for(new_level, contact.lang, tags=tags)
+        patient_notice = {**notice, "advice": advice.to_dict()}
         await self.fanout.publish("contact", contact.id, patient_notice)
         if updated.assigned_user_id is not None:
             await self.fanout.publish("user", updated.assigned_user_id, notice)
         if updated.status == "queued":
             await self.queues.announce(self.fanout, updated)
+
+    async def _ask_followups(self, patient: Contact, result: triage.TriageResult) -> None:
+        """Push the follow-up questions of the families a message names, each asked once."""
+        questions = screening.followups(result, patient.age)
+        if not questions:
+            return
+        asked = await self.asked_followups(patient.id)
+        fresh = [q for q in questions if q.id not in asked]
+        if not fresh:
+            return
+        await self.storage.add_event(
+            patient.id,
+            kind="followup_asked",
+            at=self.clock(),
+            actor_user_id=None,
+            data={"ids": [q.id for q in fresh]},
+        )
+        frame = {
+            "type": "followup",
+            "contact_id": patient.id,
+            "questions": [q.to_dict(patient.lang) for q in fresh],
+        }
+        await self.fanout.publish("contact", patient.id, frame)
+
+    async def asked_followups(self, contact_id: str) -> dict[str, bool | None]:
+        """Follow-up question ids asked of this contact, each with its answer (None: open)."""
+        out: dict[str, bool | None] = {}
+        for event in await self.storage.events(contact_id):
+            if event.kind == "followup_asked":
+                for qid in event.data.get("ids", []):
+                    out.setdefault(str(qid), None)
+            elif event.kind == "followup":
+                for qid, value in dict(event.data.get("answers", {})).items():
+                    out[str(qid)] = bool(value)
+        return out
+
+    async def followup_answers(self, patient: Contact, answers: dict[str, bool]) -> dict[str, Any]:
+        """The patient answered follow-up questions: any yes raises the level to emergency."""
+        unknown = screening.unknown_ids(answers)
+        if unknown:
+            raise InvalidInput("invalid_field", f"unknown question id: {unknown[0][:64]}")
+        contact = await self.storage.get_contact(patient.id)
+        if contact is None or contact.status == "closed":
+            raise StateConflict("contact_closed", "the contact is closed")
+        yes = screening.yes_answers(answers)
+        await self.storage.add_event(
+            contact.id,
+            kind="followup",
+            at=self.clock(),
+            actor_user_id=None,
+            data={"answers": dict(answers), "yes": yes},
+        )
+        raised = bool(yes) and contact.level != "emergency"
+        if raised:
+            current = triage.TriageResult(
+                level=triage.Level(contact.level),
+                tags=frozenset(contact.tags),
+                reasons=(),
+                advice=triage.advice_for(contact.level, contact.lang, tags=contact.tags),
+                ruleset_version=triage.RULESET_VERSION,
+            )
+            result = screening.answered_yes(
+                current,
+                answers,
+                contact.lang,
+                prefix=screening.FOLLOWUP_RULE_PREFIX,
+            )
+            await self._raise_level(contact, result, reason="followup_answer")
+        return {
+            "type": "followup_ack",
+            "contact_id": contact.id,
+            "raised": raised,
+            "level": "emergency" if yes else contact.level,
+        }
 
     async def history(self, contact_id: str, after_seq: int) -> dict[str, Any]:
         msgs = await self.storage.messages_after(contact_id, after_seq)

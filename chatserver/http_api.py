@@ -10,7 +10,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from chatserver.http_util import json_response, read_json
-from chatserver.intake import parse_intake
+from chatserver.intake import parse_intake, parse_questions_query, questions_body
 
 if TYPE_CHECKING:
     from chatserver.app import AppState
@@ -74,6 +74,11 @@ async def create_contact(request: Request) -> Response:
     return json_response(body, status)
 
 
+async def intake_questions(request: Request) -> Response:
+    lang, age = parse_questions_query(request.query_params)
+    return json_response(questions_body(lang, age), 200)
+
+
 def routes() -> list[Route]:
     return [
         Route("/livez", livez),
@@ -81,4 +86,5 @@ def routes() -> list[Route]:
         Route("/metrics", metrics),
         Route("/api/units", units),
         Route("/api/contacts", create_contact, methods=["POST"]),
+        Route("/api/intake/questions", intake_questions, methods=["GET"]),
     ]

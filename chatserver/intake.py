@@ -7,7 +7,7 @@ once and stored only as its SHA-256.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -20,9 +20,11 @@ from chatserver.metrics import Metrics
 from chatserver.queue_service import QueueService
 from chatserver.sessions import hash_secret
 from chatserver.storage.base import Contact, NewContact, Storage, Unit
+from triage import screening
 
 MAX_TEXT_CHARS = 2000  # PROTOCOL.md: "text": 1..2000 chars
 MAX_NAME_CHARS = 100
+MAX_AGE = 120
 
 WouldOtherwise = Literal["physical_visit", "phone", "video", "self_care", "unknown"]
 
@@ -38,6 +40,8 @@ class IntakeRequest(BaseModel):
     would_otherwise: WouldOtherwise = "unknown"
     acknowledge_emergency: bool = False
     contact_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    # Contract v1.1: the red-flag screen, question id -> yes/no.
+    answers: Annotated[dict[str, bool], Field(max_length=64)] | None = None
 
 
 def parse_intake(data: Any) -> IntakeRequest:
@@ -57,7 +61,37 @@ def parse_intake(data: Any) -> IntakeRequest:
         raise InvalidInput("invalid_field", "text is empty", fields={"text": "empty"})
     if not req.name.strip():
         raise InvalidInput("invalid_field", "name is empty", fields={"name": "empty"})
+    unknown = screening.unknown_ids(req.answers or {})
+    if unknown:
+        raise InvalidInput(
+            "unknown_question",
+            "answers name a question that does not exist",
+            fields={f"answers.{qid[:64]}": "unknown question id" for qid in unknown[:10]},
+        )
     return req
+
+
+def parse_questions_query(params: Mapping[str, str]) -> tuple[str, int]:
+    """`lang` (sv|en, default sv) and `age` (0..120, required) of GET /api/intake/questions."""
+    lang = params.get("lang", "sv")
+    if lang not in ("sv", "en"):
+        raise InvalidInput("invalid_field", "lang must be sv or en", fields={"lang": "sv or en"})
+    raw_age = params.get("age", "")
+    if not raw_age.isascii() or not raw_age.isdigit() or int(raw_age) > MAX_AGE:
+        raise InvalidInput(
+            "invalid_field", "age must be a whole number 0..120", fields={"age": "0..120"}
+        )
+    return lang, int(raw_age)
+
+
+def questions_body(lang: str, age: int) -> dict[str, Any]:
+    """The body of GET /api/intake/questions: the screen for that age, in that language."""
+    return {"questions": [q.to_dict(lang) for q in screening.screen(age, lang)]}
+
+
+def followup_body(result: triage.TriageResult, age: int, lang: str) -> list[dict[str, str]]:
+    """Follow-up questions for a queued contact whose text names an emergency family."""
+    return [q.to_dict(lang) for q in screening.followups(result, age)]
 
 
 def triage_body(c: Contact) -> dict[str, Any]:
@@ -94,6 +128,10 @@ class IntakeService:
             return await self._acknowledge(req, unit, now)
 
         result = triage.assess(req.text, req.age, req.lang)
+        if req.answers:
+            result = screening.answered_yes(
+                result, req.answers, req.lang, prefix=screening.SCREEN_RULE_PREFIX
+            )
         level = result.level.value
         self.metrics.intakes.labels(level).inc()
         queue_id = f"{unit.id}:nurse"
@@ -128,6 +166,7 @@ class IntakeService:
                 priority_key=None if advised else priority_key(level, now),
             )
         )
+        await self._record_triage_events(contact.id, req, result, now)
         if token is None:
             return 200, {
                 "contact_id": contact.id,
@@ -135,7 +174,47 @@ class IntakeService:
                 "triage": triage_body(contact),
                 "advice": result.advice.to_dict(),
             }
-        return 201, await self._queued_body(contact, token, result.advice.to_dict())
+        body = await self._queued_body(contact, token, result.advice.to_dict())
+        questions = followup_body(result, req.age, req.lang)
+        if questions:
+            body["followup"] = {"questions": questions}
+            await self.storage.add_event(
+                contact.id,
+                kind="followup_asked",
+                at=now,
+                actor_user_id=None,
+                data={"ids": [q["id"] for q in questions]},
+            )
+        return 201, body
+
+    async def _record_triage_events(
+        self, contact_id: str, req: IntakeRequest, result: triage.TriageResult, now: float
+    ) -> None:
+        """The screen's answers, and a raise by the safety net (both counted in statistics)."""
+        if req.answers is not None:
+            yes = screening.yes_answers(req.answers)
+            await self.storage.add_event(
+                contact_id,
+                kind="screening",
+                at=now,
+                actor_user_id=None,
+                data={"answers": dict(req.answers), "yes": yes},
+            )
+        raised = [r for r in result.reasons if r.model is not None]
+        if raised and not any(
+            r.rule_id.startswith(screening.SCREEN_RULE_PREFIX) for r in result.reasons
+        ):
+            await self.storage.add_event(
+                contact_id,
+                kind="model_raise",
+                at=now,
+                actor_user_id=None,
+                data={
+                    "level": raised[0].level.value,
+                    "model": raised[0].model,
+                    "probability": raised[0].probability,
+                },
+            )
 
     async def _acknowledge(
         self, req: IntakeRequest, unit: Unit, now: float

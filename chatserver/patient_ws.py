@@ -24,6 +24,7 @@ from chatserver.logs import get_logger
 from chatserver.origin import origin_allowed
 from chatserver.sessions import hash_secret
 from chatserver.storage.base import Contact
+from triage import screening
 
 if TYPE_CHECKING:
     from chatserver.app import AppState
@@ -126,12 +127,28 @@ async def _welcome(state: AppState, conn: Connection, hello: wire.Hello) -> Cont
         "lang": contact.lang,
         # Messages may commit between the two reads above: never report less.
         "last_seq": max(contact.last_seq, msgs[-1].seq if msgs else 0),
+        "followup": await _open_followups(state, contact),
         **state.welcome_extra("patient"),
     }
     conn.token_hash = hash_secret(hello.token)
     conn.push_now(wire.encode(welcome))
     conn.release(max([hello.last_seq, *(m.seq for m in msgs)]))
     return contact
+
+
+async def _open_followups(state: AppState, contact: Contact) -> dict[str, Any] | None:
+    """Follow-up questions asked of a waiting patient and not answered yet (else None).
+
+    None once the contact is closed or already at emergency: the questions are moot.
+    """
+    if contact.status == "closed" or contact.level == "emergency":
+        return None
+    asked = await state.conversations.asked_followups(contact.id)
+    open_ids = [qid for qid, answer in asked.items() if answer is None]
+    if not open_ids:
+        return None
+    questions = [screening.CATALOGUE[qid] for qid in open_ids if qid in screening.CATALOGUE]
+    return {"questions": [q.to_dict(contact.lang) for q in questions]}
 
 
 def _error(state: AppState, conn: Connection, exc: ChatError, **ctx: Any) -> None:
@@ -167,6 +184,8 @@ async def _serve(state: AppState, ws: WebSocket, conn: Connection, contact: Cont
                 conn.push(wire.encode(await conv.history(contact_id, frame.after_seq)))
             elif isinstance(frame, wire.Typing):
                 await conv.patient_typing(contact_id)
+            elif isinstance(frame, wire.FollowupAnswers):
+                conn.push(wire.encode(await conv.followup_answers(contact, dict(frame.answers))))
             elif isinstance(frame, wire.Leave):
                 await conv.patient_leave(contact_id)
             elif isinstance(frame, wire.Hello):

@@ -63,6 +63,7 @@ def entry_of(c: Contact) -> WaitingEntry:
         priority_tier=c.priority_tier,
         priority_key=c.priority_key if c.priority_key is not None else c.created_at,
         queued_at=c.queued_at if c.queued_at is not None else c.created_at,
+        reasons=c.reasons,
     )
 
 
@@ -348,6 +349,7 @@ class QueueService:
                             "level": e.level,
                             "tags": list(e.tags),
                             "red_flag": e.red_flag,
+                            "reasons": [dict(r) for r in e.reasons],
                             "queued_at": iso(e.queued_at),
                             "waited_s": max(0, int(now - e.queued_at)),
                         }

@@ -101,6 +101,13 @@ class Override(_Frame):
     reason: Annotated[str, Field(min_length=1, max_length=500)]
 
 
+class FollowupAnswers(_Frame):
+    """The patient's yes/no answers to follow-up questions (question id -> answer)."""
+
+    type: Literal["followup_answers"]
+    answers: Annotated[dict[Annotated[str, Field(max_length=64)], bool], Field(max_length=32)]
+
+
 class Ping(_Frame):
     """Application-level keep-alive for clients that cannot see protocol pings."""
 
@@ -116,6 +123,7 @@ PATIENT_TYPES: Mapping[str, type[_Frame]] = {
     "sync": Sync,
     "typing": Typing,
     "leave": Leave,
+    "followup_answers": FollowupAnswers,
     "ping": Ping,
 }
 STAFF_TYPES: Mapping[str, type[_Frame]] = {

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 TIER_FRONT = 0
 TIER_NORMAL = 1
@@ -62,6 +63,8 @@ class WaitingEntry:
     priority_tier: int
     priority_key: float
     queued_at: float
+    # What raised the level (triage reasons as stored), shown on the staff's queue row.
+    reasons: tuple[Mapping[str, Any], ...] = field(default=(), compare=False)
 
     def sort_key(self) -> tuple[int, float, float, str]:
         return (self.priority_tier, self.priority_key, self.queued_at, self.contact_id)

@@ -25,6 +25,7 @@ from .tables import (
     operations_tables,
     to_csv,
 )
+from .triage_safety import summarize
 from .visits_import import MAX_REPORTED_ERRORS, ParsedImport, check_units, parse_csv, parse_json
 
 if TYPE_CHECKING:
@@ -112,6 +113,15 @@ async def operations(request: Request) -> Response:
     _, units, queue = await scope(request)
     period = parse_period(request.query_params)
     return json_response(await service.operations(_store(request), units, period, queue))
+
+
+async def triage_safety(request: Request) -> Response:
+    """Screen, follow-up and safety-net figures (docs/statistics.md "Triage safety")."""
+    _, units, queue = await scope(request)
+    period = parse_period(request.query_params)
+    start, end = period.bounds
+    events = await _store(request).safety_events(ContactFilter(tuple(units), start, end, queue))
+    return json_response({"units": units, **summarize(events)})
 
 
 async def stats_units(request: Request) -> Response:
@@ -251,5 +261,6 @@ def routes() -> list[BaseRoute]:
         Route("/api/stats/visits", import_visits, methods=["POST"]),
         Route("/api/stats/channel-shift", channel_shift),
         Route("/api/stats/operations", operations),
+        Route("/api/stats/triage-safety", triage_safety),
         Route("/api/stats/units", stats_units),
     ]

@@ -46,6 +46,7 @@ from .sqlite_sql import (
 from .store import ContactFilter, ContactRow, input_from_parts
 from .timebuckets import day_start_utc
 from .totals_sql import TOTALS, totals_columns, totals_from_row
+from .triage_safety import SAFETY_EVENTS_SQL, SafetyEvent, event_from_row
 from .visits_import import VisitRow
 
 __all__ = ["SqliteStatsStore"]
@@ -225,6 +226,11 @@ class SqliteStatsStore:
             return {name: counted(text) for name, text in zip(parts, row, strict=True)}
 
         return await self._read(read)
+
+    async def safety_events(self, f: ContactFilter) -> list[SafetyEvent]:
+        where, params = where_of(f, "c")
+        sql = SAFETY_EVENTS_SQL.format(where=where)
+        return await self._read(lambda c: [event_from_row(r) for r in c.execute(sql, params)])
 
     async def overrides(self, f: ContactFilter) -> tuple[dict[tuple[str, str], int], int]:
         if (days := await self._days(f)) is not None:

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from .channel_shift import ChatCounts
 from .concurrency import Spans
 from .operations import ContactTotals, OperationsInput, Satisfaction
+from .triage_safety import SafetyEvent
 from .visits_import import VisitRow
 
 __all__ = ["ContactFilter", "ContactRow", "StatsStore", "input_from_parts", "store_for"]
@@ -53,6 +54,9 @@ class ContactRow:
 
 
 class StatsStore(Protocol):
+    async def safety_events(self, f: ContactFilter) -> list[SafetyEvent]:
+        """Screening, follow-up, safety-net and staff triage events of the period's contacts."""
+
     async def upsert_visits(
         self, rows: Sequence[VisitRow], *, at: float, user_id: int | None
     ) -> None:

@@ -364,9 +364,12 @@ class Storage(Protocol):
         at: float,
         actor_user_id: int | None,
         reason: str,
+        added_reasons: Sequence[Mapping[str, Any]] = (),
     ) -> Contact | None:
         """Change the current triage level (records a 'triage_change' event).
-        ``priority_key`` None keeps the current key. None if closed or unknown."""
+        ``priority_key`` None keeps the current key; ``added_reasons`` are appended
+        to the stored triage reasons (what raised the level, for staff who pick the
+        contact later). None if closed or unknown."""
 
     async def close_contact(
         self,

@@ -472,8 +472,10 @@ class PostgresStorage:
         at: float,
         actor_user_id: int | None,
         reason: str,
+        added_reasons: Sequence[Mapping[str, Any]] = (),
     ) -> Contact | None:
         tag_list = tuple(tags)
+        added = tuple(dict(r) for r in added_reasons)
         return await self._write(
             lambda c: ops.set_level(
                 c,
@@ -484,6 +486,7 @@ class PostgresStorage:
                 at=at,
                 actor_user_id=actor_user_id,
                 reason=reason,
+                added_reasons=added,
             )
         )
 

@@ -436,16 +436,19 @@ async def set_level(
     at: float,
     actor_user_id: int | None,
     reason: str,
+    added_reasons: Sequence[Mapping[str, Any]] = (),
 ) -> Contact | None:
     before = await select_contact(conn, contact_id, lock=True)
     if before is None or before.status == "closed":
         return None
+    reasons = [*(dict(r) for r in before.reasons), *(dict(r) for r in added_reasons)]
     await conn.execute(
-        "UPDATE contacts SET level = $1, tags = $2, priority_key = COALESCE($3, priority_key)"
-        " WHERE id = $4",
+        "UPDATE contacts SET level = $1, tags = $2, priority_key = COALESCE($3, priority_key),"
+        " reasons = $4 WHERE id = $5",
         level,
         dumps(list(tags)),
         priority_key,
+        dumps(reasons),
         contact_id,
     )
     await insert_event(

@@ -26,6 +26,7 @@ from chatserver.stats.concurrency import (
 from chatserver.stats.operations import ContactTotals, OperationsInput, Satisfaction
 from chatserver.stats.store import ContactFilter, ContactRow, input_from_parts
 from chatserver.stats.totals_sql import DURATIONS, totals_columns, totals_from_row
+from chatserver.stats.triage_safety import SAFETY_EVENTS_SQL, SafetyEvent, event_from_row
 from chatserver.stats.visits_import import VisitRow
 
 from .postgres import Conn, PostgresStorage
@@ -118,6 +119,11 @@ class PostgresStatsStore:
         for name, seconds, n in await self._fetch(sql, *params):
             out[name][int(seconds)] = int(n)
         return out
+
+    async def safety_events(self, f: ContactFilter) -> list[SafetyEvent]:
+        where, params = _where(f, "c")
+        rows = await self._fetch(SAFETY_EVENTS_SQL.format(where=where), *params)
+        return [event_from_row(r) for r in rows]
 
     async def overrides(self, f: ContactFilter) -> tuple[dict[tuple[str, str], int], int]:
         where, params = _where(f, "c", first=2)

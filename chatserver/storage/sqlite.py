@@ -443,8 +443,10 @@ class SqliteStorage:
         at: float,
         actor_user_id: int | None,
         reason: str,
+        added_reasons: Sequence[Mapping[str, Any]] = (),
     ) -> Contact | None:
         tag_list = tuple(tags)
+        added = tuple(dict(r) for r in added_reasons)
         return await self._writer.submit(
             lambda c: ops.set_level(
                 c,
@@ -455,6 +457,7 @@ class SqliteStorage:
                 at=at,
                 actor_user_id=actor_user_id,
                 reason=reason,
+                added_reasons=added,
             )
         )
 

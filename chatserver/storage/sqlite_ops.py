@@ -412,14 +412,16 @@ def set_level(
     at: float,
     actor_user_id: int | None,
     reason: str,
+    added_reasons: Sequence[Mapping[str, Any]] = (),
 ) -> Contact | None:
     before = select_contact(conn, contact_id)
     if before is None or before.status == "closed":
         return None
+    reasons = [*(dict(r) for r in before.reasons), *(dict(r) for r in added_reasons)]
     conn.execute(
-        "UPDATE contacts SET level = ?, tags = ?, priority_key = COALESCE(?, priority_key)"
-        " WHERE id = ?",
-        (level, dumps(list(tags)), priority_key, contact_id),
+        "UPDATE contacts SET level = ?, tags = ?, priority_key = COALESCE(?, priority_key),"
+        " reasons = ? WHERE id = ?",
+        (level, dumps(list(tags)), priority_key, dumps(reasons), contact_id),
     )
     insert_event(
         conn,

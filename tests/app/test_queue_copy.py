@@ -169,7 +169,7 @@ def test_every_change_keeps_the_dashboard_equal_to_the_database(
                     {
                         "type": "message",
                         "client_id": "m1",
-                        "body": "Jag har plötsligt svårt att andas",
+                        "body": "Jag har ont i ena vaden och den är svullen",
                     }
                 )
                 assert receive_until(p, "ack")["seq"] == 1

@@ -91,8 +91,10 @@ def patient_intake(
 ) -> None:
     page.goto(f"/?unit={unit}")
     page.locator("#view-intake").wait_for(state="visible")
-    page.get_by_label("Vad gäller det? Beskriv med egna ord").fill(text)
-    page.get_by_label("Ålder").fill(age)
     page.get_by_label("Ditt förnamn").fill(name)
+    page.get_by_label("Ålder").fill(age)
+    # The red-flag screen comes before the free text.
+    page.get_by_role("button", name="Inget av detta").click()
+    page.get_by_label("Vad gäller det? Beskriv med egna ord").fill(text)
     page.get_by_label("Besökt hälsocentralen").check()
     page.get_by_role("button", name="Starta chatten").click()

@@ -50,12 +50,14 @@ def test_whole_conversation(browser: Any, live: LiveServer, seed: Seed, screensh
     composer = patient.get_by_label("Skriv ett meddelande")
     composer.press_sequentially("Det gör ont")
     expect(nurse.locator(".typing")).to_have_text("Petra skriver …")
-    composer.fill("Det gör ont att svälja.")
+    composer.fill("Det gör fortfarande ont i halsen.")
     composer.press("Enter")
     expect(patient.locator('.msg--mine[data-state="sent"] .msg__body')).to_have_text(
-        ["Det gör ont att svälja."]
+        ["Det gör fortfarande ont i halsen."]
     )
-    expect(nurse.locator(".msg--theirs .msg__body")).to_have_text(["Det gör ont att svälja."])
+    expect(nurse.locator(".msg--theirs .msg__body")).to_have_text(
+        ["Det gör fortfarande ont i halsen."]
+    )
 
     # A canned reply made on the dashboard, inserted and sent.
     nurse.get_by_text("Hantera snabbsvar").click()
@@ -104,7 +106,7 @@ def test_whole_conversation(browser: Any, live: LiveServer, seed: Seed, screensh
         in journal
     )
     assert "Sammanfattning av chatten (3 meddelanden):" in journal
-    assert "Patient: Det gör ont att svälja." in journal
+    assert "Patient: Det gör fortfarande ont i halsen." in journal
     assert "Nina Nurse: Drick varmt och vila rösten." in journal
     assert "- Nina Nurse: Misstänkt halsfluss, ingen andningspåverkan." in journal
     assert journal.endswith("Utfall: Pågår")

@@ -1,4 +1,5 @@
-// Patient page: intake → (emergency advice) → queue → chat → closed → survey.
+// Patient page: intake (unit, name, age → red-flag screen → free text) →
+// (emergency advice) → queue → chat (follow-up questions) → closed → survey.
 
 import { $, h, replaceChildren, showView, randomId, minutes } from '../common/dom.js';
 import { setLang, preferredLang, bindLangSwitch, onLangChange, t, lang } from '../common/i18n.js';
@@ -7,6 +8,8 @@ import { Transcript } from '../common/transcript.js';
 import { phoneItems } from '../common/phones.js';
 import { loadSession, saveSession, clearSession } from './session.js';
 import { loadUnits, readForm, relabelIntake, submitIntake } from './intake.js';
+import { Screen } from './screen.js';
+import { Followup } from './followup.js';
 import { showBanner } from '../admin/banner.js';
 
 // Typing notices are throttled to one per 3 s and shown for 5 s: enough to feel
@@ -26,6 +29,8 @@ const state = {
   lastTypingSent: 0,
   typingTimer: null,
   banner: null, // the active service notice (driftinformation), or null
+  screen: null, // the red-flag screen of the intake (screen.js)
+  followup: null, // the follow-up card of the chat (followup.js)
 };
 
 function presetUnit() {
@@ -38,9 +43,29 @@ async function main() {
   onLangChange(() => {
     renderBanner();
     renderStatus();
-    if (!$('#view-intake').hidden) relabelIntake(presetUnit());
+    if (!$('#view-intake').hidden) {
+      relabelIntake(presetUnit());
+      state.screen.relabel();
+    }
   });
   loadBanner();
+  state.screen = new Screen({
+    onYes: onScreenYes,
+    onNone: () => {
+      showDescribe(true);
+      $('#text').focus();
+    },
+    onReset: () => showDescribe(false),
+    onFail: () => showDescribe(true),
+    onStep: () => showDescribe(!$('#describe').hidden),
+  });
+  $('#unit').addEventListener('change', () => state.screen.changed());
+  $('#age').addEventListener('input', () => state.screen.changed());
+  state.followup = new Followup({
+    send: (frame) => (state.socket ? state.socket.send(frame) : false),
+    notice: (text) => state.transcript.notice(text),
+    onEmergency: () => showChatEmergency(null),
+  });
   $('#intake-form').addEventListener('submit', onIntake);
   $('#emergency-continue').addEventListener('click', onEmergencyContinue);
   $('#unavailable-back').addEventListener('click', () => showIntake());
@@ -65,23 +90,77 @@ async function main() {
   else await showIntake();
 }
 
+/**
+ * The free-text step (after the screen). "Start the chat" is hidden while the
+ * screen waits for an answer: its own buttons lead on from there.
+ */
+function showDescribe(shown) {
+  $('#describe').hidden = !shown;
+  $('#intake-submit').hidden = !shown && !$('#screen').hidden;
+}
+
 async function showIntake() {
   showView('view-intake');
   await loadUnits(presetUnit());
+  // A unit from the link, or fields the browser restored: the screen may show at once.
+  state.screen.changed();
 }
 
 async function onIntake(ev) {
   ev.preventDefault();
   hideError('#intake-error');
-  const body = readForm();
-  if (!body) return;
-  const button = ev.submitter || $('#intake-form button[type="submit"]');
+  // Unit, name and age first: the red-flag screen comes before the free text.
+  if (!readForm(true, { withText: false })) return;
+  const button = ev.submitter || $('#intake-submit');
   button.disabled = true;
   try {
+    await state.screen.settled();
+    const screen = state.screen.status();
+    if (screen === 'yes') {
+      await submitScreenYes();
+      return;
+    }
+    if (screen === 'open') {
+      state.screen.demand();
+      return;
+    }
+    const body = readForm();
+    if (!body) return;
+    const answers = state.screen.answers();
+    if (answers) body.answers = answers; // every answer false ("None of this")
     handleIntakeResult(await submitIntake(body), body);
   } finally {
     button.disabled = false;
   }
+}
+
+/** "Continue" with a ticked box: submit now, without the free text, and show 112. */
+async function onScreenYes() {
+  hideError('#intake-error');
+  if (!readForm(true, { withText: false })) return;
+  const button = $('#screen-continue');
+  button.disabled = true;
+  try {
+    await submitScreenYes();
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function submitScreenYes() {
+  const body = readForm(true, { withText: false });
+  if (!body) return;
+  body.answers = state.screen.answers();
+  // The text is required: what the patient wrote, else the questions answered yes.
+  body.text = (body.text || state.screen.yesTexts().join('\n')).slice(0, 2000);
+  const result = await submitIntake(body);
+  if (result.kind === 'error') {
+    // The server could not be reached: 112 is the advice all the same.
+    state.emergency = { body, contact_id: null };
+    showEmergency({});
+    return;
+  }
+  handleIntakeResult(result, body);
 }
 
 function handleIntakeResult(result, body) {
@@ -95,6 +174,7 @@ function handleIntakeResult(result, body) {
     saveSession(session);
     state.queue = result.data.queue;
     startChat(session);
+    if (result.data.followup) state.followup.add(result.data.followup.questions, false);
   } else if (result.kind === 'emergency') {
     state.emergency = { body, contact_id: result.data.contact_id };
     showEmergency(result.data.advice || {});
@@ -105,18 +185,45 @@ function handleIntakeResult(result, body) {
   }
 }
 
+/** The advice text and its numbers as call links (112 when the advice has none). */
+function renderAdvice(textEl, listEl, advice) {
+  textEl.textContent = (advice && advice.text) || '';
+  textEl.hidden = !textEl.textContent;
+  const numbers = advice && advice.phone_numbers && advice.phone_numbers.length ? advice.phone_numbers : ['112'];
+  replaceChildren(listEl, phoneItems(numbers));
+}
+
 function showEmergency(advice) {
-  $('#emergency-advice').textContent = advice.text || '';
-  const numbers = advice.phone_numbers && advice.phone_numbers.length ? advice.phone_numbers : ['112'];
-  replaceChildren($('#emergency-numbers'), phoneItems(numbers));
+  renderAdvice($('#emergency-advice'), $('#emergency-numbers'), advice);
   showView('view-emergency');
   $('#emergency-heading').focus();
+}
+
+/**
+ * The 112 advice above the chat (a `triage` frame raised the contact to
+ * emergency, or the patient answered yes to a follow-up question). `advice`
+ * null shows 112 until the server's advice arrives; the advice is kept in the
+ * session so a reload shows it again.
+ */
+function showChatEmergency(advice, focus = true) {
+  const panel = $('#chat-emergency');
+  const shown = !panel.hidden;
+  if (advice || !shown) {
+    renderAdvice($('#chat-emergency-advice'), $('#chat-emergency-numbers'), advice);
+  }
+  panel.hidden = false;
+  if (advice && state.session) {
+    state.session.emergency = advice;
+    saveSession(state.session);
+  }
+  if (focus && !shown) $('#chat-emergency-heading').focus();
 }
 
 async function onEmergencyContinue() {
   if (!state.emergency) return;
   hideError('#emergency-error');
-  const body = { ...state.emergency.body, acknowledge_emergency: true, contact_id: state.emergency.contact_id };
+  const body = { ...state.emergency.body, acknowledge_emergency: true };
+  if (state.emergency.contact_id) body.contact_id = state.emergency.contact_id;
   const result = await submitIntake(body);
   if (result.kind === 'error' || result.kind === 'invalid') {
     showError('#emergency-error', result.message || t('error.generic'));
@@ -161,6 +268,7 @@ function startChat(session) {
   });
   // Unsent messages from before a reload are shown as pending and resent on welcome.
   for (const p of session.pending || []) state.transcript.addPending(p.client_id, p.body);
+  if (session.emergency) showChatEmergency(session.emergency, false);
   renderStatus();
   state.socket = new ReconnectingSocket('/ws/patient', {
     onOpen: () => state.socket.send({ type: 'hello', token: session.token, last_seq: state.transcript.lastSeq }),
@@ -207,6 +315,8 @@ function onFrame(frame) {
       tr.addAll(frame.messages);
       state.status = frame.status;
       state.queue = frame.queue;
+      // The questions still open (null: none, or all answered meanwhile).
+      state.followup.set(frame.status === 'closed' || !frame.followup ? [] : frame.followup.questions);
       if (frame.status === 'assigned') state.staffName = frame.staff_name;
       if (frame.status === 'closed') {
         showClosed(false);
@@ -248,14 +358,27 @@ function onFrame(frame) {
     case 'triage':
       if (frame.level === 'emergency' && frame.advice) {
         tr.notice(frame.advice.text || t('emergency.heading'));
+        showChatEmergency(frame.advice);
       }
+      break;
+    case 'followup':
+      if (state.status !== 'closed') state.followup.add(frame.questions);
+      break;
+    case 'followup_ack':
+      state.followup.ack();
+      if (frame.level === 'emergency') showChatEmergency(null);
       break;
     case 'closed':
       if (state.status !== 'closed') showClosed(true);
       break;
     case 'error':
-      if (frame.code === 'contact_closed') showClosed(false);
-      else if (frame.code !== 'rate_limited') showError('#chat-error', t('error.generic'));
+      if (frame.code === 'contact_closed') {
+        showClosed(false);
+      } else if (frame.client_id || !state.followup.failed()) {
+        // (An error without client_id while answers are on their way is about
+        // the answers: failed() showed it on the card.)
+        if (frame.code !== 'rate_limited') showError('#chat-error', t('error.generic'));
+      }
       break;
     default:
       break;
@@ -346,6 +469,7 @@ function showClosed(withNotice) {
   if (withNotice) state.transcript.notice(t('chat.closed_notice'));
   $('#composer').hidden = true;
   $('#leave').hidden = true;
+  state.followup.set([]);
   $('#typing').textContent = '';
   renderStatus();
   const survey = $('#view-survey');

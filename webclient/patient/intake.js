@@ -31,7 +31,7 @@ export async function loadUnits(presetId, keep = '') {
 /** After a language switch: the unit list and any shown errors in the new language. */
 export async function relabelIntake(presetId) {
   await loadUnits(presetId, $('#unit').value);
-  if (FIELDS.some((f) => !$(`#${f}-error`).hidden)) readForm(false);
+  if (FIELDS.some((f) => !$(`#${f}-error`).hidden)) readForm(false, { withText: !$('#text-error').hidden });
 }
 
 export function fieldError(name, message) {
@@ -49,8 +49,9 @@ export function fieldError(name, message) {
 }
 
 /** The intake body from the form, or null after marking the invalid fields
- * (and focusing the first, unless `focus` is false). */
-export function readForm(focus = true) {
+ * (and focusing the first, unless `focus` is false). Without `withText` the
+ * free text is not required yet (the red-flag screen comes before it). */
+export function readForm(focus = true, { withText = true } = {}) {
   for (const f of FIELDS) fieldError(f, null);
   const unit = $('#unit').value;
   const text = $('#text').value.trim();
@@ -59,10 +60,11 @@ export function readForm(focus = true) {
   const name = $('#name').value.trim();
   const otherwise = document.querySelector('input[name="would_otherwise"]:checked');
   const errors = [];
+  // In the order of the page: focus goes to the first field in error.
   if (!unit) errors.push(['unit', t('intake.err_unit')]);
-  if (!text) errors.push(['text', t('intake.err_text')]);
-  if (!ageRaw || !Number.isInteger(age) || age < 0 || age > 120) errors.push(['age', t('intake.err_age')]);
   if (!name) errors.push(['name', t('intake.err_name')]);
+  if (!ageRaw || !Number.isInteger(age) || age < 0 || age > 120) errors.push(['age', t('intake.err_age')]);
+  if (withText && !text) errors.push(['text', t('intake.err_text')]);
   for (const [f, msg] of errors) fieldError(f, msg);
   if (errors.length) {
     if (focus) $(`#${errors[0][0]}`).focus();

@@ -6,6 +6,7 @@ import { $, h, replaceChildren, randomId } from '../common/dom.js';
 import { t, lang, applyTexts } from '../common/i18n.js';
 import { Transcript } from '../common/transcript.js';
 import { levelBadge, flagBadge, tagBadges } from './queues.js';
+import { reasonsLine } from './reasons.js';
 import { journalNote } from './journal.js';
 
 const TYPING_SEND_EVERY_MS = 3000;
@@ -86,6 +87,9 @@ class Chat {
     replaceChildren(this.q('.panel__triage'),
       h('span', {}, `${t('chat.triage')}:`), levelBadge(tri.level || 'standard'),
       tri.red_flag ? flagBadge() : null, tagBadges(tri.tags));
+    const why = reasonsLine(tri.reasons);
+    replaceChildren(this.q('.panel__reasons'), why ? [...why.childNodes] : []);
+    this.q('.panel__reasons').hidden = !why;
     replaceChildren(this.q('.panel__meta'),
       `${t('intake.otherwise')} ${t(`otherwise.${c.would_otherwise || 'unknown'}`)}`);
     this.q('.panel__intake').textContent = c.text || '';
@@ -215,7 +219,14 @@ class Chat {
   }
 
   setTriage(frame) {
-    this.contact.triage = { ...(this.contact.triage || {}), level: frame.level, tags: frame.tags || [] };
+    const before = this.contact.triage || {};
+    let reasons = before.reasons || [];
+    if (Array.isArray(frame.reasons) && frame.reasons.length) {
+      // A raise names its reasons: they go first, earlier ones stay after them.
+      const fresh = new Set(frame.reasons.map((r) => r.rule_id));
+      reasons = [...frame.reasons, ...reasons.filter((r) => !fresh.has(r.rule_id))];
+    }
+    this.contact.triage = { ...before, level: frame.level, tags: frame.tags || [], reasons };
     if (frame.previous_level) {
       this.overrides.push({ level: frame.level, previous_level: frame.previous_level, by: frame.by, reason: this.pendingReason || '' });
       this.pendingReason = '';

@@ -3,6 +3,7 @@
 
 import { $, h, replaceChildren, minutes } from '../common/dom.js';
 import { t } from '../common/i18n.js';
+import { reasonsLine } from './reasons.js';
 
 const LEVEL_ORDER = ['emergency', 'urgent', 'standard', 'non_urgent'];
 
@@ -79,12 +80,16 @@ export class Queues {
     const oldest = contacts.length ? t('queues.oldest', { minutes: minutes(q.oldest_wait_s) }) : t('queues.empty');
     const items = contacts.map((c) =>
       h('li', { class: 'queue__contact' },
-        h('p', {},
-          `${c.position}. `,
-          levelBadge(c.level), ' ',
-          c.red_flag ? flagBadge() : null, c.red_flag ? ' ' : null,
-          tagBadges(c.tags), ' ',
-          t('queues.waited', { minutes: minutes(c.waited_s) }),
+        h('div', { class: 'queue__who' },
+          h('p', {},
+            `${c.position}. `,
+            levelBadge(c.level), ' ',
+            c.red_flag ? flagBadge() : null, c.red_flag ? ' ' : null,
+            tagBadges(c.tags), ' ',
+            t('queues.waited', { minutes: minutes(c.waited_s) }),
+          ),
+          // What raised the level (rows carry `reasons` like a contact's triage).
+          reasonsLine(c.reasons || (c.triage && c.triage.reasons), 'reasons reasons--row'),
         ),
         h('button', {
           type: 'button',
