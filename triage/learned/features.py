@@ -15,7 +15,7 @@ buried in a long message is not diluted by everything around it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from triage.normalize import fold
 
@@ -55,8 +55,7 @@ def word_features(word: str) -> list[str]:
     return grams
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     """One word of the original text: its surface form, folded form and clause number."""
 
     surface: str
@@ -68,14 +67,15 @@ def tokens(text: str) -> list[Token]:
     """The words of `text` in order, each with the clause it stands in."""
     text = text[:MAX_CHARS]
     folded = fold(text)
-    clause = 0
     out: list[Token] = []
-    position = 0
-    for match in WORD.finditer(folded):
-        if CLAUSE_END.search(folded, position, match.start()):
+    start = 0
+    clause = 0
+    for end in [*(m.start() for m in CLAUSE_END.finditer(folded)), len(folded)]:
+        words = [(m.start(), m.end()) for m in WORD.finditer(folded, start, end)]
+        if words:
+            out.extend(Token(text[a:b], folded[a:b], clause) for a, b in words)
             clause += 1
-        position = match.end()
-        out.append(Token(text[match.start() : match.end()], match.group(), clause))
+        start = end
     return out
 
 

@@ -15,12 +15,17 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from triage.learned.features import Token, age_feature, token_features, tokens, windows
+import numpy as np
+from numpy.typing import NDArray
+
+from triage.learned.features import WINDOW_CLAUSES, Token, age_feature, tokens, word_features
 
 DEFAULT_MODEL = Path(__file__).with_name("model.json")
 HEADS = ("emergency", "urgent", "mental_health")
 # Words named in a raised reason: the ones that weighed most for the raise.
 TOP_WORDS = 3
+# Distinct words whose features are remembered (bounded: odd texts cannot grow it).
+_WORD_CACHE_SIZE = 50_000
 
 
 class ModelError(ValueError):
@@ -69,13 +74,15 @@ class Model:
                 name: Head(float(heads[name]["bias"]), float(heads[name]["threshold"]))
                 for name in HEADS
             }
-            self.weights: dict[str, tuple[float, ...]] = {
-                str(feature): tuple(float(w) for w in ws) for feature, ws in weights.items()
-            }
+            self.index: dict[str, int] = {str(feature): i for i, feature in enumerate(weights)}
+            rows = [[float(w) for w in ws] for ws in weights.values()]
         except (KeyError, TypeError, ValueError, AssertionError) as exc:
             raise ModelError(f"not a safety-net model: {exc!r}") from exc
-        if any(len(ws) != len(HEADS) for ws in self.weights.values()):
+        if any(len(ws) != len(HEADS) for ws in rows):
             raise ModelError(f"every feature needs {len(HEADS)} weights")
+        # One row of per-head weights per feature; a window's sums are one gather.
+        self.matrix = np.array(rows, dtype=np.float64).reshape(len(rows), len(HEADS))
+        self._words: dict[str, tuple[int, ...]] = {}
 
     @classmethod
     def load(cls, path: Path = DEFAULT_MODEL) -> Model:
@@ -93,49 +100,98 @@ class Model:
         """Name and version, as shown to staff in a reason."""
         return f"{self.name} {self.version}"
 
+    def _word(self, word: str) -> tuple[int, ...]:
+        """The rows of one folded word's in-vocabulary features (remembered)."""
+        found = self._words.get(word)
+        if found is None:
+            index = self.index
+            found = tuple(index[f] for f in word_features(word) if f in index)
+            if len(self._words) < _WORD_CACHE_SIZE:
+                self._words[word] = found
+        return found
+
+    def _token_rows(self, toks: list[Token]) -> list[tuple[int, ...]]:
+        """Per token: the rows of its features (word, character n-grams, bigram)."""
+        index = self.index
+        out: list[tuple[int, ...]] = []
+        for i, tok in enumerate(toks):
+            rows = self._word(tok.folded)
+            if i + 1 < len(toks) and toks[i + 1].clause == tok.clause:
+                row = index.get(f"b:{tok.folded} {toks[i + 1].folded}")
+                if row is not None:
+                    rows = (*rows, row)
+            out.append(rows)
+        return out
+
+    def _sums(self, rows: set[int]) -> NDArray[np.float64]:
+        """Per-head sums of the weights of these distinct feature rows."""
+        if not rows:
+            return np.zeros(len(HEADS))
+        picked = np.fromiter(rows, dtype=np.intp, count=len(rows))
+        total: NDArray[np.float64] = self.matrix[picked].sum(axis=0)
+        return total
+
     def score(self, text: str, age: int) -> Score:
-        """Probability per head (highest over the text's windows) and the words behind it."""
+        """Probability per head (highest over the text's windows) and the words behind it.
+
+        The windows are the whole text and every run of WINDOW_CLAUSES consecutive
+        clauses (see `features.windows`), each a set of distinct features.
+        """
         toks = tokens(text)
-        weights = self.weights
-        per_token = [
-            [(f, weights[f]) for f in feats if f in weights] for feats in token_features(toks)
-        ]
-        age_w = weights.get(age_feature(age))
-        best: dict[str, tuple[float, range]] = {}
-        for window in windows(toks):
-            seen: dict[str, tuple[float, ...]] = {}
-            if age_w is not None:
-                seen[age_feature(age)] = age_w
-            for i in window:
-                for feature, ws in per_token[i]:
-                    seen.setdefault(feature, ws)
-            scale = 1.0 / math.sqrt(len(seen)) if seen else 0.0
-            sums = [sum(col) for col in zip(*seen.values(), strict=True)] if seen else []
-            for h, head in enumerate(HEADS):
-                logit = self.heads[head].bias + (sums[h] * scale if sums else 0.0)
-                if head not in best or logit > best[head][0]:
-                    best[head] = (logit, window)
-        probability = {head: _sigmoid(best[head][0]) for head in HEADS}
-        top = {head: _top_words(toks, per_token, best[head][1], h) for h, head in enumerate(HEADS)}
+        per_token = self._token_rows(toks)
+        clauses: list[set[int]] = []
+        starts: list[int] = []
+        last = -1
+        for i, tok in enumerate(toks):
+            if tok.clause != last:
+                clauses.append(set())
+                starts.append(i)
+                last = tok.clause
+            clauses[-1].update(per_token[i])
+        age_row = self.index.get(age_feature(age))
+        windows: list[tuple[set[int], range]] = [(set().union(*clauses), range(len(toks)))]
+        if len(clauses) > WINDOW_CLAUSES:
+            ends = [*starts[1:], len(toks)]
+            windows.extend(
+                (clauses[c] | clauses[c + 1], range(starts[c], ends[c + 1]))
+                for c in range(len(clauses) - 1)
+            )
+        biases = np.array([self.heads[head].bias for head in HEADS])
+        logits = []
+        for rows, _ in windows:
+            if age_row is not None:
+                rows.add(age_row)
+            scale = 1.0 / math.sqrt(len(rows)) if rows else 0.0
+            logits.append(biases + self._sums(rows) * scale)
+        table = np.vstack(logits)
+        probability: dict[str, float] = {}
+        top: dict[str, tuple[str, ...]] = {}
+        for h, head in enumerate(HEADS):
+            best = int(np.argmax(table[:, h]))
+            probability[head] = _sigmoid(float(table[best, h]))
+            # Words are only worked out where they will be shown: a head that fires.
+            fires = probability[head] >= self.heads[head].threshold
+            window = windows[best][1]
+            top[head] = _top_words(toks, per_token, window, self.matrix[:, h]) if fires else ()
         return Score(probability, top)
 
 
 def _top_words(
     toks: list[Token],
-    per_token: list[list[tuple[str, tuple[float, ...]]]],
+    per_token: list[tuple[int, ...]],
     window: range,
-    head: int,
+    column: NDArray[np.float64],
 ) -> tuple[str, ...]:
-    """The surface words of `window` whose features pushed head `head` up the most."""
-    claimed: set[str] = set()
-    weight_of: dict[int, float] = {}
-    for i in window:
-        total = 0.0
-        for feature, ws in per_token[i]:
-            if feature not in claimed:
-                claimed.add(feature)
-                total += ws[head]
-        weight_of[i] = total
-    ranked = sorted((i for i in window if weight_of[i] > 0), key=lambda i: (-weight_of[i], i))
-    chosen = sorted(ranked[:TOP_WORDS])
-    return tuple(toks[i].surface for i in chosen)
+    """The surface words of `window` whose features pushed the head up the most.
+
+    Each distinct feature counts once, for the first word of the window that has it.
+    """
+    owners = [i for i in window for _ in per_token[i]]
+    if not owners:
+        return ()
+    rows = np.fromiter((r for i in window for r in per_token[i]), dtype=np.intp, count=len(owners))
+    _, first = np.unique(rows, return_index=True)
+    owner = np.asarray(owners, dtype=np.intp)[first]
+    weight = np.bincount(owner, weights=column[rows[first]], minlength=len(toks))
+    ranked = sorted((i for i in window if weight[i] > 0), key=lambda i: (-weight[i], i))
+    return tuple(toks[i].surface for i in sorted(ranked[:TOP_WORDS]))
