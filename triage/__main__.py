@@ -52,14 +52,18 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from triage.bench import run_bench  # noqa: PLC0415
+    from triage.bench import NET_SAMPLE_TEXT, SAMPLE_TEXT, run_bench  # noqa: PLC0415
 
-    result = run_bench(args.runs)
-    print(
-        f"assess on {result.chars} chars, {result.runs} runs: mean {result.mean_us:.0f} µs, "
-        f"median {result.median_us:.0f} µs, p99 {result.p99_us:.0f} µs; "
-        f"CPU {result.cpu_us:.0f} µs/call"
-    )
+    for label, text in (
+        ("emergency (rules only)", SAMPLE_TEXT),
+        ("not emergency (rules + safety net)", NET_SAMPLE_TEXT),
+    ):
+        result = run_bench(args.runs, text)
+        print(
+            f"assess on {result.chars} chars, {label}, {result.runs} runs: mean "
+            f"{result.mean_us:.0f} µs, median {result.median_us:.0f} µs, p99 "
+            f"{result.p99_us:.0f} µs; CPU {result.cpu_us:.0f} µs/call"
+        )
     return 0
 
 

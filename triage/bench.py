@@ -17,6 +17,15 @@ SAMPLE_TEXT = (
     "ska hon boka en tid eller åka in? Tack för hjälpen, hälsningar Anna"
 )
 
+# The same length without an emergency finding, so the safety net runs too (the
+# net is skipped when the rules already say emergency).
+NET_SAMPLE_TEXT = (
+    "Hej, jag är 45 år och har haft hosta i snart tre veckor efter en förkylning. "
+    "Ingen feber längre men jag blir lite andfådd när jag cyklar till jobbet och "
+    "det kliar i halsen på nätterna. Jag har astma sedan barndomen men brukar inte "
+    "behöva medicin. Behöver jag komma in eller räcker det med egenvård? Tack, Sara"
+)
+
 
 @dataclass(frozen=True)
 class BenchResult:
