@@ -127,7 +127,9 @@ class Model:
         """Per-head sums of the weights of these distinct feature rows."""
         if not rows:
             return np.zeros(len(HEADS))
-        picked = np.fromiter(rows, dtype=np.intp, count=len(rows))
+        # Sorted: the sum is then the same to the last bit however the set was built
+        # (training picks thresholds from these scores, and must give the same bytes).
+        picked = np.fromiter(sorted(rows), dtype=np.intp, count=len(rows))
         total: NDArray[np.float64] = self.matrix[picked].sum(axis=0)
         return total
 
