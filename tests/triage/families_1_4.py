@@ -118,3 +118,26 @@ LOOK_ALIKES_1_4: list[tuple[str, str, int, str]] = [
     ("my hands get cold in winter", "en", 30, "E30-acute-limb-ischaemia"),
     ("mensvärk och blev lite svimfärdig", "sv", 17, "E17b-abdominal-pain-fainting"),
 ]
+
+# Urgent families added in ruleset 1.4: (text, lang, age, rule that must fire).
+URGENT_1_4: list[tuple[str, str, int, str]] = [
+    ("bältros i pannan, nu svider ögat", "sv", 70, "U35-shingles-face-eye"),
+    ("har fått bältros runt ögat", "sv", 64, "U35-shingles-face-eye"),
+    ("shingles on my nose and near my eye", "en", 58, "U35-shingles-face-eye"),
+    ("zoster rash on her face", "en", 81, "U35-shingles-face-eye"),
+    ("plötsligt snurrar allt och jag kräks", "sv", 50, "U36-acute-vertigo-vomiting"),
+    (
+        "kraftig yrsel sedan i morse och har spytt två gånger",
+        "sv",
+        45,
+        "U36-acute-vertigo-vomiting",
+    ),
+    ("sudden vertigo, the room is spinning and I threw up", "en", 39, "U36-acute-vertigo-vomiting"),
+    ("severe dizziness and vomiting since this morning", "en", 60, "U36-acute-vertigo-vomiting"),
+]
+URGENT_LOOK_ALIKES_1_4: list[tuple[str, str, int, str]] = [
+    ("bältros på magen, ont men klarar mig", "sv", 60, "U35-shingles-face-eye"),
+    ("had shingles on my back last year", "en", 55, "U35-shingles-face-eye"),
+    ("lite yr och kräktes en gång av magsjukan", "sv", 30, "U36-acute-vertigo-vomiting"),
+    ("a bit dizzy when I stand up, no vomiting", "en", 70, "U36-acute-vertigo-vomiting"),
+]

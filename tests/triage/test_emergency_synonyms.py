@@ -15,7 +15,7 @@ from triage.api import assess_rules as assess
 from triage.model import Level
 from triage.rules import load_ruleset
 
-from .families_1_4 import LOOK_ALIKES_1_4, SWEEP_1_4
+from .families_1_4 import LOOK_ALIKES_1_4, SWEEP_1_4, URGENT_1_4, URGENT_LOOK_ALIKES_1_4
 
 # rule id -> (text, lang, age): each must fire that rule.
 SWEEP: dict[str, list[tuple[str, str, int]]] = {
@@ -370,4 +370,17 @@ def test_look_alikes_of_new_families_do_not_trip_their_rule(
     text: str, lang: str, age: int, rule: str
 ) -> None:
     """Each 1.4 family has look-alikes that must not fire its rule."""
+    assert rule not in {reason.rule_id for reason in assess(text, age, lang).reasons}
+
+
+@pytest.mark.parametrize(("text", "lang", "age", "rule"), URGENT_1_4)
+def test_urgent_families_of_1_4_fire(text: str, lang: str, age: int, rule: str) -> None:
+    """Shingles near the eye and sudden vertigo with vomiting are same-day."""
+    result = assess(text, age, lang)
+    assert rule in {reason.rule_id for reason in result.reasons}
+    assert result.level.rank <= Level.URGENT.rank
+
+
+@pytest.mark.parametrize(("text", "lang", "age", "rule"), URGENT_LOOK_ALIKES_1_4)
+def test_urgent_look_alikes_of_1_4(text: str, lang: str, age: int, rule: str) -> None:
     assert rule not in {reason.rule_id for reason in assess(text, age, lang).reasons}
