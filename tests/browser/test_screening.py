@@ -431,3 +431,24 @@ def test_staff_sees_why_a_level_was_raised(
     pctx.close()
     bctx.close()
     sctx.close()
+
+
+def test_suicidal_thoughts_queue_with_the_crisis_line_in_view(
+    browser: Any, live: LiveServer, screenshots: Path
+) -> None:
+    """Issue 13 point 4: "jag vill inte leva längre" is queued at urgent with the advice
+    (Självmordslinjen 90101, 1177, 112) kept above the chat, also after a reload."""
+    ctx, page, errors = new_page(browser, live.url, width=360, height=740)
+    patient_intake(page, "jag vill inte leva längre", unit=PATIENT_UNIT)
+    expect(page.locator("#queue-info")).to_contain_text("i kön")
+    advice = page.get_by_role("region", name="Råd medan du väntar")
+    expect(advice).to_be_visible()
+    expect(advice).to_contain_text("Självmordslinjen 90101")
+    expect(advice.locator("a[href='tel:90101']")).to_have_count(1)
+    expect(advice.locator("a[href='tel:1177']")).to_have_count(1)
+    axe_clean(page, "queued with urgent advice (360 px)")
+    shoot(page, screenshots, "patient-queue-advice")
+    page.reload()
+    expect(page.get_by_role("region", name="Råd medan du väntar")).to_contain_text("90101")
+    assert (errors.errors, errors.dialogs) == ([], [])
+    ctx.close()

@@ -171,6 +171,12 @@ function handleIntakeResult(result, body) {
       name: body.name,
       pending: [],
     };
+    // Same-day advice (1177; Självmordslinjen 90101 for suicidal thoughts) stays in
+    // view above the chat: the queue place alone does not say to call today.
+    const advice = result.data.advice;
+    if (advice && advice.level === 'urgent' && advice.phone_numbers && advice.phone_numbers.length) {
+      session.advice = advice;
+    }
     saveSession(session);
     state.queue = result.data.queue;
     startChat(session);
@@ -217,6 +223,13 @@ function showChatEmergency(advice, focus = true) {
     saveSession(state.session);
   }
   if (focus && !shown) $('#chat-emergency-heading').focus();
+}
+
+/** The urgent advice of the intake above the chat (hidden when there is none). */
+function showChatAdvice(advice) {
+  const panel = $('#chat-advice');
+  panel.hidden = !advice;
+  if (advice) renderAdvice($('#chat-advice-text'), $('#chat-advice-numbers'), advice);
 }
 
 async function onEmergencyContinue() {
@@ -269,6 +282,7 @@ function startChat(session) {
   // Unsent messages from before a reload are shown as pending and resent on welcome.
   for (const p of session.pending || []) state.transcript.addPending(p.client_id, p.body);
   if (session.emergency) showChatEmergency(session.emergency, false);
+  showChatAdvice(session.advice);
   renderStatus();
   state.socket = new ReconnectingSocket('/ws/patient', {
     onOpen: () => state.socket.send({ type: 'hello', token: session.token, last_seq: state.transcript.lastSeq }),
