@@ -1,5 +1,6 @@
 // Manager dashboard: sign-in (common/signin.js), filters, then every statistics
-// table with its server-rendered SVG chart beside it and a CSV link each.
+// table with its server-rendered SVG chart beside it and a CSV link each, and
+// the triage-safety figures (GET /api/stats/triage-safety) for the same filters.
 
 import { $, h, replaceChildren, showView } from '../common/dom.js';
 import { bindLangSwitch, onLangChange, preferredLang, setLang } from '../common/i18n.js';
@@ -9,6 +10,12 @@ import { TEXTS } from './texts.js';
 let lang = preferredLang();
 let user = null;
 let lastTables = null;
+// Triage safety of the current filters: null before the first load, else
+// {status: 'loading' | 'ok' | 'failed', data}. Its section node is kept across
+// renders so it can be refreshed on its own.
+let safety = null;
+let safetyLoad = 0;
+const safetySection = h('section', { id: 'triage-safety', class: 'stat-section card', 'aria-labelledby': 'h-triage-safety' });
 
 // Section order; each names its table and the charts shown beside it.
 const SECTIONS = [
@@ -21,7 +28,15 @@ const SECTIONS = [
   { table: 'busiest_hours', title: 'sec_hours', charts: ['busiest-hours'] },
   { table: 'concurrency', title: 'sec_concurrency', charts: [] },
 ];
-const PERCENT_KEYS = new Set(['chat_share', 'abandonment_rate', 'satisfaction_response_rate']);
+const PERCENT_KEYS = new Set(['chat_share', 'abandonment_rate', 'satisfaction_response_rate', 'model_false_alarm_rate']);
+
+// Triage-safety figures in three groups; each figure has a label (ts_KEY) and a
+// one-line explanation (ts_KEY_hint) in texts.js.
+const SAFETY_GROUPS = [
+  { title: 'ts_group_screen', figures: ['screens_answered', 'screens_yes', 'screens_yes_continued'] },
+  { title: 'ts_group_followup', figures: ['followups_asked', 'followups_yes'] },
+  { title: 'ts_group_model', figures: ['model_raised', 'model_raised_overridden_down', 'model_false_alarm_rate'] },
+];
 
 function t(key) {
   return TEXTS[lang][key] ?? TEXTS.sv[key] ?? key;
@@ -46,6 +61,7 @@ async function main() {
     lang = code;
     applyTexts();
     if (lastTables) renderReport(lastTables);
+    renderSafety();
   });
   bindLangSwitch($('#lang-switch'));
   $('#filters').addEventListener('submit', (ev) => { ev.preventDefault(); load(); });
@@ -59,6 +75,9 @@ function signedOut() {
   user = null;
   $('#user-name').hidden = true;
   lastTables = null;
+  safety = null;
+  safetyLoad += 1; // a request still under way no longer applies
+  replaceChildren(safetySection);
   replaceChildren($('#report'));
 }
 
@@ -119,6 +138,7 @@ async function load() {
     err.hidden = false;
     return;
   }
+  loadSafety();
   const r = await call('GET', `/api/stats/tables?${query()}`);
   if (r.status !== 200) {
     err.textContent = t('load_failed');
@@ -161,6 +181,49 @@ async function insertChart(figure, name) {
   figure.prepend(document.importNode(doc.documentElement, true));
 }
 
+// Fetched beside the tables for the same filters (unit, queue, period); only the
+// latest request's answer is shown.
+async function loadSafety() {
+  const id = ++safetyLoad;
+  safety = { status: 'loading', data: null };
+  renderSafety();
+  const r = await call('GET', `/api/stats/triage-safety?${query()}`);
+  if (id !== safetyLoad) return;
+  safety = r.status === 200 ? { status: 'ok', data: r.data } : { status: 'failed', data: null };
+  renderSafety();
+}
+
+function safetyValue(key, data) {
+  // No raised contacts: no rate to speak of (the server sends 0).
+  if (key === 'model_false_alarm_rate' && !data.model_raised) return '–';
+  return cellText(key, data[key]);
+}
+
+function renderSafety() {
+  if (!safety) return;
+  let body;
+  if (safety.status === 'failed') {
+    body = h('p', { class: 'form-error', role: 'alert' }, t('ts_failed'));
+  } else if (safety.status === 'loading') {
+    body = h('p', { class: 'hint' }, t('loading'));
+  } else {
+    body = h('div', { class: 'safety-groups' }, SAFETY_GROUPS.map((g) => h('div', { class: 'safety-group' },
+      h('h3', {}, t(g.title)),
+      h('dl', { class: 'figures' }, g.figures.map((key) => [
+        h('dt', {}, t(`ts_${key}`)),
+        h('dd', { class: 'figures__value', id: `ts-${key}` }, safetyValue(key, safety.data)),
+        h('dd', { class: 'figures__hint hint' }, t(`ts_${key}_hint`)),
+      ])))));
+  }
+  safetySection.setAttribute('aria-busy', String(safety.status === 'loading'));
+  replaceChildren(safetySection,
+    h('h2', { id: 'h-triage-safety' }, t('sec_safety')),
+    h('p', { class: 'hint safety-note' }, t('sec_safety_note')),
+    body);
+  // Shown even when the tables could not be loaded (the report is then empty).
+  if (!safetySection.isConnected) $('#report').append(safetySection);
+}
+
 function renderReport(tables) {
   const byName = Object.fromEntries(tables.map((tb) => [tb.name, tb]));
   const q = query();
@@ -185,6 +248,9 @@ function renderReport(tables) {
     h('ul', { class: 'downloads' },
       h('li', {}, h('a', { href: `/api/stats/export/contacts.csv?${q}`, download: 'contacts.csv' }, t('contacts_csv'))),
       h('li', {}, h('a', { href: `/api/stats/export/contacts.json?${q}`, download: 'contacts.json' }, t('contacts_json')))));
+  // Triage safety right after the staff triage changes.
+  const at = SECTIONS.findIndex((s) => s.table === 'triage_overrides') + 1;
+  sections.splice(at, 0, safetySection);
   replaceChildren($('#report'), sections, exportSection);
 }
 
