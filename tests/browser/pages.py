@@ -93,8 +93,11 @@ def patient_intake(
     page.locator("#view-intake").wait_for(state="visible")
     page.get_by_label("Ditt förnamn").fill(name)
     page.get_by_label("Ålder").fill(age)
-    # The red-flag screen comes before the free text.
+    # The red-flag screen comes before the free text ("None of this" is enabled once
+    # the questions are shown).
     page.get_by_role("button", name="Inget av detta").click()
-    page.get_by_label("Vad gäller det? Beskriv med egna ord").fill(text)
+    described = page.get_by_label("Vad gäller det? Beskriv med egna ord")
+    described.wait_for(state="visible")
+    described.fill(text)
     page.get_by_label("Besökt hälsocentralen").check()
     page.get_by_role("button", name="Starta chatten").click()

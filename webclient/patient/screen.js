@@ -30,6 +30,8 @@ export class Screen {
     this.pending = null; // the fetch in flight (a Promise), or null
     this.seq = 0;
     $('#screen-none').addEventListener('click', () => this.chooseNone());
+    // "None of this" only once the questions are there to be read.
+    $('#screen-none').disabled = true;
     $('#screen-continue').addEventListener('click', () => this.onContinue());
     $('#screen-change').addEventListener('click', () => this.reopen());
     $('#screen-retry').addEventListener('click', () => this.refresh(true));
@@ -130,6 +132,7 @@ export class Screen {
         q.help ? h('p', { class: 'hint screen__help', id: helpId }, q.help) : null);
     });
     replaceChildren($('#screen-questions'), items);
+    $('#screen-none').disabled = false;
     // Another age band: an earlier "None of this" answered other questions.
     if (before !== after) this.answered = false;
     if (!this.answered) this.handlers.onReset();
