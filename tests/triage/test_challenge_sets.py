@@ -65,12 +65,16 @@ def test_combined_engine_floors(name: str, over_ceiling: float, exact_floor: flo
     assert report.exact_agreement >= exact_floor
 
 
-def test_fresh_blind_set_first_run_floors() -> None:
-    """blind_fresh.jsonl (242 cases) was committed before the first training run; its
-    first-run figures (docs/triage.md) are the targets of issue 13 and now floors:
-    emergency sensitivity ≥ 95 %, over-triage to emergency ≤ 10 %, exact level ≥ 80 %."""
-    report = combined_report_for(HERE / "blind_fresh.jsonl")
-    assert report.total == 242
+@pytest.mark.parametrize(
+    ("name", "total"), [("blind_fresh.jsonl", 242), ("blind_second.jsonl", 203)]
+)
+def test_fresh_blind_sets_first_run_floors(name: str, total: int) -> None:
+    """The two fresh blind sets were committed before their first run (the first before
+    the first training run); the targets of issue 13, met at first run (docs/triage.md),
+    are floors: emergency sensitivity ≥ 95 %, over-triage to emergency ≤ 10 %, exact
+    level ≥ 80 %."""
+    report = combined_report_for(HERE / name)
+    assert report.total == total
     assert report.emergency_sensitivity >= 0.95
     assert report.over_triage_to_emergency <= 0.10
     assert report.exact_agreement >= 0.80
