@@ -73,8 +73,15 @@ def _train(args: argparse.Namespace) -> int:
 
     if args.check:
         fresh = dumps(build_model(args.corpus))
-        if fresh != args.out.read_text(encoding="utf-8"):
+        committed = args.out.read_text(encoding="utf-8")
+        if fresh != committed:
             print(f"{args.out} is not what the corpus trains to; run python -m triage train")
+            for number, (new, old) in enumerate(
+                zip(fresh.splitlines(), committed.splitlines(), strict=False), 1
+            ):
+                if new != old:
+                    print(f"  first difference, line {number}: {old!r} -> {new!r}")
+                    break
             return 1
         print(f"OK: {args.out} is reproduced by the corpus")
         return 0

@@ -128,7 +128,13 @@ def test_a_later_message_asks_its_family_once(client: TestClient) -> None:
     assert "followup" not in contact
     with client.websocket_connect("/ws/patient", headers=WS) as p:
         assert hello(p, contact["patient_token"])["followup"] is None
-        p.send_json({"type": "message", "client_id": "m1", "body": "Har också lite ont i bröstet"})
+        p.send_json(
+            {
+                "type": "message",
+                "client_id": "m1",
+                "body": "Det gör lite ont i bröstet när jag trycker",
+            }
+        )
         pushed = receive_until(p, "followup")
         assert "chest_pain_spreading" in [q["id"] for q in pushed["questions"]]
         p.send_json(
