@@ -185,6 +185,9 @@ def test_training_is_deterministic_and_check_notices_a_stale_model(
     assert set(model.heads) == set(HEADS)
     second.write_text(dumps({**json.loads(first.read_text()), "name": "other"}))
     assert main(["train", "--corpus", str(MINI_CORPUS), "--out", str(second), "--check"]) == 1
+    assert "first difference" in capsys.readouterr().out
+    second.write_text(first.read_text() + "\n")
+    assert main(["train", "--corpus", str(MINI_CORPUS), "--out", str(second), "--check"]) == 1
 
 
 def test_evaluate_cli_per_engine(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -34,6 +34,8 @@ STYLES = frozenset(
     }
 )
 CRITERION = re.compile(r"^[ENSU]\d\d[a-z]?$")
+# Two characters: chat replies such as "ok" and "ja" are texts the net must know too.
+MIN_TEXT = 2
 MAX_TEXT = 1200
 MAX_AGE = 105
 
@@ -61,8 +63,8 @@ def _example(raw: object, where: str) -> Example:
     if not isinstance(raw, dict) or set(raw) != FIELDS:
         raise CorpusError(f"{where}: expected exactly the fields {sorted(FIELDS)}")
     text, age, level = raw["text"], raw["age"], raw["level"]
-    if not isinstance(text, str) or not 3 <= len(text) <= MAX_TEXT:
-        raise CorpusError(f"{where}: text must be 3..{MAX_TEXT} characters")
+    if not isinstance(text, str) or not MIN_TEXT <= len(text) <= MAX_TEXT:
+        raise CorpusError(f"{where}: text must be {MIN_TEXT}..{MAX_TEXT} characters")
     if type(age) is not int or not 0 <= age <= MAX_AGE:
         raise CorpusError(f"{where}: age must be an integer 0..{MAX_AGE}")
     if raw["lang"] not in ("sv", "en"):

@@ -25,6 +25,10 @@ CLAUSE_END = re.compile(r"[.!?;\n]+")
 CHAR_NGRAMS = (3, 4, 5)
 # A window is up to this many consecutive clauses.
 WINDOW_CLAUSES = 2
+# A window's weight sum is divided by sqrt(max(features, NORM_FLOOR)): the L2 norm of
+# its binary feature vector, but never less than this many features' worth, so that a
+# very short text ("hej", "tack") cannot reach a high score on a handful of features.
+NORM_FLOOR = 30
 # Longer texts are cut here (chat messages are at most 4,000 characters anyway).
 MAX_CHARS = 4_000
 

@@ -3,8 +3,9 @@
 The model file holds, per feature, one weight per head (`emergency`: is this an
 emergency; `urgent`: is this at least urgent; `mental_health`: is this about
 mental health, so that raised advice carries the suicide line). A window's score
-for a head is `bias + sum(weights of its distinct features) / sqrt(count)`, the
-logistic regression of `train.py` on L2-normalised binary features; a text's
+for a head is `bias + sum(weights of its distinct features) / sqrt(max(count,
+NORM_FLOOR))`, the logistic regression of `train.py` on binary features scaled the
+same way; a text's
 score is the highest over its windows (see `features.windows`).
 """
 
@@ -13,12 +14,13 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
-from triage.learned.features import WINDOW_CLAUSES, Token, age_feature, tokens, word_features
+from triage.learned.features import NORM_FLOOR, Token, age_feature, tokens, windows, word_features
 
 DEFAULT_MODEL = Path(__file__).with_name("model.json")
 HEADS = ("emergency", "urgent", "mental_health")
@@ -123,49 +125,52 @@ class Model:
             out.append(rows)
         return out
 
-    def _sums(self, rows: set[int]) -> NDArray[np.float64]:
-        """Per-head sums of the weights of these distinct feature rows."""
-        if not rows:
-            return np.zeros(len(HEADS))
-        # Sorted: the sum is then the same to the last bit however the set was built
-        # (training picks thresholds from these scores, and must give the same bytes).
-        picked = np.fromiter(sorted(rows), dtype=np.intp, count=len(rows))
-        total: NDArray[np.float64] = self.matrix[picked].sum(axis=0)
-        return total
+    def _window_logits(
+        self, per_token: list[tuple[int, ...]], spans: list[range], age_row: int | None
+    ) -> NDArray[np.float64]:
+        """Logits per window (rows) and head (columns), all windows in a few array calls.
+
+        Each window's distinct feature rows are found by sorting (window, row) keys
+        once; their weights are summed in ascending row order, so a
+        score is the same to the last bit however the text was split (training picks
+        thresholds from these scores and must give the same bytes).
+        """
+        n_windows = len(spans)
+        n_rows = self.matrix.shape[0]
+        offsets = np.zeros(len(per_token) + 1, dtype=np.intp)
+        np.cumsum([len(rows) for rows in per_token], out=offsets[1:])
+        flat = np.fromiter(chain.from_iterable(per_token), dtype=np.intp, count=int(offsets[-1]))
+        parts = [flat[offsets[span.start] : offsets[span.stop]] for span in spans]
+        window_of = np.repeat(np.arange(n_windows, dtype=np.intp), [len(p) for p in parts])
+        keys = window_of * n_rows + np.concatenate(parts)
+        keys.sort()
+        if keys.size:
+            keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
+        sums = np.zeros((n_windows, len(HEADS)))
+        counts = np.bincount(keys // n_rows, minlength=n_windows).astype(np.float64)
+        if keys.size:
+            # Keys are sorted, so each window's rows are one run: one reduceat.
+            filled = counts > 0
+            starts = np.cumsum(counts, dtype=np.intp) - counts.astype(np.intp)
+            sums[filled] = np.add.reduceat(self.matrix[keys % n_rows], starts[filled], axis=0)
+        if age_row is not None:
+            sums += self.matrix[age_row]
+            counts += 1
+        scale = 1.0 / np.sqrt(np.maximum(counts, NORM_FLOOR))
+        biases = np.array([self.heads[head].bias for head in HEADS])
+        logits: NDArray[np.float64] = biases + sums * scale[:, None]
+        return logits
 
     def score(self, text: str, age: int) -> Score:
         """Probability per head (highest over the text's windows) and the words behind it.
 
         The windows are the whole text and every run of WINDOW_CLAUSES consecutive
-        clauses (see `features.windows`), each a set of distinct features.
+        clauses (see `features.windows`).
         """
         toks = tokens(text)
         per_token = self._token_rows(toks)
-        clauses: list[set[int]] = []
-        starts: list[int] = []
-        last = -1
-        for i, tok in enumerate(toks):
-            if tok.clause != last:
-                clauses.append(set())
-                starts.append(i)
-                last = tok.clause
-            clauses[-1].update(per_token[i])
-        age_row = self.index.get(age_feature(age))
-        windows: list[tuple[set[int], range]] = [(set().union(*clauses), range(len(toks)))]
-        if len(clauses) > WINDOW_CLAUSES:
-            ends = [*starts[1:], len(toks)]
-            windows.extend(
-                (clauses[c] | clauses[c + 1], range(starts[c], ends[c + 1]))
-                for c in range(len(clauses) - 1)
-            )
-        biases = np.array([self.heads[head].bias for head in HEADS])
-        logits = []
-        for rows, _ in windows:
-            if age_row is not None:
-                rows.add(age_row)
-            scale = 1.0 / math.sqrt(len(rows)) if rows else 0.0
-            logits.append(biases + self._sums(rows) * scale)
-        table = np.vstack(logits)
+        spans = windows(toks)
+        table = self._window_logits(per_token, spans, self.index.get(age_feature(age)))
         probability: dict[str, float] = {}
         top: dict[str, tuple[str, ...]] = {}
         for h, head in enumerate(HEADS):
@@ -173,7 +178,7 @@ class Model:
             probability[head] = _sigmoid(float(table[best, h]))
             # Words are only worked out where they will be shown: a head that fires.
             fires = probability[head] >= self.heads[head].threshold
-            window = windows[best][1]
+            window = spans[best]
             top[head] = _top_words(toks, per_token, window, self.matrix[:, h]) if fires else ()
         return Score(probability, top)
 

@@ -5,12 +5,12 @@ never imports this module. The same corpus gives the same bytes: the vocabulary 
 sorted, liblinear runs with a fixed seed, the folds for threshold selection are
 seeded, and every number is rounded before it is written.
 
-Per head, a logistic regression (liblinear, L2, balanced class weights) on
-L2-normalised binary n-gram features. The decision threshold of each head is
-chosen by 5-fold cross-validation on the corpus, scoring the held-out texts
-exactly as the service does (highest window): the lowest threshold whose
-false-alarm rate on the texts that are not of that head stays within the head's
-budget (`FALSE_ALARM_BUDGET`).
+Per head, a logistic regression (liblinear, L2, balanced class weights) on binary
+n-gram features divided by sqrt(max(features, NORM_FLOOR)) (the L2 norm, floored).
+The decision threshold of each head is chosen by 5-fold cross-validation on the
+corpus, scoring the held-out texts exactly as the service does (highest window):
+the lowest threshold whose false-alarm rate on the texts that are not of that head
+stays within the head's budget (`FALSE_ALARM_BUDGET`).
 """
 
 from __future__ import annotations
@@ -21,14 +21,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from triage.learned.corpus import DEFAULT_CORPUS, Example, corpus_digest, load_corpus
-from triage.learned.features import analyze
+from triage.learned.features import NORM_FLOOR, analyze
 from triage.learned.net import DEFAULT_MODEL, HEADS, Model
 from triage.model import Level
 
 MODEL_NAME = "safety-net"
 # Bump when the features, the heads or the training procedure change.
-MODEL_VERSION = "1.1.0"
+MODEL_VERSION = "1.2.0"
 SEED = 20261202
 FOLDS = 5
 # Features seen in fewer corpus texts than this are left out (noise, and file size).
@@ -64,13 +66,15 @@ class Fit:
 
 def fit(examples: Sequence[Example]) -> Fit:
     """Train the three heads on `examples`."""
+    from scipy.sparse import diags  # noqa: PLC0415
     from sklearn.feature_extraction.text import CountVectorizer  # noqa: PLC0415
     from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
-    from sklearn.preprocessing import normalize  # noqa: PLC0415
 
     vectorizer = CountVectorizer(analyzer=lambda doc: doc, binary=True, min_df=MIN_DF)
-    matrix = vectorizer.fit_transform([analyze(e.text, e.age) for e in examples])
-    matrix = normalize(matrix, norm="l2")
+    counts = vectorizer.fit_transform([analyze(e.text, e.age) for e in examples])
+    # As the service scores: divided by sqrt(max(features, NORM_FLOOR)).
+    per_row = np.maximum(counts.getnnz(axis=1), NORM_FLOOR)
+    matrix = diags(1.0 / np.sqrt(per_row)) @ counts
     vocabulary = [str(f) for f in vectorizer.get_feature_names_out()]
     coefs: list[list[float]] = []
     biases: list[float] = []
