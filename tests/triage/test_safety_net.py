@@ -284,3 +284,16 @@ def test_corpus_duplicates_and_blank_lines(tmp_path: Path) -> None:
     (tmp_path / "a.jsonl").write_text(_line() + "\n\n" + _line(text="Ont  i HALSEN") + "\n")
     with pytest.raises(CorpusError, match=r"same text as a\.jsonl:1"):
         load_corpus(tmp_path)
+
+
+REPLIES = ["hej", "Hej!", "tack", "Tack så mycket!", "ok", "ja", "nej", "hon sover nu",
+           "vi väntar", "thanks", "hi", "okay, we will wait", "när ringer ni?"]  # fmt: skip
+
+
+@pytest.mark.parametrize("age", [0, 1, 5, 16, 45, 80])
+def test_chat_replies_are_never_raised(age: int) -> None:
+    """Every patient message is re-triaged: greetings, thanks and replies must not
+    reach the net's thresholds at any age (safety-net 1.1.0 raised "hej" to 112)."""
+    for text in REPLIES:
+        result = assess(text, age)
+        assert all(r.model is None for r in result.reasons), (text, age)
