@@ -86,7 +86,7 @@ def parse_questions_query(params: Mapping[str, str]) -> tuple[str, int]:
 
 def questions_body(lang: str, age: int) -> dict[str, Any]:
     """The body of GET /api/intake/questions: the screen for that age, in that language."""
-    return {"questions": [q.to_dict(lang) for q in screening.screen(age, lang)]}
+    return {"questions": [q.to_dict(lang) for q in screening.screen(age)]}
 
 
 def followup_body(result: triage.TriageResult, age: int, lang: str) -> list[dict[str, str]]:

@@ -1,10 +1,10 @@
 """The red-flag screen at intake and the follow-up questions while waiting. Pure data.
 
-- `screen(age, lang)`: the short yes/no screen a patient answers before the free text
+- `screen(age)`: the short yes/no screen a patient answers before the free text
   (contract v1.1, `GET /api/intake/questions`), adapted to the age band: infants
   (< 1 year), children (1–17) and adults. Every question is a 112 criterion: any
   yes makes the level `emergency`, whatever the text says.
-- `followups(result, age, lang)`: when the text names a symptom family that can be an
+- `followups(result, age)`: when the text names a symptom family that can be an
   emergency (chest, breathing, stroke signs, head injury, abdomen in pregnancy,
   bleeding, a child who is unwell, suicidal thoughts) but no emergency rule fired,
   1–3 targeted yes/no questions from the same catalogue; a yes re-triages to
@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from triage.advice import MENTAL_HEALTH, cached_advice
 from triage.model import Level, Reason, TriageResult
 
 INFANT, CHILD, ADULT = "infant", "child", "adult"
@@ -28,7 +29,7 @@ FOLLOWUP_RULE_PREFIX = "FOLLOWUP-"
 
 @dataclass(frozen=True)
 class Question:
-    """One yes/no question in both languages; `bands` are the age bands it is asked in."""
+    """One yes/no question in both languages, with an optional help line."""
 
     id: str
     sv: str
@@ -249,7 +250,7 @@ def band(age: int) -> str:
     return CHILD if age < _ADULT_FROM else ADULT
 
 
-def screen(age: int, lang: str = "sv") -> list[Question]:
+def screen(age: int) -> list[Question]:
     """The intake screen for a person of `age` years."""
     ids = _SCREENS[band(age)]
     if age < _SUICIDE_SCREEN_FROM_AGE:
@@ -271,8 +272,6 @@ def answered_yes(
     result: TriageResult, answers: Mapping[str, object], lang: str, *, prefix: str
 ) -> TriageResult:
     """`result` raised to emergency when any answer is yes, each yes named in the reasons."""
-    from triage.advice import MENTAL_HEALTH, cached_advice  # noqa: PLC0415
-
     yes = yes_answers(answers)
     if not yes:
         return result
