@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,25 +13,15 @@ from chatserver.settings import Settings
 from tests.browser.pages import axe_violations, new_page
 from tests.helpers import PASSWORD, Seed, seed_directory
 from tests.live import LiveServer
+from tests.stats.conftest import require_chromium
 from tests.stats.fixtures import insert, spring
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-def _require_chromium() -> None:
-    """Skip locally without Chromium; fail in CI (CI=true) so it is never silently lost."""
-    if CHROMIUM.exists():
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{CHROMIUM} is missing (apt-get install chromium)")
-    pytest.skip(f"{CHROMIUM} is missing")
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Seed]]:
-    _require_chromium()
+    require_chromium()
     data_dir = tmp_path_factory.mktemp("stats-browser") / "data"
     settings = Settings(data_dir=data_dir)
     seed = asyncio.run(seed_directory(settings))
@@ -41,21 +29,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServe
         users = {name: acc.id for name, acc in seed.accounts.items()}
         insert(settings.sqlite_path, spring(users), users)
         yield srv, seed
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    _require_chromium()
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def _sign_in(page: Any, seed: Seed, username: str) -> None:

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,21 +21,12 @@ from chatserver.settings import Settings
 from tests.browser.pages import TIMEOUT_MS, PageErrors, axe_violations, new_page
 from tests.helpers import PASSWORD, Seed, intake_body, seed_directory
 from tests.live import LiveServer
+from tests.stats.conftest import require_chromium
 from triage import screening
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 SAFETY_URL = "**/api/stats/triage-safety?*"
-
-
-def _require_chromium() -> None:
-    """Skip locally without Chromium; fail in CI (CI=true) so it is never silently lost."""
-    if CHROMIUM.exists():
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{CHROMIUM} is missing (apt-get install chromium)")
-    pytest.skip(f"{CHROMIUM} is missing")
 
 
 def _post_contact(srv: LiveServer, **overrides: Any) -> dict[str, Any]:
@@ -50,7 +39,7 @@ def _post_contact(srv: LiveServer, **overrides: Any) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, Seed]]:
-    _require_chromium()
+    require_chromium()
     data_dir = tmp_path_factory.mktemp("triage-safety-browser") / "data"
     settings = Settings(data_dir=data_dir)
     seed = asyncio.run(seed_directory(settings))
@@ -69,21 +58,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServe
         no = _post_contact(srv, answers={q.id: False for q in screening.screen(40)})
         assert no["status"] == "queued"
         yield srv, seed
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    _require_chromium()
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture(scope="module")
