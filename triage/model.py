@@ -67,9 +67,12 @@ class Reason:
     # and version, and its probability for that level.
     model: str | None = None
     probability: float | None = None
+    # Set when a yes to a screen or follow-up question raised the level: its id.
+    question: str | None = None
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready form (`model` and `probability` only for a raise by the safety net)."""
+        """JSON-ready form (`model` and `probability` only for a raise by the safety net,
+        `question` only for a yes to a screen or follow-up question)."""
         out: dict[str, object] = {
             "rule_id": self.rule_id,
             "level": self.level.value,
@@ -78,6 +81,8 @@ class Reason:
         if self.model is not None:
             out["model"] = self.model
             out["probability"] = self.probability
+        if self.question is not None:
+            out["question"] = self.question
         return out
 
 

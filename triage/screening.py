@@ -276,7 +276,8 @@ def answered_yes(
     if not yes:
         return result
     reasons = tuple(
-        Reason(f"{prefix}{qid}", Level.EMERGENCY, (CATALOGUE[qid].text(lang),)) for qid in yes
+        Reason(f"{prefix}{qid}", Level.EMERGENCY, (CATALOGUE[qid].text(lang),), question=qid)
+        for qid in yes
     )
     tags = set(result.tags)
     if any(qid.startswith("suicide") for qid in yes):

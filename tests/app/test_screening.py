@@ -63,6 +63,7 @@ def test_a_yes_gives_emergency_whatever_the_text(client: TestClient) -> None:
     assert body["triage"]["level"] == "emergency"
     reasons = body["triage"]["reasons"]
     assert reasons[0]["rule_id"] == "SCREEN-chest_pain_now"
+    assert reasons[0]["question"] == "chest_pain_now"
     assert reasons[0]["matched"] == [screening.CATALOGUE["chest_pain_now"].sv]
     assert "112" in body["advice"]["phone_numbers"]
 
