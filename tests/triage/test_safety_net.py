@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -164,12 +166,23 @@ def test_windows_score_a_buried_flag() -> None:
     assert analyze("x", 80)[0] == "a:elderly"
 
 
-def test_the_committed_model_is_reproduced_by_the_corpus(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    """Retraining the committed corpus gives the committed model file, byte for byte."""
-    assert main(["train", "--check"]) == 0
-    assert "reproduced" in capsys.readouterr().out
+def test_the_committed_model_is_reproduced_by_the_corpus() -> None:
+    """Retraining the committed corpus gives the committed model file, byte for byte.
+
+    Run as a developer or CI would, in a fresh process: inside a long test worker the
+    solver's last digits once moved (a weight of 5.16295 rounded the other way), so
+    state that other tests' libraries leave in the process (floating-point flags) can
+    reach liblinear; a fresh process has none.
+    """
+    done = subprocess.run(
+        [sys.executable, "-m", "triage", "train", "--check"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "reproduced" in done.stdout
 
 
 def test_training_is_deterministic_and_check_notices_a_stale_model(
@@ -188,6 +201,7 @@ def test_training_is_deterministic_and_check_notices_a_stale_model(
     assert "first difference" in capsys.readouterr().out
     second.write_text(first.read_text() + "\n")
     assert main(["train", "--corpus", str(MINI_CORPUS), "--out", str(second), "--check"]) == 1
+    assert main(["train", "--corpus", str(MINI_CORPUS), "--out", str(first), "--check"]) == 0
 
 
 def test_evaluate_cli_per_engine(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
