@@ -42,6 +42,7 @@ from .base import (
     User,
 )
 from .migrations import list_migrations
+from .plan import POSTGRES, Plan, run_async
 from .postgres_migrations import apply_postgres
 from .sqlite_rows import (
     CONTACT_COLUMNS,
@@ -108,9 +109,20 @@ class PostgresStorage:
             raise StorageError("storage is not open")
         return self._pool
 
-    async def write(self, fn: Callable[[Conn], Awaitable[T]]) -> T:
-        """Run ``fn`` in one short transaction (feature stores use this too);
+    dialect = POSTGRES
+
+    async def read(self, plan: Plan[T]) -> T:
+        """Run a read-only plan on a pooled connection (the :class:`Database` port)."""
+        async with self.pool.acquire() as conn:
+            return await run_async(conn, plan)
+
+    async def write(self, plan: Plan[T]) -> T:
+        """Run a plan in one short transaction (the :class:`Database` port);
         constraint violations become the interface's Conflict / NotFound."""
+        return await self._write(lambda conn: run_async(conn, plan))
+
+    async def run_write(self, fn: Callable[[Conn], Awaitable[T]]) -> T:
+        """Run ``fn`` in one short transaction (being replaced by :meth:`write`)."""
         return await self._write(fn)
 
     async def _write(self, fn: Callable[[Conn], Awaitable[T]]) -> T:

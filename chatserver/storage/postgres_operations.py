@@ -79,7 +79,7 @@ class PostgresOperationsStore:
                 by,
             )
 
-        await self.storage.write(write)
+        await self.storage.run_write(write)
 
     # -- units and queues --------------------------------------------------
     async def update_unit(
@@ -96,7 +96,7 @@ class PostgresOperationsStore:
             row = await c.fetchrow(f"SELECT {UNIT_COLUMNS} FROM units WHERE id = $1", unit_id)
             return None if row is None else unit_from_row(row)
 
-        return await self.storage.write(write)
+        return await self.storage.run_write(write)
 
     async def add_queue(self, queue: Queue) -> None:
         async def write(c: Conn) -> None:
@@ -114,7 +114,7 @@ class PostgresOperationsStore:
                 queue.max_waiting,
             )
 
-        await self.storage.write(write)
+        await self.storage.run_write(write)
 
     async def update_queue(
         self, queue_id: str, *, name: str | None, max_waiting: Any
@@ -129,7 +129,7 @@ class PostgresOperationsStore:
             row = await c.fetchrow(f"SELECT {QUEUE_COLUMNS} FROM queues WHERE id = $1", queue_id)
             return None if row is None else queue_from_row(row)
 
-        return await self.storage.write(write)
+        return await self.storage.run_write(write)
 
     # -- users -------------------------------------------------------------
     async def list_users(self) -> list[User]:
@@ -178,7 +178,7 @@ class PostgresOperationsStore:
                 )
             return await _user(c, user_id)
 
-        return await self.storage.write(write)
+        return await self.storage.run_write(write)
 
     async def set_totp_secret(self, user_id: int, secret: str | None) -> bool:
         async def write(c: Conn) -> bool:
@@ -187,7 +187,7 @@ class PostgresOperationsStore:
             )
             return done is not None
 
-        return await self.storage.write(write)
+        return await self.storage.run_write(write)
 
     async def delete_sessions(self, user_id: int) -> list[str]:
         async def write(c: Conn) -> list[str]:
@@ -196,7 +196,7 @@ class PostgresOperationsStore:
             )
             return [r[0] for r in rows]
 
-        return await self.storage.write(write)
+        return await self.storage.run_write(write)
 
     # -- banners -------------------------------------------------------------
     async def add_banner(
@@ -227,7 +227,7 @@ class PostgresOperationsStore:
             )
             return _banner(row)
 
-        return await self.storage.write(write)
+        return await self.storage.run_write(write)
 
     async def end_banner(self, banner_id: int, *, at: float, by: int | None) -> Banner | None:
         async def write(c: Conn) -> Banner | None:
@@ -241,7 +241,7 @@ class PostgresOperationsStore:
             row = await c.fetchrow(f"SELECT {BANNER_COLUMNS} FROM banners WHERE id = $1", banner_id)
             return None if row is None else _banner(row)
 
-        return await self.storage.write(write)
+        return await self.storage.run_write(write)
 
     async def banners(self, limit: int) -> list[Banner]:
         async with self.storage.pool.acquire() as c:
@@ -272,7 +272,7 @@ class PostgresOperationsStore:
                 )
             return done is not None
 
-        return await self.storage.write(write)
+        return await self.storage.run_write(write)
 
     async def legal_hold(self, contact_id: str) -> bool:
         async with self.storage.pool.acquire() as c:
@@ -280,7 +280,7 @@ class PostgresOperationsStore:
         return found is not None
 
     async def purge_before(self, cutoff: float, *, at: float) -> list[str]:
-        return await self.storage.write(lambda c: _purge(c, cutoff, at))
+        return await self.storage.run_write(lambda c: _purge(c, cutoff, at))
 
 
 async def _purge(c: Conn, cutoff: float, at: float) -> list[str]:

@@ -75,7 +75,7 @@ class PostgresStatsStore:
                 params,
             )
 
-        await self.storage.write(write)
+        await self.storage.run_write(write)
 
     async def visits(
         self, unit_ids: Sequence[str], first: date, last: date

@@ -33,7 +33,7 @@ class PostgresSurveyStore:
             )
             return done is not None
 
-        return await self.storage.write(write)
+        return await self.storage.run_write(write)
 
     async def get(self, contact_id: str) -> SurveyAnswer | None:
         async with self.storage.pool.acquire() as c:
@@ -100,7 +100,7 @@ class PostgresCannedStore:
             )
             return Canned(int(new_id), unit_id, title, body, user_id, at)
 
-        return await self.storage.write(write)
+        return await self.storage.run_write(write)
 
     async def delete(self, unit_id: str, canned_id: int) -> bool:
         async def write(c: Conn) -> bool:
@@ -111,4 +111,4 @@ class PostgresCannedStore:
             )
             return done is not None
 
-        return await self.storage.write(write)
+        return await self.storage.run_write(write)

@@ -42,6 +42,7 @@ from .base import (
     User,
 )
 from .migrations import apply_sqlite, list_migrations
+from .plan import SQLITE, Plan, run_sync
 from .sqlite_connection import SYNCHRONOUS_MODES, ThreadConnection
 from .sqlite_rows import (
     CONTACT_COLUMNS,
@@ -185,6 +186,16 @@ class SqliteStorage:
             return False
 
     # -- feature modules with self-contained tables (e.g. chatserver/stats) --
+
+    dialect = SQLITE
+
+    async def read(self, plan: Plan[T]) -> T:
+        """Run a read-only plan on a reader connection (the :class:`Database` port)."""
+        return await self._read(lambda conn: run_sync(conn, plan))
+
+    async def write(self, plan: Plan[T]) -> T:
+        """Run a plan through the single writer, group-committed (the port)."""
+        return await self._writer.submit(lambda conn: run_sync(conn, plan))
 
     async def run_read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn`` on a read-only connection (a feature's own queries)."""
