@@ -1,3 +1,3 @@
-from chatserver.cli import main
+from chatserver.cli.commands import main
 
 raise SystemExit(main())

@@ -1,20 +1,17 @@
-"""``create_app(settings)``: wires storage, services, routes and sockets together.
+"""The wiring: ``create_app(settings)`` chooses the engines (storage, fan-out,
+presence), builds the services, attaches the features and mounts the routes.
 
-Everything lives on an :class:`AppState` on the app, so tests can build as
-many independent apps as they like.
+This is the only module that imports an engine or a feature module. Everything
+lives on an :class:`~chatserver.state.AppState` on the app, so tests can build
+as many independent apps as they like.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import importlib
-import secrets
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from typing import Any
 
 from limits import parse
 from starlette.applications import Starlette
@@ -23,32 +20,37 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, WebSocketRoute
 
-from chatserver import http_api, staff_http
-from chatserver.auth import Auth
-from chatserver.conversation import Conversations
-from chatserver.errors import CLOSE_POLICY, ChatError, RateLimited
-from chatserver.fanout import Fanout, LocalFanout
-from chatserver.http_util import json_response
-from chatserver.hub import Hub
-from chatserver.intake import IntakeService
+from chatserver.access.sessions import SessionService
+from chatserver.access.signin import Auth
+from chatserver.errors import ChatError
+from chatserver.fanout.local import Fanout, LocalFanout
+from chatserver.flow.handling import Conversations
+from chatserver.flow.intake import IntakeService
+from chatserver.flow.waiting import QueueService
+from chatserver.hooks import Hooks
+from chatserver.http import public as http_api
+from chatserver.http import staff as staff_http
+from chatserver.http.request_log import RequestLog
+from chatserver.http.security_headers import SecurityHeaders
+from chatserver.http.util import json_response
 from chatserver.logs import get_logger
 from chatserver.metrics import Metrics
-from chatserver.patient_ws import patient_endpoint
-from chatserver.presence import open_presence
-from chatserver.queue_service import QueueService
+from chatserver.presence.local import Presence
 from chatserver.ratelimit import Limits
-from chatserver.request_log import RequestLog
-from chatserver.security_headers import SecurityHeaders
-from chatserver.sessions import SessionService
 from chatserver.settings import Settings
-from chatserver.staff_ws import staff_endpoint
-from chatserver.storage.base import Storage, Unit, User
+from chatserver.state import AppState
+from chatserver.storage.base import Storage
+from chatserver.ws.hub import Hub
+from chatserver.ws.patient import patient_endpoint
+from chatserver.ws.staff import staff_endpoint
+
+__all__ = ["FEATURE_MODULES", "AppState", "build_state", "create_app", "open_storage"]
 
 log = get_logger("chatserver.app")
 
 # Feature modules beyond the core. Each has ``routes() -> list[BaseRoute]`` and
 # may have ``attach(state: AppState) -> None``, called once when the app is
-# built (to replace a hook of AppState or register start/stop callbacks).
+# built (to fill a slot of ``state.hooks`` or register start/stop callbacks).
 FEATURE_MODULES: tuple[str, ...] = (
     "chatserver.survey",
     "chatserver.canned",
@@ -56,10 +58,6 @@ FEATURE_MODULES: tuple[str, ...] = (
     "chatserver.audit",
     "chatserver.stats.feature",
 )
-
-# How often live staff sockets are checked against their sessions (expiry,
-# logout on another instance, disabled account): "closed within seconds".
-SESSION_SWEEP_S = 2.0
 
 
 def open_storage(settings: Settings) -> Storage:
@@ -78,137 +76,56 @@ def open_fanout(
 ) -> Fanout:
     """Redis pub/sub across instances when ``redis_url`` is set, else in-process."""
     if settings.redis_url:
-        from chatserver.fanout_redis import RedisFanout  # noqa: PLC0415
+        from chatserver.fanout.redis_pubsub import RedisFanout  # noqa: PLC0415
 
         return RedisFanout(hub, on_queue_change, settings.redis_url, instance_id=instance_id)
     return LocalFanout(hub, on_queue_change)
 
 
-@dataclass
-class AppState:
-    settings: Settings
-    clock: Callable[[], float]
-    storage: Storage
-    metrics: Metrics = field(default_factory=Metrics)
-    instance_id: str = field(default_factory=lambda: secrets.token_hex(4))
-    limits: Limits = field(default_factory=Limits)
-    tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    # Extra start/stop callbacks registered by feature modules (``attach``).
-    on_start: list[Callable[[], Any]] = field(default_factory=list)
-    on_stop: list[Callable[[], Any]] = field(default_factory=list)
+def open_presence(settings: Settings, clock: Callable[[], float], instance_id: str) -> Presence:
+    """Presence shared through Redis when ``redis_url`` is set, else in-process."""
+    if not settings.redis_url:
+        return Presence(clock)
+    from chatserver.presence.redis_shared import RedisPresence  # noqa: PLC0415
 
-    def __post_init__(self) -> None:
-        self.intake_rate = parse(self.settings.intake_rate_limit)
-        self.limits = Limits(self.settings.frame_rate_limit)
-        self.hub = Hub(self.metrics, self.instance_id)
-        self.presence = open_presence(self.settings, self.clock, self.instance_id)
-        self.queues = QueueService(self.storage, self.hub, self.metrics, self.clock)
-        self.fanout: Fanout = open_fanout(
-            self.settings, self.hub, self.queues.changed, self.instance_id
-        )
-        self.sessions = SessionService(self.storage, self.settings, self.clock)
-        self.auth = Auth(self)
-        self.conversations = Conversations(
-            self.storage, self.queues, self.fanout, self.metrics, self.clock
-        )
-        self.intake = IntakeService(
-            self.storage, self.queues, self.fanout, self.metrics, self.clock, self.unit_gate
-        )
+    # The other instances' entries must outlive every grace time (plus a sweep
+    # or two), so that a person seen on a dead instance is judged from then.
+    longest = max(settings.patient_gone_close_s, settings.staff_gone_requeue_s)
+    retain_s = longest + 2 * settings.operations_sweep_s + 60
+    shared = RedisPresence(
+        settings.redis_url, instance_id=instance_id, clock=clock, retain_s=retain_s
+    )
+    return Presence(clock, shared)
 
-    # -- hooks other features extend -------------------------------------------
-    def unit_status(self, unit: Unit, now: float) -> dict[str, Any]:
-        """``open`` and friends for /api/units (opening hours refine this)."""
-        return {"open": True, "always_open": unit.always_open}
 
-    def unit_gate(self, unit: Unit, now: float) -> None:
-        """Raise StateConflict('unit_closed') when intake is not possible now."""
-        return
-
-    def welcome_extra(self, role: str) -> dict[str, Any]:
-        """Extra fields of the patient/staff ``welcome`` (operations: the banner)."""
-        return {}
-
-    def check_intake_rate(self, request: Request) -> None:
-        address = request.client.host if request.client else "unknown"
-        if not self.limits.hit(self.intake_rate, "intake-addr", address):
-            raise RateLimited("rate_limited", "too many new chats from this address; wait a minute")
-
-    async def audit_event(
-        self,
-        request: Request | None,
-        user: User | None,
-        action: str,
-        *,
-        result: str,
-        unit_id: str | None = None,
-        contact_id: str | None = None,
-        detail: dict[str, Any] | None = None,
-    ) -> None:
-        """Record a security or patient-data access event (the audit log refines this)."""
-        log.info(
-            "audit",
-            action=action,
-            result=result,
-            user_id=user.id if user else None,
-            unit_id=unit_id,
-            contact_id=contact_id,
-        )
-
-    # -- life cycle --------------------------------------------------------------
-    async def start(self) -> None:
-        # The triage rules compile on first use (~0.5 s of CPU): before serving,
-        # not inside the first intake while every socket of the instance waits.
-        importlib.import_module("triage.api")
-        await self.storage.open()
-        await self.fanout.start()
-        await self.presence.start()
-        await self.queues.start()
-        self.tasks.append(asyncio.get_running_loop().create_task(self._sweep_sessions()))
-        for cb in self.on_start:
-            res = cb()
-            if asyncio.iscoroutine(res):
-                await res
-
-    def spawn(self, coro: Any) -> None:
-        """Run a background task for the app's lifetime (cancelled on stop)."""
-        self.tasks.append(asyncio.get_running_loop().create_task(coro))
-
-    async def stop(self) -> None:
-        for cb in reversed(self.on_stop):
-            with contextlib.suppress(Exception):
-                res = cb()
-                if asyncio.iscoroutine(res):
-                    await res
-        for t in self.tasks:
-            t.cancel()
-        for t in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await t
-        self.tasks.clear()
-        await self.queues.stop()
-        await self.presence.stop()
-        await self.fanout.stop()
-        await self.storage.close()
-
-    async def _sweep_sessions(self) -> None:
-        while True:
-            await asyncio.sleep(SESSION_SWEEP_S)
-            try:
-                await self.sweep_sessions_once()
-            except Exception:
-                log.exception("session_sweep_failed")
-
-    async def sweep_sessions_once(self) -> None:
-        """Close every staff socket whose session has ended (1008)."""
-        seen: dict[str, bool] = {}
-        for conn in self.hub.staff_connections():
-            h = conn.session_hash
-            if h is None:
-                continue
-            if h not in seen:
-                seen[h] = await self.sessions.resolve_hash(h, touch=False) is not None
-            if not seen[h]:
-                conn.close_soon(CLOSE_POLICY, "session ended")
+def build_state(settings: Settings, clock: Callable[[], float], storage: Storage) -> AppState:
+    """Build every service of one app and hand them to an :class:`AppState`."""
+    metrics = Metrics()
+    instance_id = AppState.new_instance_id()
+    limits = Limits(settings.frame_rate_limit)
+    hooks = Hooks()
+    hub = Hub(metrics, instance_id)
+    queues = QueueService(storage, hub, metrics, clock)
+    fanout = open_fanout(settings, hub, queues.changed, instance_id)
+    sessions = SessionService(storage, settings, clock)
+    return AppState(
+        settings=settings,
+        clock=clock,
+        storage=storage,
+        metrics=metrics,
+        instance_id=instance_id,
+        limits=limits,
+        intake_rate=parse(settings.intake_rate_limit),
+        hooks=hooks,
+        hub=hub,
+        presence=open_presence(settings, clock, instance_id),
+        queues=queues,
+        fanout=fanout,
+        sessions=sessions,
+        auth=Auth(storage, clock, limits, sessions, hooks),
+        conversations=Conversations(storage, queues, fanout, metrics, clock),
+        intake=IntakeService(storage, queues, fanout, metrics, clock, hooks),
+    )
 
 
 async def _chat_error(request: Request, exc: Exception) -> Response:
@@ -243,7 +160,7 @@ def create_app(
     extra_routes: list[BaseRoute] | None = None,
 ) -> Starlette:
     settings = settings or Settings()
-    state = AppState(settings=settings, clock=clock, storage=storage or open_storage(settings))
+    state = build_state(settings, clock, storage or open_storage(settings))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -253,7 +170,7 @@ def create_app(
         finally:
             await state.stop()
 
-    from chatserver import web  # noqa: PLC0415 - pages are optional at import time
+    from chatserver.http import pages as web  # noqa: PLC0415 - pages are optional at import time
 
     feature_routes: list[BaseRoute] = []
     for name in FEATURE_MODULES:

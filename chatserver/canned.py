@@ -7,28 +7,28 @@ canned responses; changes need the session's CSRF token like every staff change.
 - ``POST /api/units/{unit_id}/canned`` ``{"title", "body"}`` → 201 with the new one
 - ``DELETE /api/units/{unit_id}/canned/{id}`` → 200 ``{"deleted": id}``
 
-The table (migration 0003) is self-contained, so the SQL lives here behind
-:class:`CannedStore`; a PostgreSQL backend implements the same three methods.
+The table (migration 0003) is self-contained, so the SQL lives here in
+:class:`CannedStore`, whose plans run on either engine.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from chatserver import access
+from chatserver.access import policy as access
 from chatserver.errors import InvalidInput, NotFoundError, StateConflict
-from chatserver.http_util import json_response, read_json_object
-from chatserver.staff_http import current_session, staff_session_for_change
+from chatserver.http.staff import current_session, staff_session_for_change
+from chatserver.http.util import json_response, read_json_object
 from chatserver.storage.base import User
+from chatserver.storage.plan import Database, Dialect, Plan, all_rows, count, execute, value
 
 if TYPE_CHECKING:
-    from chatserver.app import AppState
+    from chatserver.state import AppState
 
 # A title fits on a button; a body is a chat message (4,000 chars, PROTOCOL.md).
 MAX_TITLE_CHARS = 80
@@ -56,80 +56,59 @@ class Canned:
         }
 
 
-class CannedStore(Protocol):
-    async def list(self, unit_id: str) -> list[Canned]: ...
+class CannedStore:
+    """The ``canned_responses`` table on either engine (a :class:`Database`)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def list(self, unit_id: str) -> list[Canned]:
+        return await self.db.read(_list(unit_id))
 
     async def create(
         self, unit_id: str, *, title: str, body: str, user_id: int, at: float, limit: int
     ) -> Canned | None:
         """The new row, or None when the unit already has ``limit`` of them."""
-        ...
-
-    async def delete(self, unit_id: str, canned_id: int) -> bool: ...
-
-
-_COLUMNS = "id, unit_id, title, body, created_by, created_at"
-
-
-class SqliteCannedStore:
-    """:class:`CannedStore` on the SQLite backend's single writer and readers."""
-
-    def __init__(self, storage: Any) -> None:
-        self.storage = storage
-
-    async def list(self, unit_id: str) -> list[Canned]:
-        def read(c: sqlite3.Connection) -> list[Canned]:
-            rows = c.execute(
-                f"SELECT {_COLUMNS} FROM canned_responses WHERE unit_id = ? ORDER BY id",  # noqa: S608
-                (unit_id,),
-            )
-            return [Canned(*r) for r in rows]
-
-        result: list[Canned] = await self.storage.run_read(read)
-        return result
-
-    async def create(
-        self, unit_id: str, *, title: str, body: str, user_id: int, at: float, limit: int
-    ) -> Canned | None:
-        def write(c: sqlite3.Connection) -> Canned | None:
-            (count,) = c.execute(
-                "SELECT COUNT(*) FROM canned_responses WHERE unit_id = ?", (unit_id,)
-            ).fetchone()
-            if count >= limit:
-                return None
-            cur = c.execute(
-                "INSERT INTO canned_responses (unit_id, title, body, created_by, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (unit_id, title, body, user_id, at),
-            )
-            assert cur.lastrowid is not None
-            return Canned(cur.lastrowid, unit_id, title, body, user_id, at)
-
-        result: Canned | None = await self.storage.run_write(write)
-        return result
+        new = _create(self.db.dialect, unit_id, title, body, user_id, at, limit)
+        return await self.db.write(new)
 
     async def delete(self, unit_id: str, canned_id: int) -> bool:
-        def write(c: sqlite3.Connection) -> bool:
-            cur = c.execute(
-                "DELETE FROM canned_responses WHERE unit_id = ? AND id = ?", (unit_id, canned_id)
-            )
-            return cur.rowcount == 1
-
-        result: bool = await self.storage.run_write(write)
-        return result
+        return await self.db.write(_delete(unit_id, canned_id))
 
 
-def store_for(storage: Any) -> CannedStore:
-    """The canned-response store of a storage backend (SQLite now)."""
-    if hasattr(storage, "run_write") and hasattr(storage, "run_read"):
-        return SqliteCannedStore(storage)
-    from chatserver.storage.postgres import PostgresStorage  # noqa: PLC0415
+def _list(unit_id: str) -> Plan[list[Canned]]:
+    rows = yield all_rows(
+        "SELECT id, unit_id, title, body, created_by, created_at FROM canned_responses"
+        " WHERE unit_id = ? ORDER BY id",
+        unit_id,
+    )
+    return [Canned(*r) for r in rows]
 
-    if isinstance(storage, PostgresStorage):
-        from chatserver.storage.postgres_survey_canned import PostgresCannedStore  # noqa: PLC0415
 
-        return PostgresCannedStore(storage)
-    raise NotImplementedError(f"no canned-response store for {type(storage).__name__}")
+def _create(
+    d: Dialect, unit_id: str, title: str, body: str, user_id: int, at: float, limit: int
+) -> Plan[Canned | None]:
+    # The unit row lock (PostgreSQL) makes "count, then insert" atomic across instances.
+    lock_unit = f"SELECT 1 FROM units WHERE id = ?{d.for_update}"  # noqa: S608 - a constant
+    yield execute(lock_unit, unit_id)
+    n = yield value("SELECT COUNT(*) FROM canned_responses WHERE unit_id = ?", unit_id)
+    if n >= limit:
+        return None
+    new_id = yield value(
+        "INSERT INTO canned_responses (unit_id, title, body, created_by, created_at)"
+        " VALUES (?, ?, ?, ?, ?) RETURNING id",
+        unit_id,
+        title,
+        body,
+        user_id,
+        at,
+    )
+    return Canned(int(new_id), unit_id, title, body, user_id, at)
+
+
+def _delete(unit_id: str, canned_id: int) -> Plan[bool]:
+    n = yield count("DELETE FROM canned_responses WHERE unit_id = ? AND id = ?", unit_id, canned_id)
+    return bool(n == 1)
 
 
 def _state(request: Request) -> AppState:
@@ -158,7 +137,7 @@ def _text(data: dict[str, Any], name: str, limit: int) -> str:
 async def list_canned(request: Request) -> Response:
     active = await current_session(request)
     unit_id = _unit_for(active.user, request)
-    rows = await store_for(_state(request).storage).list(unit_id)
+    rows = await CannedStore(_state(request).storage).list(unit_id)
     return json_response({"canned": [r.to_dict() for r in rows]})
 
 
@@ -169,7 +148,7 @@ async def create_canned(request: Request) -> Response:
     data = await read_json_object(request)
     title = _text(data, "title", MAX_TITLE_CHARS)
     body = _text(data, "body", MAX_BODY_CHARS)
-    row = await store_for(state.storage).create(
+    row = await CannedStore(state.storage).create(
         unit_id,
         title=title,
         body=body,
@@ -187,7 +166,7 @@ async def delete_canned(request: Request) -> Response:
     active = await staff_session_for_change(request)
     unit_id = _unit_for(active.user, request)
     canned_id = request.path_params["canned_id"]
-    if not await store_for(state.storage).delete(unit_id, canned_id):
+    if not await CannedStore(state.storage).delete(unit_id, canned_id):
         raise NotFoundError("unknown_canned", "no such canned response")
     return json_response({"deleted": canned_id})
 

@@ -13,8 +13,9 @@
      └── RateLimited         429   rate_limited
 
 HTTP answers ``{"error": {"code", "message", "fields"?}}`` with the status;
-WebSocket answers ``{"type": "error", "code", "message", ...}`` and keeps the
-connection open. Close codes are separate (:data:`CLOSE_CODES`).
+WebSocket answers ``{"type": "error", "code", "message", ...}`` (built by
+:class:`chatserver.ws.wire.ErrorFrame`) and keeps the connection open. Close
+codes are separate (:data:`CLOSE_CODES`).
 """
 
 from __future__ import annotations
@@ -47,14 +48,6 @@ class ChatError(Exception):
             err["fields"] = self.fields
         err.update(self.extra)
         return {"error": err}
-
-    def ws_frame(self, **context: Any) -> dict[str, Any]:
-        frame: dict[str, Any] = {"type": "error", "code": self.code, "message": self.message}
-        if self.fields:
-            frame["fields"] = self.fields
-        frame.update(self.extra)
-        frame.update({k: v for k, v in context.items() if v is not None})
-        return frame
 
 
 class InvalidInput(ChatError):

@@ -5,27 +5,26 @@
 stays out of access logs. Statistics count answers with :func:`summary`
 (mean rating and response rate per unit and period).
 
-The table (migration 0003) is self-contained, so the SQL lives here behind
-:class:`SurveyStore`; a PostgreSQL backend implements the same three methods.
+The table (migration 0003) is self-contained, so the SQL lives here in
+:class:`SurveyStore`, whose plans run on either engine.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from chatserver.access.sessions import hash_secret
 from chatserver.errors import InvalidInput, NotFoundError, StateConflict, Unauthenticated
-from chatserver.http_util import json_response, read_json_object
-from chatserver.sessions import hash_secret
+from chatserver.http.util import json_response, read_json_object
+from chatserver.storage.plan import Database, Plan, count, one
 
 if TYPE_CHECKING:
-    from chatserver.app import AppState
-    from chatserver.storage.base import Storage
+    from chatserver.state import AppState
 
 # A comment is a sentence or two of feedback; 1,000 characters leaves room
 # without turning the survey into a second chat.
@@ -64,92 +63,71 @@ class SurveySummary:
         }
 
 
-class SurveyStore(Protocol):
+class SurveyStore:
+    """The ``survey_answers`` table on either engine (a :class:`Database`)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
     async def add(self, answer: SurveyAnswer) -> bool:
         """Store the answer; False when the contact already has one."""
-        ...
-
-    async def get(self, contact_id: str) -> SurveyAnswer | None: ...
-
-    async def summary(self, unit_id: str, start: float, end: float) -> SurveySummary: ...
-
-
-class SqliteSurveyStore:
-    """:class:`SurveyStore` on the SQLite backend's single writer and readers."""
-
-    def __init__(self, storage: Any) -> None:
-        self.storage = storage
-
-    async def add(self, answer: SurveyAnswer) -> bool:
-        def write(c: sqlite3.Connection) -> bool:
-            cur = c.execute(
-                "INSERT INTO survey_answers (contact_id, unit_id, rating, comment, answered_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (contact_id) DO NOTHING",
-                (
-                    answer.contact_id,
-                    answer.unit_id,
-                    answer.rating,
-                    answer.comment,
-                    answer.answered_at,
-                ),
-            )
-            return cur.rowcount == 1
-
-        result: bool = await self.storage.run_write(write)
-        return result
+        return await self.db.write(_add(answer))
 
     async def get(self, contact_id: str) -> SurveyAnswer | None:
-        def read(c: sqlite3.Connection) -> SurveyAnswer | None:
-            row = c.execute(
-                "SELECT contact_id, unit_id, rating, comment, answered_at FROM survey_answers"
-                " WHERE contact_id = ?",
-                (contact_id,),
-            ).fetchone()
-            return None if row is None else SurveyAnswer(*row)
-
-        result: SurveyAnswer | None = await self.storage.run_read(read)
-        return result
+        return await self.db.read(_get(contact_id))
 
     async def summary(self, unit_id: str, start: float, end: float) -> SurveySummary:
-        def read(c: sqlite3.Connection) -> SurveySummary:
-            # Answers and eligible chats are both counted by the chat's close time,
-            # so the rate compares like with like even when an answer comes later.
-            row = c.execute(
-                "SELECT COUNT(*), COUNT(s.contact_id), AVG(s.rating)"
-                " FROM contacts AS k LEFT JOIN survey_answers AS s ON s.contact_id = k.id"
-                " WHERE k.unit_id = ? AND k.status = 'closed' AND k.queued_at IS NOT NULL"
-                " AND k.closed_at >= ? AND k.closed_at < ?",
-                (unit_id, start, end),
-            ).fetchone()
-            eligible, responses, mean = int(row[0]), int(row[1]), row[2]
-            return SurveySummary(
-                unit_id=unit_id,
-                responses=responses,
-                eligible=eligible,
-                mean_rating=None if mean is None else round(float(mean), 2),
-                response_rate=round(responses / eligible, 4) if eligible else 0.0,
-            )
-
-        result: SurveySummary = await self.storage.run_read(read)
-        return result
+        return await self.db.read(_summary(unit_id, start, end))
 
 
-def store_for(storage: Storage | Any) -> SurveyStore:
-    """The survey store of a storage backend (SQLite now; PostgreSQL adds its own)."""
-    if hasattr(storage, "run_write") and hasattr(storage, "run_read"):
-        return SqliteSurveyStore(storage)
-    from chatserver.storage.postgres import PostgresStorage  # noqa: PLC0415
-
-    if isinstance(storage, PostgresStorage):
-        from chatserver.storage.postgres_survey_canned import PostgresSurveyStore  # noqa: PLC0415
-
-        return PostgresSurveyStore(storage)
-    raise NotImplementedError(f"no survey store for {type(storage).__name__}")
-
-
-async def summary(storage: Storage | Any, unit_id: str, start: float, end: float) -> SurveySummary:
+async def summary(storage: Database, unit_id: str, start: float, end: float) -> SurveySummary:
     """Mean rating and response rate of ``unit_id`` for chats closed in ``[start, end)``."""
-    return await store_for(storage).summary(unit_id, start, end)
+    return await SurveyStore(storage).summary(unit_id, start, end)
+
+
+def _add(answer: SurveyAnswer) -> Plan[bool]:
+    n = yield count(
+        "INSERT INTO survey_answers (contact_id, unit_id, rating, comment, answered_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (contact_id) DO NOTHING",
+        answer.contact_id,
+        answer.unit_id,
+        answer.rating,
+        answer.comment,
+        answer.answered_at,
+    )
+    return bool(n == 1)
+
+
+def _get(contact_id: str) -> Plan[SurveyAnswer | None]:
+    row = yield one(
+        "SELECT contact_id, unit_id, rating, comment, answered_at FROM survey_answers"
+        " WHERE contact_id = ?",
+        contact_id,
+    )
+    return None if row is None else SurveyAnswer(*row)
+
+
+def _summary(unit_id: str, start: float, end: float) -> Plan[SurveySummary]:
+    # Answers and eligible chats are both counted by the chat's close time,
+    # so the rate compares like with like even when an answer comes later.
+    row = yield one(
+        "SELECT COUNT(*), COUNT(s.contact_id), AVG(s.rating)"
+        " FROM contacts AS k LEFT JOIN survey_answers AS s ON s.contact_id = k.id"
+        " WHERE k.unit_id = ? AND k.status = 'closed' AND k.queued_at IS NOT NULL"
+        " AND k.closed_at >= ? AND k.closed_at < ?",
+        unit_id,
+        start,
+        end,
+    )
+    # AVG is a float on SQLite, a numeric (Decimal) on PostgreSQL.
+    eligible, responses, mean = int(row[0]), int(row[1]), row[2]
+    return SurveySummary(
+        unit_id=unit_id,
+        responses=responses,
+        eligible=eligible,
+        mean_rating=None if mean is None else round(float(mean), 2),
+        response_rate=round(responses / eligible, 4) if eligible else 0.0,
+    )
 
 
 def _token(request: Request, data: dict[str, Any]) -> str:
@@ -186,7 +164,7 @@ async def answer(request: Request) -> Response:
         raise Unauthenticated("not_authenticated", "the chat's token is missing or wrong")
     if contact.status != "closed":
         raise StateConflict("contact_open", "the chat is still open; answer after it is closed")
-    stored = await store_for(state.storage).add(
+    stored = await SurveyStore(state.storage).add(
         SurveyAnswer(contact.id, contact.unit_id, rating, comment, state.clock())
     )
     if not stored:
@@ -196,8 +174,8 @@ async def answer(request: Request) -> Response:
 
 async def unit_summary(request: Request) -> Response:
     """``GET /api/survey/summary?unit=ID&from=TS&to=TS`` for managers and admins."""
-    from chatserver import access  # noqa: PLC0415 - keep the patient route's imports small
-    from chatserver.staff_http import current_session  # noqa: PLC0415
+    from chatserver.access import policy as access  # noqa: PLC0415 - keep the patient route's imports small
+    from chatserver.http.staff import current_session  # noqa: PLC0415
 
     state: AppState = request.app.state.chat
     active = await current_session(request)

@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from chatserver.core.waiting_room import priority_key
-from chatserver.fanout import LocalFanout
-from chatserver.hub import Hub
+from chatserver.fanout.local import LocalFanout
+from chatserver.ws.hub import Hub
 from chatserver.metrics import Metrics
-from chatserver.queue_service import QueueService
+from chatserver.flow.waiting import QueueService
 from chatserver.storage.base import NewContact, Queue, Unit
 from chatserver.storage.sqlite import SqliteStorage
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from chatserver.stats import service, warmup
 from chatserver.stats.query import Period
-from chatserver.stats.sqlite_store import SqliteStatsStore
+from chatserver.stats.store import StatsStore as SqliteStatsStore
 from chatserver.storage.sqlite import SqliteStorage
 
 YEAR = Period(date(2026, 1, 1), date(2026, 12, 31))

@@ -10,10 +10,10 @@ from typing import Any
 import pyotp
 from starlette.testclient import TestClient
 
+from chatserver.access.passwords import hash_password
+from chatserver.access.sessions import new_totp_secret
 from chatserver.app import open_storage
-from chatserver.cli import add_unit
-from chatserver.passwords import hash_password
-from chatserver.sessions import new_totp_secret
+from chatserver.cli.common import add_unit
 from chatserver.settings import Settings
 
 # TestClient's own origin: the service's origin is always allowed.

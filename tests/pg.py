@@ -20,11 +20,12 @@ import pwd
 import shutil
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.poll import wait_until
 
 TEST_USER = "chattest"
 START_TIMEOUT_S = 30.0
@@ -127,15 +128,19 @@ class PgServer:
         )
         log.close()
         socket = self.root / ".s.PGSQL.5432"
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if socket.exists() and self.psql("SELECT 1", check=False).returncode == 0:
-                return self
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"postgres did not start: {self.log_tail()}")
+        proc = self.proc
+
+        def accepting() -> bool:
+            if proc.poll() is not None:
+                raise RuntimeError(f"postgres exited with {proc.returncode}")
+            return socket.exists() and self.psql("SELECT 1", check=False).returncode == 0
+
+        try:
+            wait_until(accepting, timeout=START_TIMEOUT_S, interval=0.05)
+        except (AssertionError, RuntimeError) as exc:
+            self.stop()
+            raise RuntimeError(f"postgres did not start: {self.log_tail()}") from exc
+        return self
 
     def log_tail(self) -> str:
         path = self.root / "postgres.log"

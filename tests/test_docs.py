@@ -10,7 +10,7 @@ import pytest
 
 from chatserver.metrics import Metrics
 from chatserver.settings import Settings
-from chatserver.wire import PATIENT_TYPES, STAFF_TYPES
+from chatserver.ws.wire import PATIENT_TYPES, STAFF_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent
 PROTOCOL = (ROOT / "docs" / "protocol.md").read_text(encoding="utf-8")

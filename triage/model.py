@@ -53,7 +53,8 @@ class Level(str, enum.Enum):  # noqa: UP042
         return _RANKS[self]
 
 
-_RANKS = {Level.EMERGENCY: 0, Level.URGENT: 1, Level.STANDARD: 2, Level.NON_URGENT: 3}
+# The declaration order above is the one urgency order (chatserver.core.urgency uses it too).
+_RANKS = {level: i for i, level in enumerate(Level)}
 
 
 @dataclass(frozen=True)

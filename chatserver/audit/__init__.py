@@ -18,12 +18,12 @@ from chatserver.audit.cli import register
 from chatserver.audit.keys import AuditSettings, checkpoint_path, load_key
 from chatserver.audit.review import audit_log_of
 from chatserver.audit.service import AuditLog, AuditUnavailableError
-from chatserver.audit.store import AuditQuery, AuditStore, SqliteAuditStore, store_for
+from chatserver.audit.store import AuditQuery, AuditStore
 from chatserver.security.request_id import current_request_id
 from chatserver.storage.base import User
 
 if TYPE_CHECKING:
-    from chatserver.app import AppState
+    from chatserver.state import AppState
 
 __all__ = [
     "AuditEvent",
@@ -32,14 +32,12 @@ __all__ = [
     "AuditStore",
     "AuditUnavailableError",
     "Checkpoint",
-    "SqliteAuditStore",
     "Verdict",
     "Verifier",
     "attach",
     "audit_log_of",
     "register",
     "routes",
-    "store_for",
     "verify",
 ]
 
@@ -47,12 +45,12 @@ __all__ = [
 def attach(state: AppState) -> None:
     settings = AuditSettings()
     log = AuditLog(
-        store_for(state.storage),
+        AuditStore(state.storage),
         load_key(state.settings.data_dir, settings.audit_key),
         checkpoint_path(state.settings.data_dir, settings.audit_checkpoint_path),
         state.clock,
     )
-    state.audit_log = log  # type: ignore[attr-defined]
+    state.extensions.put(log)
 
     async def audit_event(
         request: Request | None,
@@ -78,7 +76,7 @@ def attach(state: AppState) -> None:
             detail=extra,
         )
 
-    state.audit_event = audit_event  # type: ignore[method-assign]
+    state.hooks.audit = audit_event
 
 
 def routes() -> list[BaseRoute]:

@@ -16,24 +16,24 @@ from typing import Any
 
 from chatserver.audit.keys import AuditKeyError, AuditSettings, checkpoint_path, load_key
 from chatserver.audit.service import AuditLog, AuditUnavailableError
-from chatserver.audit.store import store_for
+from chatserver.audit.store import AuditStore
+from chatserver.cli.common import settings_from_args, with_storage
 from chatserver.security.request_id import set_request_id
 
 
 async def _verify(args: argparse.Namespace) -> int:
-    from chatserver.cli import _settings, _with_storage  # noqa: PLC0415 - avoids an import cycle
 
-    settings = _settings(args)
+    settings = settings_from_args(args)
     audit_settings = AuditSettings()
     key_error: AuditKeyError | None = None
     try:
         key = load_key(settings.data_dir, audit_settings.audit_key, create=False)
     except AuditKeyError as exc:
         key, key_error = b"", exc
-    storage = await _with_storage(settings)
+    storage = await with_storage(settings)
     try:
         audit = AuditLog(
-            store_for(storage),  # SQLite or PostgreSQL
+            AuditStore(storage),  # SQLite or PostgreSQL
             key,
             checkpoint_path(settings.data_dir, audit_settings.audit_checkpoint_path),
             clock=lambda: 0.0,
@@ -82,7 +82,7 @@ async def record_cli_event(
     audit_settings = AuditSettings()
     try:
         log = AuditLog(
-            store_for(storage),  # SQLite or PostgreSQL
+            AuditStore(storage),  # SQLite or PostgreSQL
             load_key(data_dir, audit_settings.audit_key),
             checkpoint_path(data_dir, audit_settings.audit_checkpoint_path),
             clock=time.time,

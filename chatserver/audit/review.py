@@ -29,16 +29,16 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from chatserver import access
+from chatserver.access import policy as access
 from chatserver.audit.chain import AuditEvent
 from chatserver.audit.service import AuditLog, iso_utc
 from chatserver.audit.store import AuditQuery
 from chatserver.errors import Forbidden, InvalidInput
-from chatserver.http_util import json_response
-from chatserver.staff_http import current_session
+from chatserver.http.staff import current_session
+from chatserver.http.util import json_response
 
 if TYPE_CHECKING:
-    from chatserver.app import AppState
+    from chatserver.state import AppState
 
 MAX_LIMIT = 10_000
 MAX_SAMPLE = 500
@@ -62,8 +62,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def audit_log_of(state: AppState) -> AuditLog:
-    log: AuditLog = getattr(state, "audit_log")  # noqa: B009 - set by chatserver.audit.attach
-    return log
+    return state.extensions.get(AuditLog)
 
 
 def event_dict(ev: AuditEvent) -> dict[str, Any]:

@@ -79,6 +79,11 @@ def next_status(status: ContactStatus | str, transition: Transition) -> ContactS
         raise InvalidTransition(current, transition) from None
 
 
+def allows(status: ContactStatus | str, transition: Transition) -> bool:
+    """True when ``transition`` is allowed from ``status`` (see :func:`next_status`)."""
+    return (ContactStatus(status), transition) in _ALLOWED
+
+
 def is_open(status: ContactStatus | str) -> bool:
     """True while the contact can still receive messages."""
     return ContactStatus(status) is not ContactStatus.CLOSED

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 # 30 minutes: long enough to smooth one nurse's rhythm, short enough to follow
 # a shift change.
@@ -21,6 +22,18 @@ MIN_PICKS = 3
 DEFAULT_S_PER_CONTACT = 360.0
 # Never promise more than four hours; beyond that the number means nothing.
 MAX_ESTIMATE_S = 4 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A waiting patient's place in line: 1 = next, and the estimated wait."""
+
+    position: int
+    estimated_wait_s: int
+
+    def to_dict(self) -> dict[str, int]:
+        """The contract's ``queue`` object (intake reply, patient ``welcome``)."""
+        return {"position": self.position, "estimated_wait_s": self.estimated_wait_s}
 
 
 def estimate_wait_s(

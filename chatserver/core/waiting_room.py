@@ -30,17 +30,21 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from triage.model import Level
+
 TIER_FRONT = 0
 TIER_NORMAL = 1
 
+# Keyed by the levels of the one urgency order (chatserver.core.urgency); the
+# credits shrink along it (tests/core/test_waiting_room.py holds them to that).
 AGEING_CREDIT_S: Mapping[str, float] = {
     # An un-acknowledged emergency is never queued; a contact raised to
     # emergency while waiting also moves to TIER_FRONT. The credit is only a
     # tie-breaker inside that tier.
-    "emergency": 24 * 3600.0,
-    "urgent": 120 * 60.0,
-    "standard": 60 * 60.0,
-    "non_urgent": 0.0,
+    Level.EMERGENCY: 24 * 3600.0,
+    Level.URGENT: 120 * 60.0,
+    Level.STANDARD: 60 * 60.0,
+    Level.NON_URGENT: 0.0,
 }
 
 
@@ -51,7 +55,7 @@ def priority_key(level: str, enqueued_at: float) -> float:
 
 def tier_for(level: str, *, red_flag: bool) -> int:
     """Acknowledged emergencies (red flag) and emergency-level contacts go first."""
-    return TIER_FRONT if red_flag or level == "emergency" else TIER_NORMAL
+    return TIER_FRONT if red_flag or level == Level.EMERGENCY else TIER_NORMAL
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,11 +19,11 @@ from starlette.routing import BaseRoute
 from chatserver.operations import admin_api
 from chatserver.operations.hours import DEFAULT_HOURS, Hours, Status, parse_hours, status
 from chatserver.operations.service import Operations, attach_hooks, of
-from chatserver.operations.store import Banner, OperationsStore, operations_store
+from chatserver.operations.store import Banner, OperationsStore
 from chatserver.operations.sweeper import Sweeper
 
 if TYPE_CHECKING:
-    from chatserver.app import AppState
+    from chatserver.state import AppState
 
 __all__ = [
     "DEFAULT_HOURS",
@@ -43,10 +43,10 @@ __all__ = [
 
 
 def attach(state: AppState) -> None:
-    ops = Operations(state, operations_store(state.storage))
+    ops = Operations(state, OperationsStore(state.storage))
     sweeper = Sweeper(state, ops)
     attach_hooks(state, ops)
-    state.operations_sweeper = sweeper  # type: ignore[attr-defined]
+    state.extensions.put(sweeper)
 
     async def start() -> None:
         await ops.load_hours()
@@ -63,8 +63,7 @@ def attach(state: AppState) -> None:
 
 def sweeper_of(state: AppState) -> Sweeper:
     """The app's sweeper (tests call ``sweeper_of(state).sweep_once(now)``)."""
-    sweeper: Sweeper = state.operations_sweeper  # type: ignore[attr-defined]
-    return sweeper
+    return state.extensions.get(Sweeper)
 
 
 def routes() -> list[BaseRoute]:

@@ -1,7 +1,7 @@
 """Shared by the admin API modules: the admin check and the audit call.
 
 Every admin request needs an admin's session; every change also the CSRF
-token (:func:`~chatserver.staff_http.staff_session_for_change`) and is
+token (:func:`~chatserver.http.staff.staff_session_for_change`) and is
 audited (``state.audit_event``) with what changed, never with patient data.
 """
 
@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 
-from chatserver import access
+from chatserver.access import policy as access
+from chatserver.access.sessions import ActiveSession
 from chatserver.errors import Forbidden
-from chatserver.sessions import ActiveSession
-from chatserver.staff_http import current_session, staff_session_for_change
+from chatserver.http.staff import current_session, staff_session_for_change
 
 if TYPE_CHECKING:
-    from chatserver.app import AppState
+    from chatserver.state import AppState
 
 
 def state_of(request: Request) -> AppState:

@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from chatserver import canned
 from chatserver.errors import InvalidInput, NotFoundError, StateConflict
-from chatserver.http_util import json_response, read_json_object
+from chatserver.http.util import json_response, read_json_object
 from chatserver.operations import admin_users
 from chatserver.operations import validation as v
 from chatserver.operations.admin_access import audit, changed_fields, require_admin, state_of
@@ -27,7 +27,7 @@ from chatserver.operations.store import UNSET
 from chatserver.storage.base import Conflict, NotFound, Queue, Unit
 
 if TYPE_CHECKING:
-    from chatserver.app import AppState
+    from chatserver.state import AppState
 
 
 def queue_dict(q: Queue) -> dict[str, Any]:
@@ -301,7 +301,7 @@ async def list_unit_canned(request: Request) -> Response:
     await require_admin(request, change=False)
     state = state_of(request)
     unit = await _unit(state, request.path_params["unit_id"])
-    rows = await canned.store_for(state.storage).list(unit.id)
+    rows = await canned.CannedStore(state.storage).list(unit.id)
     return json_response({"canned": [r.to_dict() for r in rows]})
 
 
@@ -310,7 +310,7 @@ async def create_unit_canned(request: Request) -> Response:
     state = state_of(request)
     unit = await _unit(state, request.path_params["unit_id"])
     body = v.parse(v.CannedCreate, await read_json_object(request))
-    row = await canned.store_for(state.storage).create(
+    row = await canned.CannedStore(state.storage).create(
         unit.id,
         title=body.title.strip(),
         body=body.body.strip(),
@@ -333,7 +333,7 @@ async def delete_unit_canned(request: Request) -> Response:
     state = state_of(request)
     unit = await _unit(state, request.path_params["unit_id"])
     canned_id = int(request.path_params["canned_id"])
-    if not await canned.store_for(state.storage).delete(unit.id, canned_id):
+    if not await canned.CannedStore(state.storage).delete(unit.id, canned_id):
         raise NotFoundError("unknown_canned", "no such canned response")
     await audit(
         request, active, "admin_canned_delete", unit_id=unit.id, detail={"canned_id": canned_id}

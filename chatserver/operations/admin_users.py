@@ -10,16 +10,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from chatserver.access.sessions import new_totp_secret, provisioning_uri
 from chatserver.errors import CLOSE_POLICY, InvalidInput, NotFoundError, StateConflict
-from chatserver.http_util import json_response, read_json_object
+from chatserver.http.util import json_response, read_json_object
 from chatserver.operations import validation as v
 from chatserver.operations.admin_access import audit, changed_fields, require_admin, state_of
 from chatserver.operations.service import of
-from chatserver.sessions import new_totp_secret, provisioning_uri
 from chatserver.storage.base import Conflict, NotFound, User
 
 if TYPE_CHECKING:
-    from chatserver.app import AppState
+    from chatserver.state import AppState
 
 
 def user_dict(u: User) -> dict[str, Any]:
@@ -42,7 +42,7 @@ async def list_users(request: Request) -> Response:
 
 
 async def create_user(request: Request) -> Response:
-    from chatserver.cli import add_user  # noqa: PLC0415 - the CLI's own creation path
+    from chatserver.cli.common import add_user  # noqa: PLC0415 - the CLI's own creation path
 
     active = await require_admin(request, change=True)
     state = state_of(request)

@@ -19,7 +19,7 @@ from chatserver.logs import get_logger
 from chatserver.operations.store import PURGE_BATCH, OperationsStore
 
 if TYPE_CHECKING:
-    from chatserver.app import AppState
+    from chatserver.state import AppState
 
 log = get_logger("chatserver.operations.retention")
 

@@ -9,17 +9,19 @@ the CLI arrives within ``operations_sweep_s``).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from chatserver.errors import StateConflict
-from chatserver.intake import ALTERNATIVES
+from chatserver.flow.intake import ALTERNATIVES
 from chatserver.logs import get_logger
 from chatserver.operations.hours import DEFAULT_HOURS, Hours, Status, parse_hours, status
 from chatserver.operations.store import Banner, OperationsStore
 from chatserver.storage.base import Unit
+from chatserver.ws import wire
 
 if TYPE_CHECKING:
-    from chatserver.app import AppState
+    from chatserver.state import AppState
 
 log = get_logger("chatserver.operations")
 
@@ -103,7 +105,7 @@ class Operations:
         if current == self._announced:
             return
         self._announced = current
-        await self.state.fanout.publish("all", None, {"type": "banner", "banner": active})
+        await self.state.fanout.publish("all", None, wire.BannerFrame(active))
 
     async def publish_banner(
         self,
@@ -135,16 +137,26 @@ class Operations:
         return ended
 
 
+@dataclass(frozen=True, slots=True)
+class _OpeningHours:
+    """The core's :class:`~chatserver.hooks.OpeningPolicy` from the unit's hours."""
+
+    ops: Operations
+
+    def status(self, unit: Unit, now: float) -> dict[str, Any]:
+        return self.ops.unit_status(unit, now)
+
+    def gate(self, unit: Unit, now: float) -> None:
+        self.ops.unit_gate(unit, now)
+
+
 def attach_hooks(state: AppState, ops: Operations) -> None:
-    """Replace the AppState hooks (intake captured ``unit_gate`` at construction)."""
-    # Assigning methods on the instance is the hook mechanism of AppState.
-    state.unit_status = ops.unit_status  # type: ignore[method-assign]
-    state.unit_gate = ops.unit_gate  # type: ignore[method-assign]
-    state.welcome_extra = ops.welcome_extra  # type: ignore[method-assign]
-    state.intake.unit_gate = ops.unit_gate
-    state.operations = ops  # type: ignore[attr-defined]
+    """Fill the core's slots: opening hours gate intake, the banner joins welcome."""
+    state.hooks.opening = _OpeningHours(ops)
+    state.hooks.welcome_extra = ops.welcome_extra
+    state.extensions.put(ops)
 
 
 def of(state: AppState) -> Operations:
     """The app's operations service (tests, CLI)."""
-    return cast(Operations, state.operations)  # type: ignore[attr-defined]
+    return state.extensions.get(Operations)

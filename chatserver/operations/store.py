@@ -1,10 +1,8 @@
 """Storage of operations: hours, banners, legal holds, retention, and the admin
 changes to units, queues and users that the core Storage interface lacks.
 
-:class:`OperationsStore` is the interface; :class:`SqliteOperationsStore`
-implements it on the SQLite backend's single writer (``run_write``) and
-read-only connections (``run_read``). A PostgreSQL backend implements the same
-methods. Tables: migration 0005.
+:class:`OperationsStore` runs each operation as a plan (:mod:`chatserver.storage.plan`)
+on either engine; what differs between them is the dialect's locks. Tables: migration 0005.
 """
 
 # SQL here is composed only of module constants and "?" placeholders; every value
@@ -13,36 +11,46 @@ methods. Tables: migration 0005.
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 import orjson
 
-from chatserver.storage.base import Conflict, NotFound, Queue, Storage, Unit, User
-from chatserver.storage.sqlite_rows import (
-    QUEUE_COLUMNS,
-    UNIT_COLUMNS,
-    USER_COLUMNS,
-    queue_from_row,
-    unit_from_row,
-    user_from_row,
+from chatserver.storage import directory
+from chatserver.storage.base import Conflict, NotFound, Queue, Unit, User
+from chatserver.storage.plan import (
+    Database,
+    Dialect,
+    Plan,
+    all_rows,
+    count,
+    execute,
+    many,
+    marks,
+    one,
+    value,
 )
+from chatserver.storage.rows import USER_COLUMNS, dumps, user_from_row
 
-T = TypeVar("T")
+__all__ = ["PURGE_BATCH", "UNSET", "Banner", "OperationsStore"]
 
 # Contacts purged per write transaction: keeps each transaction short so
 # chat writes queued behind it are not delayed noticeably.
 PURGE_BATCH = 200
-# Free-text columns of feature tables, purged when the table exists:
-# (table, column, replacement). Survey comments are optional (NULL).
+# Free-text columns of feature tables: (table, column, replacement). Survey
+# comments are optional (NULL). Migration 0003 precedes 0005, so they exist.
 FEATURE_FREE_TEXT: tuple[tuple[str, str, str | None], ...] = (("survey_answers", "comment", None),)
-# JSON keys of contact_events.data that hold free text (notes, transfer notes).
-EVENT_FREE_TEXT_KEYS = ("$.body", "$.note", "$.text", "$.comment", "$.reason")
+# Keys of contact_events.data (a JSON object) that hold free text (notes, transfer notes).
+EVENT_FREE_TEXT_KEYS = frozenset({"body", "note", "text", "comment", "reason"})
+# The key of each triage reason that quotes the patient's words.
+REASON_FREE_TEXT_KEYS = frozenset({"matched"})
 
 # "Leave unchanged" for :meth:`OperationsStore.update_queue` (None means "no limit").
 UNSET: Any = object()
+
+# In the order of :class:`Banner`'s fields.
+BANNER_COLUMNS = "id, severity, message_sv, message_en, created_at, created_by, ends_at, ended_at"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,214 +78,43 @@ class Banner:
         }
 
 
-class OperationsStore(Protocol):
+class OperationsStore:
+    """The operations tables (and admin changes) on either engine (a :class:`Database`)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- hours -------------------------------------------------------------
     async def all_hours(self) -> dict[str, dict[str, Any]]:
         """Configured hours documents by unit id."""
+        return await self.db.read(_all_hours())
 
     async def set_hours(
         self, unit_id: str, hours: dict[str, Any] | None, *, at: float, by: int | None
     ) -> None:
         """Store (None: remove, i.e. back to the default). NotFound for an unknown unit."""
-
-    async def update_unit(
-        self, unit_id: str, *, name: str | None, always_open: bool | None, rollout: str | None
-    ) -> Unit | None: ...
-
-    async def add_queue(self, queue: Queue) -> None:
-        """Conflict if the unit already has that competence; NotFound for an unknown unit."""
-
-    async def update_queue(
-        self, queue_id: str, *, name: str | None, max_waiting: Any
-    ) -> Queue | None:
-        """``max_waiting``: int, None (no limit) or the ``UNSET`` sentinel (unchanged)."""
-
-    async def list_users(self) -> list[User]: ...
-
-    async def update_user(
-        self,
-        user_id: int,
-        *,
-        display_name: str | None,
-        role: str | None,
-        unit_ids: Sequence[str] | None,
-        disabled: bool | None,
-    ) -> User | None: ...
-
-    async def set_totp_secret(self, user_id: int, secret: str | None) -> bool: ...
-
-    async def delete_sessions(self, user_id: int) -> list[str]:
-        """Delete every session of the user; returns their id hashes."""
-
-    async def add_banner(
-        self,
-        *,
-        severity: str,
-        message_sv: str,
-        message_en: str,
-        at: float,
-        by: int | None,
-        ends_at: float | None,
-    ) -> Banner:
-        """Publish a banner; the previously open one is ended at ``at``."""
-
-    async def end_banner(self, banner_id: int, *, at: float, by: int | None) -> Banner | None: ...
-
-    async def banners(self, limit: int) -> list[Banner]:
-        """Newest first."""
-
-    async def set_legal_hold(
-        self, contact_id: str, *, hold: bool, reason: str, at: float, by: int | None
-    ) -> bool:
-        """True when the flag changed. NotFound for an unknown contact."""
-
-    async def legal_hold(self, contact_id: str) -> bool: ...
-
-    async def purge_before(self, cutoff: float, *, at: float) -> list[str]:
-        """Purge free text of up to PURGE_BATCH contacts ended before ``cutoff``
-        (not on legal hold, not yet purged); returns their ids."""
-
-
-def operations_store(storage: Storage) -> OperationsStore:
-    if hasattr(storage, "run_write") and hasattr(storage, "run_read"):
-        return SqliteOperationsStore(storage)
-    from chatserver.storage.postgres import PostgresStorage  # noqa: PLC0415
-
-    if isinstance(storage, PostgresStorage):
-        from chatserver.storage.postgres_operations import PostgresOperationsStore  # noqa: PLC0415
-
-        return PostgresOperationsStore(storage)
-    raise NotImplementedError(f"no operations store for {type(storage).__name__}")
-
-
-def _marks(n: int) -> str:
-    return ", ".join("?" * n)
-
-
-def _banner(r: Sequence[Any]) -> Banner:
-    return Banner(
-        id=r[0],
-        severity=r[1],
-        message_sv=r[2],
-        message_en=r[3],
-        created_at=r[4],
-        created_by=r[5],
-        ends_at=r[6],
-        ended_at=r[7],
-    )
-
-
-BANNER_COLUMNS = "id, severity, message_sv, message_en, created_at, created_by, ends_at, ended_at"
-
-
-def _user(c: sqlite3.Connection, user_id: int) -> User | None:
-    row = c.execute(f"SELECT {USER_COLUMNS} FROM users WHERE id = ?", (user_id,)).fetchone()
-    if row is None:
-        return None
-    units = tuple(
-        r[0]
-        for r in c.execute(
-            "SELECT unit_id FROM user_units WHERE user_id = ? ORDER BY unit_id", (user_id,)
-        )
-    )
-    return user_from_row(row, units)
-
-
-class SqliteOperationsStore:
-    def __init__(self, storage: Any) -> None:
-        self.storage = storage
-
-    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        result: T = await self.storage.run_write(fn)
-        return result
-
-    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        result: T = await self.storage.run_read(fn)
-        return result
-
-    # -- hours -------------------------------------------------------------
-    async def all_hours(self) -> dict[str, dict[str, Any]]:
-        def read(c: sqlite3.Connection) -> dict[str, dict[str, Any]]:
-            return {
-                r[0]: orjson.loads(r[1]) for r in c.execute("SELECT unit_id, hours FROM unit_hours")
-            }
-
-        return await self._read(read)
-
-    async def set_hours(
-        self, unit_id: str, hours: dict[str, Any] | None, *, at: float, by: int | None
-    ) -> None:
-        def write(c: sqlite3.Connection) -> None:
-            if c.execute("SELECT 1 FROM units WHERE id = ?", (unit_id,)).fetchone() is None:
-                raise NotFound(unit_id)
-            if hours is None:
-                c.execute("DELETE FROM unit_hours WHERE unit_id = ?", (unit_id,))
-                return
-            c.execute(
-                "INSERT INTO unit_hours (unit_id, hours, updated_at, updated_by)"
-                " VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (unit_id) DO UPDATE SET hours = excluded.hours,"
-                " updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-                (unit_id, orjson.dumps(hours).decode(), at, by),
-            )
-
-        await self._write(write)
+        await self.db.write(_set_hours(unit_id, hours, at, by))
 
     # -- units and queues --------------------------------------------------
     async def update_unit(
         self, unit_id: str, *, name: str | None, always_open: bool | None, rollout: str | None
     ) -> Unit | None:
-        def write(c: sqlite3.Connection) -> Unit | None:
-            for column, value in (
-                ("name", name),
-                ("always_open", always_open),
-                ("rollout", rollout),
-            ):
-                if value is not None:
-                    c.execute(f"UPDATE units SET {column} = ? WHERE id = ?", (value, unit_id))
-            row = c.execute(f"SELECT {UNIT_COLUMNS} FROM units WHERE id = ?", (unit_id,)).fetchone()
-            return None if row is None else unit_from_row(row)
-
-        return await self._write(write)
+        changes = {"name": name, "always_open": always_open, "rollout": rollout}
+        return await self.db.write(_update_unit(unit_id, changes))
 
     async def add_queue(self, queue: Queue) -> None:
-        def write(c: sqlite3.Connection) -> None:
-            if c.execute("SELECT 1 FROM units WHERE id = ?", (queue.unit_id,)).fetchone() is None:
-                raise NotFound(queue.unit_id)
-            if c.execute("SELECT 1 FROM queues WHERE id = ?", (queue.id,)).fetchone():
-                raise Conflict(queue.id)
-            c.execute(
-                "INSERT INTO queues (id, unit_id, competence, name, max_waiting)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (queue.id, queue.unit_id, queue.competence, queue.name, queue.max_waiting),
-            )
-
-        await self._write(write)
+        """Conflict if the unit already has that competence; NotFound for an unknown unit."""
+        await self.db.write(_add_queue(queue))
 
     async def update_queue(
         self, queue_id: str, *, name: str | None, max_waiting: Any
     ) -> Queue | None:
-        def write(c: sqlite3.Connection) -> Queue | None:
-            if name is not None:
-                c.execute("UPDATE queues SET name = ? WHERE id = ?", (name, queue_id))
-            if max_waiting is not UNSET:
-                c.execute("UPDATE queues SET max_waiting = ? WHERE id = ?", (max_waiting, queue_id))
-            row = c.execute(
-                f"SELECT {QUEUE_COLUMNS} FROM queues WHERE id = ?", (queue_id,)
-            ).fetchone()
-            return None if row is None else queue_from_row(row)
-
-        return await self._write(write)
+        """``max_waiting``: int, None (no limit) or the ``UNSET`` sentinel (unchanged)."""
+        return await self.db.write(_update_queue(queue_id, name, max_waiting))
 
     # -- users -------------------------------------------------------------
     async def list_users(self) -> list[User]:
-        def read(c: sqlite3.Connection) -> list[User]:
-            units: dict[int, list[str]] = {}
-            for uid, unit in c.execute("SELECT user_id, unit_id FROM user_units ORDER BY unit_id"):
-                units.setdefault(uid, []).append(unit)
-            rows = c.execute(f"SELECT {USER_COLUMNS} FROM users ORDER BY username")
-            return [user_from_row(r, tuple(units.get(r[0], ()))) for r in rows]
-
-        return await self._read(read)
+        return await self.db.read(_list_users())
 
     async def update_user(
         self,
@@ -288,55 +125,18 @@ class SqliteOperationsStore:
         unit_ids: Sequence[str] | None,
         disabled: bool | None,
     ) -> User | None:
-        wanted_units = None if unit_ids is None else tuple(sorted(set(unit_ids)))
-
-        def write(c: sqlite3.Connection) -> User | None:
-            if c.execute("SELECT 1 FROM users WHERE id = ?", (user_id,)).fetchone() is None:
-                return None
-            for column, value in (
-                ("display_name", display_name),
-                ("role", role),
-                ("disabled", disabled),
-            ):
-                if value is not None:
-                    c.execute(f"UPDATE users SET {column} = ? WHERE id = ?", (value, user_id))
-            if wanted_units is not None:
-                known = {
-                    r[0]
-                    for r in c.execute(
-                        f"SELECT id FROM units WHERE id IN ({_marks(len(wanted_units))})",
-                        wanted_units,
-                    )
-                }
-                missing = [u for u in wanted_units if u not in known]
-                if missing:
-                    raise NotFound(f"unknown units {missing!r}")
-                c.execute("DELETE FROM user_units WHERE user_id = ?", (user_id,))
-                c.executemany(
-                    "INSERT INTO user_units (user_id, unit_id) VALUES (?, ?)",
-                    [(user_id, u) for u in wanted_units],
-                )
-            return _user(c, user_id)
-
-        return await self._write(write)
+        changes = {"display_name": display_name, "role": role, "disabled": disabled}
+        units = None if unit_ids is None else tuple(sorted(set(unit_ids)))
+        return await self.db.write(_update_user(self.db.dialect, user_id, changes, units))
 
     async def set_totp_secret(self, user_id: int, secret: str | None) -> bool:
-        def write(c: sqlite3.Connection) -> bool:
-            cur = c.execute("UPDATE users SET totp_secret = ? WHERE id = ?", (secret, user_id))
-            return cur.rowcount == 1
-
-        return await self._write(write)
+        return await self.db.write(
+            _changed_one("UPDATE users SET totp_secret = ? WHERE id = ?", secret, user_id)
+        )
 
     async def delete_sessions(self, user_id: int) -> list[str]:
-        def write(c: sqlite3.Connection) -> list[str]:
-            hashes = [
-                r[0]
-                for r in c.execute("SELECT id_hash FROM sessions WHERE user_id = ?", (user_id,))
-            ]
-            c.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
-            return hashes
-
-        return await self._write(write)
+        """Delete every session of the user; returns their id hashes."""
+        return await self.db.write(_delete_sessions(user_id))
 
     # -- banners -------------------------------------------------------------
     async def add_banner(
@@ -349,110 +149,263 @@ class SqliteOperationsStore:
         by: int | None,
         ends_at: float | None,
     ) -> Banner:
-        def write(c: sqlite3.Connection) -> Banner:
-            c.execute(
-                "UPDATE banners SET ended_at = ?, ended_by = ? WHERE ended_at IS NULL", (at, by)
-            )
-            cur = c.execute(
-                "INSERT INTO banners (severity, message_sv, message_en, created_at, created_by,"
-                " ends_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (severity, message_sv, message_en, at, by, ends_at),
-            )
-            row = c.execute(
-                f"SELECT {BANNER_COLUMNS} FROM banners WHERE id = ?", (cur.lastrowid,)
-            ).fetchone()
-            return _banner(row)
-
-        return await self._write(write)
+        """Publish a banner; the previously open one is ended at ``at``."""
+        new = {
+            "severity": severity,
+            "message_sv": message_sv,
+            "message_en": message_en,
+            "created_at": at,
+            "created_by": by,
+            "ends_at": ends_at,
+        }
+        return await self.db.write(_add_banner(self.db.dialect, new))
 
     async def end_banner(self, banner_id: int, *, at: float, by: int | None) -> Banner | None:
-        def write(c: sqlite3.Connection) -> Banner | None:
-            c.execute(
-                "UPDATE banners SET ended_at = ?, ended_by = ? WHERE id = ? AND ended_at IS NULL",
-                (at, by, banner_id),
-            )
-            row = c.execute(
-                f"SELECT {BANNER_COLUMNS} FROM banners WHERE id = ?", (banner_id,)
-            ).fetchone()
-            return None if row is None else _banner(row)
-
-        return await self._write(write)
+        return await self.db.write(_end_banner(banner_id, at, by))
 
     async def banners(self, limit: int) -> list[Banner]:
-        sql = f"SELECT {BANNER_COLUMNS} FROM banners ORDER BY id DESC LIMIT ?"
-        return await self._read(lambda c: [_banner(r) for r in c.execute(sql, (limit,))])
+        """Newest first."""
+        return await self.db.read(_banners(limit))
 
     # -- legal hold and retention ---------------------------------------------
     async def set_legal_hold(
         self, contact_id: str, *, hold: bool, reason: str, at: float, by: int | None
     ) -> bool:
-        def write(c: sqlite3.Connection) -> bool:
-            if c.execute("SELECT 1 FROM contacts WHERE id = ?", (contact_id,)).fetchone() is None:
-                raise NotFound(contact_id)
-            if hold:
-                cur = c.execute(
-                    "INSERT OR IGNORE INTO legal_holds (contact_id, reason, set_at, set_by)"
-                    " VALUES (?, ?, ?, ?)",
-                    (contact_id, reason, at, by),
-                )
-            else:
-                cur = c.execute("DELETE FROM legal_holds WHERE contact_id = ?", (contact_id,))
-            return cur.rowcount == 1
-
-        return await self._write(write)
+        """True when the flag changed. NotFound for an unknown contact."""
+        return await self.db.write(_set_legal_hold(contact_id, hold, reason, at, by))
 
     async def legal_hold(self, contact_id: str) -> bool:
         sql = "SELECT 1 FROM legal_holds WHERE contact_id = ?"
-        return await self._read(lambda c: c.execute(sql, (contact_id,)).fetchone() is not None)
+        return await self.db.read(_exists(sql, contact_id))
 
     async def purge_before(self, cutoff: float, *, at: float) -> list[str]:
-        return await self._write(lambda c: _purge(c, cutoff, at))
+        """Purge free text of up to PURGE_BATCH contacts ended before ``cutoff``
+        (not on legal hold, not yet purged); returns their ids."""
+        return await self.db.write(_purge(self.db.dialect, cutoff, at))
 
 
-def _purge(c: sqlite3.Connection, cutoff: float, at: float) -> list[str]:
-    # Closed contacts by their closing time; emergency advice (never queued,
-    # never closed) by its intake time.
-    ids = [
-        r[0]
-        for r in c.execute(
-            "SELECT id FROM contacts WHERE ((status = 'closed' AND closed_at < ?)"
-            " OR (status = 'emergency_advised' AND created_at < ?))"
-            " AND id NOT IN (SELECT contact_id FROM legal_holds)"
-            " AND id NOT IN (SELECT contact_id FROM retention_purges)"
-            " ORDER BY id LIMIT ?",
-            (cutoff, cutoff, PURGE_BATCH),
+# -- plans: small pieces ------------------------------------------------------
+
+
+def _exists(sql: str, *params: Any) -> Plan[bool]:
+    found = yield value(sql, *params)
+    return found is not None
+
+
+def _require(table: str, key: str) -> Plan[None]:
+    """NotFound unless the row ``key`` of ``table`` (a constant) exists."""
+    if not (yield from _exists(f"SELECT 1 FROM {table} WHERE id = ?", key)):
+        raise NotFound(key)
+
+
+def _changed_one(sql: str, *params: Any) -> Plan[bool]:
+    n = yield count(sql, *params)
+    return bool(n == 1)
+
+
+def _set_columns(table: str, key: Any, changes: dict[str, Any]) -> Plan[None]:
+    """``UPDATE table SET column = value`` for each change that is not None
+    (table and column names are constants of this module, never input)."""
+    for column, new in changes.items():
+        if new is not None:
+            yield execute(f"UPDATE {table} SET {column} = ? WHERE id = ?", new, key)
+
+
+def _without(doc: Any, keys: frozenset[str]) -> Any:
+    """``doc`` without ``keys`` when it is a JSON object (as SQL's ``json_remove``)."""
+    return {k: v for k, v in doc.items() if k not in keys} if isinstance(doc, dict) else doc
+
+
+# -- plans: hours, units, queues ------------------------------------------------
+
+
+def _all_hours() -> Plan[dict[str, dict[str, Any]]]:
+    rows = yield all_rows("SELECT unit_id, hours FROM unit_hours")
+    return {r[0]: orjson.loads(r[1]) for r in rows}
+
+
+def _set_hours(unit_id: str, hours: dict[str, Any] | None, at: float, by: int | None) -> Plan[None]:
+    yield from _require("units", unit_id)
+    if hours is None:
+        yield execute("DELETE FROM unit_hours WHERE unit_id = ?", unit_id)
+        return
+    yield execute(
+        "INSERT INTO unit_hours (unit_id, hours, updated_at, updated_by) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (unit_id) DO UPDATE SET hours = excluded.hours,"
+        " updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+        unit_id,
+        dumps(hours),
+        at,
+        by,
+    )
+
+
+def _update_unit(unit_id: str, changes: dict[str, Any]) -> Plan[Unit | None]:
+    yield from _set_columns("units", unit_id, changes)
+    return (yield from directory.get_unit(unit_id))
+
+
+def _add_queue(queue: Queue) -> Plan[None]:
+    yield from _require("units", queue.unit_id)
+    if (yield from _exists("SELECT 1 FROM queues WHERE id = ?", queue.id)):
+        raise Conflict(queue.id)
+    yield execute(
+        "INSERT INTO queues (id, unit_id, competence, name, max_waiting) VALUES (?, ?, ?, ?, ?)",
+        queue.id,
+        queue.unit_id,
+        queue.competence,
+        queue.name,
+        queue.max_waiting,
+    )
+
+
+def _update_queue(queue_id: str, name: str | None, max_waiting: Any) -> Plan[Queue | None]:
+    yield from _set_columns("queues", queue_id, {"name": name})
+    if max_waiting is not UNSET:  # None is a value here: "no limit"
+        yield execute("UPDATE queues SET max_waiting = ? WHERE id = ?", max_waiting, queue_id)
+    return (yield from directory.get_queue(queue_id))
+
+
+# -- plans: users -----------------------------------------------------------------
+
+
+def _list_users() -> Plan[list[User]]:
+    units: dict[int, list[str]] = {}
+    for uid, unit in (yield all_rows("SELECT user_id, unit_id FROM user_units ORDER BY unit_id")):
+        units.setdefault(uid, []).append(unit)
+    rows = yield all_rows(f"SELECT {USER_COLUMNS} FROM users ORDER BY username")
+    return [user_from_row(r, tuple(units.get(r[0], ()))) for r in rows]
+
+
+def _update_user(
+    d: Dialect, user_id: int, changes: dict[str, Any], unit_ids: tuple[str, ...] | None
+) -> Plan[User | None]:
+    if not (yield from _exists(f"SELECT 1 FROM users WHERE id = ?{d.for_update}", user_id)):
+        return None
+    yield from _set_columns("users", user_id, changes)
+    if unit_ids is not None:
+        where, params = d.any_of("id", unit_ids)
+        known = {r[0] for r in (yield all_rows(f"SELECT id FROM units WHERE {where}", *params))}
+        missing = [u for u in unit_ids if u not in known]
+        if missing:
+            raise NotFound(f"unknown units {missing!r}")
+        yield execute("DELETE FROM user_units WHERE user_id = ?", user_id)
+        yield many(
+            "INSERT INTO user_units (user_id, unit_id) VALUES (?, ?)",
+            [(user_id, u) for u in unit_ids],
         )
-    ]
-    if not ids:
+    return (yield from directory.get_user(user_id))
+
+
+def _delete_sessions(user_id: int) -> Plan[list[str]]:
+    rows = yield all_rows("DELETE FROM sessions WHERE user_id = ? RETURNING id_hash", user_id)
+    return [r[0] for r in rows]
+
+
+# -- plans: banners -----------------------------------------------------------------
+
+
+def _add_banner(d: Dialect, new: dict[str, Any]) -> Plan[Banner]:
+    """Insert ``new`` (column: value, columns of this module) as the one open banner."""
+    lock = d.lock_table("banners")
+    if lock:  # publishers on all instances in turn: at most one banner stays open
+        yield execute(lock)
+    yield execute(
+        "UPDATE banners SET ended_at = ?, ended_by = ? WHERE ended_at IS NULL",
+        new["created_at"],
+        new["created_by"],
+    )
+    row = yield one(
+        f"INSERT INTO banners ({', '.join(new)}) VALUES ({marks(len(new))})"
+        f" RETURNING {BANNER_COLUMNS}",
+        *new.values(),
+    )
+    return Banner(*row)
+
+
+def _end_banner(banner_id: int, at: float, by: int | None) -> Plan[Banner | None]:
+    yield execute(
+        "UPDATE banners SET ended_at = ?, ended_by = ? WHERE id = ? AND ended_at IS NULL",
+        at,
+        by,
+        banner_id,
+    )
+    row = yield one(f"SELECT {BANNER_COLUMNS} FROM banners WHERE id = ?", banner_id)
+    return None if row is None else Banner(*row)
+
+
+def _banners(limit: int) -> Plan[list[Banner]]:
+    rows = yield all_rows(f"SELECT {BANNER_COLUMNS} FROM banners ORDER BY id DESC LIMIT ?", limit)
+    return [Banner(*r) for r in rows]
+
+
+# -- plans: legal hold and retention ------------------------------------------------
+
+
+def _set_legal_hold(
+    contact_id: str, hold: bool, reason: str, at: float, by: int | None
+) -> Plan[bool]:
+    yield from _require("contacts", contact_id)
+    if hold:
+        return (
+            yield from _changed_one(
+                "INSERT INTO legal_holds (contact_id, reason, set_at, set_by) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (contact_id) DO NOTHING",
+                contact_id,
+                reason,
+                at,
+                by,
+            )
+        )
+    return (yield from _changed_one("DELETE FROM legal_holds WHERE contact_id = ?", contact_id))
+
+
+def _purge(d: Dialect, cutoff: float, at: float) -> Plan[list[str]]:
+    # Closed contacts by their closing time; emergency advice (never queued,
+    # never closed) by its intake time. SKIP LOCKED (PostgreSQL): two
+    # instances' sweepers purge different contacts, never the same one twice.
+    due = yield all_rows(
+        "SELECT id, reasons FROM contacts WHERE ((status = 'closed' AND closed_at < ?)"
+        " OR (status = 'emergency_advised' AND created_at < ?))"
+        " AND id NOT IN (SELECT contact_id FROM legal_holds)"
+        " AND id NOT IN (SELECT contact_id FROM retention_purges)"
+        f" ORDER BY id LIMIT ?{d.skip_locked}",
+        cutoff,
+        cutoff,
+        PURGE_BATCH,
+    )
+    if not due:
         return []
-    marks = _marks(len(ids))
+    ids = [r[0] for r in due]
+    of_ids, id_params = d.any_of("contact_id", ids)
     # Triage reasons quote the words that matched a rule: drop the quotes, keep the rules.
-    c.execute(
-        "UPDATE contacts SET name = '', text = '', reasons = (SELECT"
-        " coalesce(json_group_array(json_remove(value, '$.matched')), '[]')"
-        f" FROM json_each(contacts.reasons)) WHERE id IN ({marks})",
-        ids,
+    # (JSON is edited here, not in SQL, so both engines run the same statements.)
+    yield many(
+        "UPDATE contacts SET name = '', text = '', reasons = ? WHERE id = ?",
+        [
+            (dumps([_without(r, REASON_FREE_TEXT_KEYS) for r in orjson.loads(reasons)]), cid)
+            for cid, reasons in due
+        ],
     )
     # The patient's name is also the sender name of their messages.
-    c.execute(
+    yield execute(
         "UPDATE messages SET body = '',"
         " sender_name = CASE WHEN sender = 'patient' THEN '' ELSE sender_name END"
-        f" WHERE contact_id IN ({marks})",
-        ids,
+        f" WHERE {of_ids}",
+        *id_params,
     )
-    keys = ", ".join(f"'{k}'" for k in EVENT_FREE_TEXT_KEYS)
-    c.execute(
-        f"UPDATE contact_events SET data = json_remove(data, {keys}) WHERE contact_id IN ({marks})",
-        ids,
+    events = yield all_rows(f"SELECT id, data FROM contact_events WHERE {of_ids}", *id_params)
+    yield many(
+        "UPDATE contact_events SET data = ? WHERE id = ?",
+        [
+            (dumps(_without(doc, EVENT_FREE_TEXT_KEYS)), eid)
+            for eid, doc in ((r[0], orjson.loads(r[1])) for r in events)
+            if isinstance(doc, dict) and not EVENT_FREE_TEXT_KEYS.isdisjoint(doc)
+        ],
     )
-    tables = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     for table, column, replacement in FEATURE_FREE_TEXT:
-        if table in tables:
-            c.execute(
-                f"UPDATE {table} SET {column} = ? WHERE contact_id IN ({marks})",
-                [replacement, *ids],
-            )
-    c.executemany(
+        yield execute(f"UPDATE {table} SET {column} = ? WHERE {of_ids}", replacement, *id_params)
+    yield many(
         "INSERT INTO retention_purges (contact_id, purged_at) VALUES (?, ?)",
         [(cid, at) for cid in ids],
     )

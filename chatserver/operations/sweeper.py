@@ -14,7 +14,7 @@ Each :meth:`Sweeper.sweep_once` (every ``operations_sweep_s``):
 5. once a day, runs the retention purge.
 
 Steps 3 and 4 act only on people gone from every instance: with several
-instances :class:`~chatserver.presence.Presence` asks Redis first, adopts the
+instances :class:`~chatserver.presence.local.Presence` asks Redis first, adopts the
 people of instances that died, and acts on nothing while Redis cannot tell.
 
 Tests call ``sweep_once(now)`` directly with a controlled clock.
@@ -25,14 +25,16 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from chatserver.core.lifecycle import ContactStatus
 from chatserver.errors import ChatError
 from chatserver.logs import get_logger
 from chatserver.operations.retention import run_retention
 from chatserver.operations.service import Operations
 from chatserver.storage.base import Contact
+from chatserver.ws import wire
 
 if TYPE_CHECKING:
-    from chatserver.app import AppState
+    from chatserver.state import AppState
 
 log = get_logger("chatserver.operations.sweeper")
 
@@ -107,16 +109,9 @@ class Sweeper:
                 data={"level": label, "waited_s": round(waited), "target_s": target},
             )
             self.state.metrics.escalations.labels(label).inc()
-            frame = {
-                "type": "escalation",
-                "contact_id": c.id,
-                "unit_id": c.unit_id,
-                "queue_id": c.queue_id,
-                "level": c.level,
-                "red_flag": c.red_flag,
-                "waited_s": round(waited),
-                "target_s": target,
-            }
+            frame = wire.EscalationFrame(
+                c.id, c.unit_id, c.queue_id, c.level, c.red_flag, round(waited), target
+            )
             await self.state.fanout.publish("unit", c.unit_id, frame)
             log.warning("contact_escalated", contact_id=c.id, unit_id=c.unit_id, level=label)
 
@@ -149,7 +144,7 @@ class Sweeper:
             if state.presence.patient_connected(contact_id):
                 continue
             c = await state.storage.get_contact(contact_id)
-            if c is None or c.status != "queued":
+            if c is None or c.status != ContactStatus.QUEUED:
                 continue
             try:
                 await state.conversations.patient_leave(contact_id)

@@ -89,7 +89,7 @@ def after_failure(
 
 
 class AccountLockout:
-    """The lockout of :mod:`chatserver.auth`, shared through ``storage``."""
+    """The lockout of :mod:`chatserver.access.signin`, shared through ``storage``."""
 
     def __init__(
         self,

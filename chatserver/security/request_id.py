@@ -1,6 +1,6 @@
 """Request ids for WebSocket frames and for the audit log.
 
-HTTP requests get theirs from :class:`chatserver.request_log.RequestLog`
+HTTP requests get theirs from :class:`chatserver.http.request_log.RequestLog`
 (bound in structlog's context vars and echoed in ``X-Request-ID``). A
 WebSocket frame is a request of its own: :func:`set_request_id` starts a new
 id for it, so an audit event and the log lines of the same frame share one id.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from chatserver.access import can_view_stats
+from chatserver.access.policy import can_view_stats
 from chatserver.errors import Forbidden, InvalidInput, NotFoundError
 from chatserver.storage.base import Queue, User
 

@@ -12,18 +12,18 @@ from typing import Any
 
 import orjson
 
+from chatserver.cli.common import settings_from_args, with_storage
 from chatserver.errors import ChatError
 
 from . import service
 from .query import parse_bucket, parse_period
-from .store import store_for
+from .store import StatsStore
 from .tables import channel_table, operations_tables, to_csv
 
 __all__ = ["register"]
 
 
 async def _export(args: argparse.Namespace) -> int:
-    from chatserver.cli import _settings, _with_storage  # noqa: PLC0415 - avoids an import cycle
 
     params = {"from": args.date_from, "to": args.date_to, "bucket": args.bucket}
     try:
@@ -32,9 +32,9 @@ async def _export(args: argparse.Namespace) -> int:
     except ChatError as exc:
         print(f"error: {exc.message} {exc.fields or ''}".rstrip(), file=sys.stderr)
         return 2
-    storage = await _with_storage(_settings(args))
+    storage = await with_storage(settings_from_args(args))
     try:
-        store = store_for(storage)
+        store = StatsStore(storage)
         known = await store.unit_ids()
         units = args.unit or known
         unknown = sorted(set(units) - set(known))

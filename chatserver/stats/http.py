@@ -9,14 +9,15 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from chatserver.errors import InvalidInput, NotFoundError
-from chatserver.http_util import MAX_IMPORT_BODY, json_response, read_body
-from chatserver.staff_http import current_session, staff_session_for_change
+from chatserver.http.staff import current_session, staff_session_for_change
+from chatserver.http.util import MAX_IMPORT_BODY, json_response, read_body
 
 from . import charts, service
 from .access_scope import check_import_units, resolve_scope
 from .chart_texts import LANGS, label, title
 from .query import parse_bucket, parse_period
-from .store import ContactFilter, StatsStore, store_for
+from .records import ContactFilter
+from .store import StatsStore
 from .tables import (
     TABLE_NAMES,
     Table,
@@ -29,8 +30,8 @@ from .triage_safety import summarize
 from .visits_import import MAX_REPORTED_ERRORS, ParsedImport, check_units, parse_csv, parse_json
 
 if TYPE_CHECKING:
-    from chatserver.app import AppState
-    from chatserver.sessions import ActiveSession
+    from chatserver.access.sessions import ActiveSession
+    from chatserver.state import AppState
 
 __all__ = ["routes"]
 
@@ -41,7 +42,7 @@ def _state(request: Request) -> AppState:
 
 
 def _store(request: Request) -> StatsStore:
-    return store_for(_state(request).storage)
+    return _state(request).extensions.get(StatsStore)
 
 
 async def scope(request: Request) -> tuple[ActiveSession, list[str], str | None]:

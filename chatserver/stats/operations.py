@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from chatserver.core.urgency import LEVELS  # most to least urgent
+
 from .concurrency import Spans, concurrency_of_spans
 from .percentiles import summary_of
 from .timebuckets import STATS_ZONE, local_hour_of
@@ -27,8 +29,6 @@ __all__ = [
     "override_direction",
 ]
 
-# Most to least urgent (PROTOCOL.md "Intake").
-LEVELS = ("emergency", "urgent", "standard", "non_urgent")
 OUTCOMES = (
     "resolved_in_chat",
     "physical_visit_booked",

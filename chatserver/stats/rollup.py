@@ -52,7 +52,7 @@ class Cell:
     unit_id: str
     day: date
     queue_id: str
-    totals: list[int] = field(default_factory=list)  # totals_sql.TOTALS order
+    totals: list[int] = field(default_factory=list)  # figures_sql.TOTALS order
     hours: dict[int, ChatCounts] = field(default_factory=dict)  # UTC hour number ->
     waiting: dict[int, int] = field(default_factory=dict)  # seconds -> contacts
     first_reply: dict[int, int] = field(default_factory=dict)

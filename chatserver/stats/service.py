@@ -10,7 +10,8 @@ from typing import Any
 from .channel_shift import ChannelBucket, build_buckets, chat_by_day
 from .operations import operations_figures
 from .query import Period
-from .store import ContactFilter, StatsStore
+from .records import ContactFilter
+from .store import StatsStore
 from .timebuckets import STATS_ZONE
 
 __all__ = ["channel_shift", "operations"]

@@ -12,7 +12,7 @@ from typing import Any
 
 from .channel_shift import NOT_SHIFTED_OUTCOMES, ChannelBucket
 from .operations import LEVELS, OUTCOMES
-from .store import ContactRow
+from .records import ContactRow
 from .timebuckets import STATS_ZONE
 
 __all__ = [

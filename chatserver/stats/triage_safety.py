@@ -21,7 +21,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-LEVEL_RANK = {"emergency": 0, "urgent": 1, "standard": 2, "non_urgent": 3}
+from chatserver.core.urgency import LEVEL_RANK
+
 KINDS = ("screening", "followup_asked", "followup", "model_raise", "triage_change")
 
 # Events of the period's contacts, in order; `{where}` is the stores' contact filter on

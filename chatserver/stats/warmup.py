@@ -1,4 +1,4 @@
-"""Background fill of the statistics rollup (SQLite).
+"""Background fill of the statistics rollup (either engine).
 
 The rollup stores a (unit, local day) once the day has settled, on the first
 request that covers it. Without help, the first region-wide request over a
@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 
 from chatserver.logs import get_logger
 
-from .sqlite_store import SETTLE_S, SqliteStatsStore
+from .store import SETTLE_S, StatsStore
 from .timebuckets import STATS_ZONE
 
 __all__ = ["EVERY_S", "PAUSE_S", "START_DELAY_S", "fill_once", "run", "settled_days"]
@@ -40,7 +40,7 @@ def settled_days(now: float, count: int) -> list[date]:
     return [last - timedelta(days=i) for i in range(count - 1, -1, -1)]
 
 
-async def fill_once(store: SqliteStatsStore, now: float, days: int, pause_s: float) -> int:
+async def fill_once(store: StatsStore, now: float, days: int, pause_s: float) -> int:
     """Store the missing settled days; returns the unit-days stored."""
     started = time.monotonic()
     stored = await store.fill(settled_days(now, days), pause_s)
@@ -52,7 +52,7 @@ async def fill_once(store: SqliteStatsStore, now: float, days: int, pause_s: flo
     return stored
 
 
-async def run(store: SqliteStatsStore, clock: Callable[[], float], days: int) -> None:
+async def run(store: StatsStore, clock: Callable[[], float], days: int) -> None:
     """The background task (cancelled when the app stops)."""
     await asyncio.sleep(START_DELAY_S)
     while True:

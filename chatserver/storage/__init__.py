@@ -1,10 +1,18 @@
-"""Persistent storage: the :class:`Storage` interface, its records, and backends."""
+"""Persistent storage: the :class:`Storage` interface, its records, and backends.
+
+Data flow: a feature calls :class:`Storage` (records and errors in
+:mod:`.base`); :class:`~.planned.PlannedStorage` turns each call into a plan
+(:mod:`.directory`, :mod:`.contacts`, :mod:`.login`, :mod:`.messages`, rows
+in :mod:`.rows`) and an engine runs it (:mod:`.sqlite`, :mod:`.postgres`)
+through the :mod:`.plan` drivers.
+"""
 
 from .base import (
     AppendResult,
     Conflict,
     Contact,
     ContactEvent,
+    LockoutRecord,
     Message,
     NewContact,
     NewMessage,
@@ -17,6 +25,7 @@ from .base import (
     Unit,
     User,
 )
+from .plan import Database, Dialect, Plan, Query
 from .sqlite import SqliteStorage
 
 __all__ = [
@@ -24,11 +33,16 @@ __all__ = [
     "Conflict",
     "Contact",
     "ContactEvent",
+    "Database",
+    "Dialect",
+    "LockoutRecord",
     "Message",
     "NewContact",
     "NewMessage",
     "NotAssigned",
     "NotFound",
+    "Plan",
+    "Query",
     "Queue",
     "Session",
     "SqliteStorage",

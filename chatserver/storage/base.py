@@ -1,4 +1,4 @@
-"""The storage interface every backend implements (SQLite now, PostgreSQL later).
+"""The storage interface every backend implements (SQLite and PostgreSQL).
 
 Records are frozen dataclasses; the backend owns SQL and nothing else. Every
 state change is a *conditional* write (``WHERE status = ...``) so that two
@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, overload
+
+from .plan import Database
 
 _T = TypeVar("_T")
 
@@ -190,8 +192,12 @@ class ContactEvent:
     data: Mapping[str, Any] = field(default_factory=dict)
 
 
-class Storage(Protocol):
-    """Async storage. Implementations: :mod:`chatserver.storage.sqlite`."""
+class Storage(Database, Protocol):
+    """Async storage. Implementations: :mod:`chatserver.storage.sqlite`,
+    :mod:`chatserver.storage.postgres` (both through :mod:`.planned`).
+
+    It is also the :class:`~.plan.Database` port on which a feature runs its
+    own plans (``dialect``, ``read``, ``write``)."""
 
     # -- life cycle -------------------------------------------------------
     async def open(self) -> None:

@@ -1,8 +1,10 @@
 """Numbered SQL schema migrations.
 
 Files live in ``migrations/<engine>/NNNN_name.sql`` next to this module (``engine``
-is ``sqlite`` now, ``postgresql`` later). The parsing and ordering helpers are
-pure so every engine reuses them; :func:`apply_sqlite` is the SQLite runner.
+is ``sqlite`` or ``postgresql``; the DDL is per engine because the types differ,
+and tests/storage/test_schema_parity.py keeps the two in step). The parsing and
+ordering helpers are pure so every engine reuses them; :func:`apply_sqlite` is
+the SQLite runner (:mod:`.postgres_migrations` the PostgreSQL one).
 Applied versions are recorded in ``schema_migrations(version, name, applied_at)``;
 each migration runs in its own transaction together with its bookkeeping row, so
 a crash leaves the schema either before or after a migration, never half-way.

@@ -25,6 +25,7 @@ SQLite group commit stays (docs/architecture.md, "The dialect layer").
 
 from __future__ import annotations
 
+import itertools
 import re
 import sqlite3
 from collections.abc import Generator, Sequence
@@ -44,6 +45,7 @@ __all__ = [
     "execute",
     "many",
     "marks",
+    "numbered",
     "one",
     "run_async",
     "run_sync",
@@ -111,6 +113,11 @@ class Dialect:
     for PostgreSQL (a ``?`` must therefore never appear inside an SQL string
     literal). Row locks are empty on SQLite, where the single writer already
     serialises every read-then-write.
+
+    What is *not* here because both engines spell it the same: upserts
+    (``ON CONFLICT ... DO UPDATE SET x = excluded.x``, ``DO NOTHING``),
+    ``RETURNING``, ``TRUE``/``FALSE``, ``CAST(? AS BIGINT)``, row values and
+    ``NULLS LAST`` (SQLite >= 3.35 for all of them).
     """
 
     name: Literal["sqlite", "postgresql"]
@@ -120,6 +127,54 @@ class Dialect:
 
     def sql(self, text: str) -> str:
         return text if self.name == "sqlite" else _numbered(text)
+
+    def any_of(self, column: str, values: Sequence[Any]) -> tuple[str, tuple[Any, ...]]:
+        """``column`` is one of ``values``: the condition and its parameters.
+
+        SQLite binds each value (``IN (?, ?)``); PostgreSQL binds one array
+        (``= ANY(?)``), so the statement text, and asyncpg's prepared
+        statement, does not change with the number of values.
+        """
+        if self.name == "sqlite":
+            return f"{column} IN ({marks(len(values))})", tuple(values)
+        return f"{column} = ANY(?)", (list(values),)
+
+    def lock_table(self, table: str) -> str:
+        """A statement that lets one writer at a time change ``table`` (a constant)
+        until commit, readers unblocked: for a read-then-insert over the whole
+        table across instances (the audit chain's head, the one open banner).
+        Empty on SQLite, whose single writer already serialises them."""
+        return "" if self.name == "sqlite" else f"LOCK TABLE {table} IN EXCLUSIVE MODE"
+
+    def json_text(self, column: str, key: str) -> str:
+        """The text of top-level ``key`` of a JSON-text column (``key`` is a constant)."""
+        if self.name == "sqlite":
+            return f"json_extract({column}, '$.{key}')"
+        return f"{column}::jsonb ->> '{key}'"
+
+    def truncated(self, expr: str) -> str:
+        """The integer part of the number ``expr`` (toward zero). ``CAST(x AS
+        INTEGER)`` truncates on SQLite but rounds on PostgreSQL."""
+        if self.name == "sqlite":
+            return f"CAST({expr} AS INTEGER)"
+        return f"CAST(trunc({expr}) AS BIGINT)"
+
+    @property
+    def join_in_order(self) -> str:
+        """``a <join> b ON ...`` joining in the order written: SQLite's planner
+        takes ``CROSS JOIN`` as that hint; PostgreSQL rejects ``CROSS JOIN ... ON``
+        and needs no hint."""
+        return "CROSS JOIN" if self.name == "sqlite" else "JOIN"
+
+    @property
+    def try_lock(self) -> str | None:
+        """A ``SELECT`` of one boolean: true once the transaction holds the
+        exclusive lock named by ``(?, ?)`` (an ``int4`` namespace and a text,
+        until the transaction ends), false if another transaction holds it (no
+        waiting). None on SQLite, where the single writer serialises writes."""
+        if self.name == "sqlite":
+            return None
+        return "SELECT pg_try_advisory_xact_lock(CAST(? AS INTEGER), hashtext(?))"
 
 
 SQLITE = Dialect(name="sqlite", for_update="", skip_locked="", for_update_of_contacts="")
@@ -133,10 +188,15 @@ POSTGRES = Dialect(
 _MARK = re.compile(r"\?")
 
 
+def numbered(text: str, start: int = 1) -> str:
+    """Turn ``?`` placeholders into PostgreSQL's ``$start, $start+1, ...``."""
+    counter = itertools.count(start)
+    return _MARK.sub(lambda _m: f"${next(counter)}", text)
+
+
 @lru_cache(maxsize=1024)
 def _numbered(text: str) -> str:
-    counter = iter(range(1, 10_000))
-    return _MARK.sub(lambda _m: f"${next(counter)}", text)
+    return numbered(text)
 
 
 # -- drivers ------------------------------------------------------------------

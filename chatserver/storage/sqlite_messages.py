@@ -18,12 +18,12 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from .base import AppendResult, Conflict, Message, NewMessage, NotAssigned, NotFound
-from .sqlite_rows import MESSAGE_COLUMNS, message_from_row
+from .base import AppendResult, Message, NewMessage
+from .messages import INSERT_MESSAGE, refusal, stored
+from .plan import marks
+from .rows import MESSAGE_COLUMNS, message_from_row
 
-__all__ = ["SENDERS", "append_batch"]
-
-SENDERS = frozenset({"patient", "staff", "system"})
+__all__ = ["append_batch"]
 
 # Bound parameters per statement stay far below SQLITE_MAX_VARIABLE_NUMBER
 # (32766 since SQLite 3.32; 999 before): 3 per key × 250 = 750.
@@ -68,10 +68,9 @@ def _existing(conn: sqlite3.Connection, keys: list[Key]) -> dict[Key, Message]:
 def _contacts(conn: sqlite3.Connection, contact_ids: list[str]) -> dict[str, _ContactState]:
     states: dict[str, _ContactState] = {}
     for chunk in _chunks(contact_ids):
-        marks = ", ".join("?" * len(chunk))
         for cid, status, last_seq, fsr, assigned in conn.execute(
             f"SELECT id, status, last_seq, first_staff_reply_at, assigned_user_id FROM contacts"
-            f" WHERE id IN ({marks})",
+            f" WHERE id IN ({marks(len(chunk))})",
             list(chunk),
         ):
             states[cid] = _ContactState(status, last_seq, fsr, assigned)
@@ -82,11 +81,11 @@ def append_batch(
     conn: sqlite3.Connection, batch: Sequence[NewMessage]
 ) -> list[AppendResult | Exception]:
     """Append ``batch`` in order; per message either a result or the exception
-    its caller gets (NotFound, Conflict, ValueError). Raises sqlite3.Error only
+    its caller gets (:func:`.messages.refusal`). Raises sqlite3.Error only
     for unexpected database failures (the caller then retries one by one).
 
     A re-sent message is a duplicate even when its contact has been closed
-    since: the original was stored, so the retry succeeded.
+    since (see :mod:`.messages`).
     """
     keys = list(dict.fromkeys((m.contact_id, m.sender_key, m.client_id) for m in batch))
     known = _existing(conn, keys)
@@ -98,43 +97,22 @@ def append_batch(
         key = (m.contact_id, m.sender_key, m.client_id)
         original = known.get(key)
         state = states.get(m.contact_id)
+        status, assigned = (None, None) if state is None else (state.status, state.assigned_user_id)
         if original is not None:
             results.append(
-                AppendResult(
-                    message=original,
-                    duplicate=True,
-                    status=state.status if state else None,
-                    assigned_user_id=state.assigned_user_id if state else None,
-                )
+                AppendResult(original, duplicate=True, status=status, assigned_user_id=assigned)
             )
             continue
-        if state is None:
-            results.append(NotFound(f"contact {m.contact_id!r}"))
+        refused = refusal(m, status, assigned)
+        if refused is not None:
+            results.append(refused)
             continue
-        if state.status == "closed":
-            results.append(Conflict(f"contact {m.contact_id!r} is closed"))
-            continue
-        if m.require_assigned_user is not None and (
-            state.status != "assigned" or state.assigned_user_id != m.require_assigned_user
-        ):
-            results.append(NotAssigned(f"contact {m.contact_id!r} is not assigned to the sender"))
-            continue
-        if m.sender not in SENDERS:
-            results.append(ValueError(f"unknown sender {m.sender!r}"))
-            continue
+        assert state is not None  # refusal() refuses an unknown contact
         state.last_seq += 1
         state.touched = True
         if m.sender == "staff" and state.first_staff_reply_at is None:
             state.first_staff_reply_at = m.sent_at
-        message = Message(
-            contact_id=m.contact_id,
-            seq=state.last_seq,
-            sender=m.sender,
-            sender_name=m.sender_name,
-            client_id=m.client_id,
-            body=m.body,
-            sent_at=m.sent_at,
-        )
+        message = stored(m, state.last_seq)
         known[key] = message
         rows.append(
             (
@@ -149,20 +127,11 @@ def append_batch(
             )
         )
         results.append(
-            AppendResult(
-                message=message,
-                duplicate=False,
-                status=state.status,
-                assigned_user_id=state.assigned_user_id,
-            )
+            AppendResult(message, duplicate=False, status=status, assigned_user_id=assigned)
         )
 
     if rows:
-        conn.executemany(
-            "INSERT INTO messages (contact_id, seq, sender, sender_key, sender_name, client_id,"
-            " body, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+        conn.executemany(INSERT_MESSAGE, rows)
         conn.executemany(
             "UPDATE contacts SET last_seq = ?, first_staff_reply_at = ? WHERE id = ?",
             [(s.last_seq, s.first_staff_reply_at, cid) for cid, s in states.items() if s.touched],

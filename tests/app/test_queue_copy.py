@@ -1,7 +1,7 @@
 """Dashboards see the database's waiting room although the service keeps a copy.
 
 The queue service applies this instance's own changes to its copy instead of
-reloading (chatserver/queue_service.py). After every kind of change the pushed
+reloading (chatserver/flow/waiting.py). After every kind of change the pushed
 ``queues`` frame must equal the view loaded afresh from the database. The
 clock is frozen, so no periodic reload hides a wrongly applied change.
 """
@@ -13,10 +13,12 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from chatserver.app import AppState, create_app
-from chatserver.queue_service import QueueService
+from chatserver.app import create_app
+from chatserver.flow.waiting import QueueService
 from chatserver.settings import Settings
+from chatserver.state import AppState
 from chatserver.storage.base import Queue, Unit
+from chatserver.ws import wire
 from tests.helpers import ORIGIN, Account, Seed, intake, login, password_hash, receive_until
 
 WS = {"origin": ORIGIN}
@@ -63,7 +65,7 @@ def fresh_view(client: TestClient, state: AppState) -> list[dict[str, Any]]:
     fresh = QueueService(state.storage, state.hub, state.metrics, state.clock)
 
     async def view() -> list[dict[str, Any]]:
-        return await fresh.staff_view(["hc3"])
+        return wire.queues_list(await fresh.staff_view(["hc3"]))
 
     result: list[dict[str, Any]] = client.portal.call(view)  # type: ignore[union-attr]
     return result

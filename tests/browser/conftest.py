@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import expect
 
 from chatserver.app import open_storage
-from chatserver.cli import add_unit
+from chatserver.cli.common import add_unit
 from chatserver.settings import Settings
 from tests.helpers import Seed, seed_directory
 from tests.live import LiveServer

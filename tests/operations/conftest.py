@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from chatserver.app import AppState, create_app
+from chatserver.app import create_app
 from chatserver.settings import Settings
+from chatserver.state import AppState
 from tests.helpers import ORIGIN, Seed
 
 from .util import Clock, local

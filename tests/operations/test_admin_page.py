@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from chatserver.security_headers import CSP
+from chatserver.http.security_headers import CSP
 from chatserver.settings import Settings
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.browser.pages import axe_clean, new_page
@@ -67,7 +67,7 @@ def test_admin_page_is_served_with_strict_csp(admin_live: tuple[LiveServer, Seed
     assert "<script>" not in html
     assert "style=" not in html
     assert "<style" not in html
-    for asset in ("/static/admin/app.js", "/static/admin/admin.css", "/static/admin/texts.js"):
+    for asset in ("/static/admin/app.js", "/static/admin/admin.css", "/static/common/banner.js"):
         assert httpx.get(f"{srv.url}{asset}", timeout=10).status_code == 200
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
-from chatserver.cli import add_unit
+from chatserver.cli.common import add_unit
 from tests.helpers import ORIGIN, Seed, intake_body, receive_until
 
 from .util import Clock, local, run, sign_in, state_of

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +11,7 @@ from chatserver.app import create_app
 from chatserver.settings import Settings
 from chatserver.storage.base import Contact
 from tests.helpers import ORIGIN, Seed, intake, receive_until
+from tests.poll import wait_until
 
 from .util import Clock, run, sign_in, state_of, sweep
 
@@ -20,10 +20,7 @@ WS = {"origin": ORIGIN}
 
 def until(condition: Callable[[], bool]) -> None:
     """Wait for the app's event loop to process a disconnect (not for the clock)."""
-    deadline = time.monotonic() + 5
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.01)
+    wait_until(condition, timeout=5, interval=0.01)
 
 
 def frames_before_pong(ws: Any) -> list[dict[str, Any]]:

@@ -9,9 +9,9 @@ from typing import Any, TypeVar
 import pyotp
 from starlette.testclient import TestClient
 
-from chatserver.app import AppState
 from chatserver.operations import Operations, Sweeper, of, sweeper_of
 from chatserver.operations.hours import TZ
+from chatserver.state import AppState
 from tests.helpers import PASSWORD, Account
 
 T = TypeVar("T")

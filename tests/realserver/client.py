@@ -104,7 +104,7 @@ class Sender:
             try:
                 ws = await self.connect()
             except RETRYABLE:
-                await asyncio.sleep(0.05)
+                await asyncio.sleep(0.05)  # a client's reconnect backoff (server mid-restart)
                 continue
             try:
                 for cid in pending:
@@ -112,7 +112,7 @@ class Sender:
                 while len(self.acked) < self.total:
                     while len(pending) < self.window and len(self.order) < self.total:
                         if self.pace_s:
-                            await asyncio.sleep(self.pace_s)
+                            await asyncio.sleep(self.pace_s)  # deliberate pacing (see pace_s)
                         cid = f"{self.name}-{len(self.order):04d}"
                         self.order.append(cid)
                         pending.append(cid)
@@ -123,6 +123,6 @@ class Sender:
                         pending.remove(frame["client_id"])
             except RETRYABLE:
                 self.reconnects += 1
-                await asyncio.sleep(0.02)
+                await asyncio.sleep(0.02)  # a client's reconnect backoff (server mid-restart)
             finally:
                 await ws.close()

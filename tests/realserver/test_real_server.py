@@ -173,7 +173,7 @@ def test_crash_test_sigkill_during_conversation(live: LiveServer, seed: Seed) ->
             nonlocal kills
             # 24 crashes (CI asks for at least 20), then let the conversation finish.
             while kills < 24 and len(patient.acked) + len(nurse.acked) < 240:
-                await asyncio.sleep(rng.uniform(0.02, 0.4))
+                await asyncio.sleep(rng.uniform(0.02, 0.4))  # crash at random moments
                 if len(patient.acked) + len(nurse.acked) >= 240:
                     return
                 await asyncio.to_thread(live.kill)

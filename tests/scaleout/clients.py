@@ -173,7 +173,7 @@ class Participant:
                     await self.ws.close()
                 self.ws = None
                 self.reconnects += 1
-                await asyncio.sleep(0.1)
+                await asyncio.sleep(0.1)  # a client's reconnect backoff; the loop retries
 
     async def send(self, client_id: str, body: str) -> int:
         """Send until acknowledged (re-sent with the same client_id after a failure); the seq."""

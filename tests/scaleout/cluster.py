@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.live import START_TIMEOUT_S
+from tests.poll import wait_until
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 
@@ -37,16 +38,18 @@ def require(binary: str, package: str) -> str:
 
 
 def _wait_port(port: int, proc: subprocess.Popen[bytes], what: str) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
+    def listening() -> bool:
         if proc.poll() is not None:
             raise RuntimeError(f"{what} exited with {proc.returncode}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
+                return True
         except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"{what} did not listen on {port}")
+            return False
+
+    wait_until(
+        listening, timeout=START_TIMEOUT_S, interval=0.05, message=f"{what} listens on {port}"
+    )
 
 
 class RedisServer:
@@ -91,7 +94,7 @@ class RedisServer:
 
     def restart(self, down_s: float = 0.0) -> None:
         self.stop()
-        time.sleep(down_s)
+        time.sleep(down_s)  # the outage itself: how long Redis stays away
         self.start()
 
 

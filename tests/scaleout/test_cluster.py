@@ -9,6 +9,8 @@ import asyncio
 import httpx
 import pytest
 
+from tests.poll import wait_until_async
+
 from .clients import Participant, endpoint, intake, login_cookie
 from .conftest import Cluster
 
@@ -113,10 +115,7 @@ async def test_readyz_reports_redis(cluster: Cluster) -> None:
     down = httpx.get(url, timeout=5)
     assert (down.status_code, down.json()["checks"]) == (503, {"storage": True, "fanout": False})
     cluster.redis.start()
-    for _ in range(100):
-        if httpx.get(url, timeout=5).status_code == 200:
-            break
-        await asyncio.sleep(0.1)
+    await wait_until_async(lambda: httpx.get(url, timeout=5).status_code == 200, timeout=10)
     assert httpx.get(url, timeout=5).json()["checks"] == {"storage": True, "fanout": True}
 
 

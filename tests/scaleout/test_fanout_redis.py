@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from chatserver.fanout_redis import CLOSE_RESYNC, RedisFanout
-from chatserver.hub import Hub, TargetKind
+from chatserver.fanout.redis_pubsub import CLOSE_RESYNC, RedisFanout
 from chatserver.metrics import Metrics
+from chatserver.ws.hub import Hub, TargetKind
+from tests.poll import wait_until_async
 
 from .cluster import RedisServer
 
@@ -47,10 +47,7 @@ class Instance:
 
 
 async def until(check: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not check():
-        assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.01)
+    await wait_until_async(check, timeout=timeout, interval=0.01)
 
 
 @pytest.fixture
@@ -77,8 +74,13 @@ async def test_publish_reaches_the_other_instance_once(
     await until(lambda: len(b.hub.delivered) == 1)
     assert a.hub.delivered == [("contact", "c1", frame, "a:7")]
     assert b.hub.delivered == [("contact", "c1", frame, "a:7")]
-    await asyncio.sleep(0.2)  # a's own envelope comes back to a: it must be ignored
-    assert len(a.hub.delivered) == 1
+    # a's own envelope comes back to a: it must be ignored. Rather than sleep and hope
+    # it came, publish a marker from b after it: one channel, so Redis hands a the two
+    # in publish order, and once the marker is delivered a has seen its own envelope.
+    marker = {"type": "typing"}
+    await b.fanout.publish("user", 3, marker)
+    await until(lambda: ("user", 3, marker, None) in a.hub.delivered)
+    assert a.hub.delivered == [("contact", "c1", frame, "a:7"), ("user", 3, marker, None)]
 
 
 async def test_queue_changes_and_closes_reach_every_instance(
@@ -107,11 +109,11 @@ async def test_redis_restart_resyncs_and_health_follows(
     await until(lambda: a.fanout.reconnects >= 1 and b.fanout.reconnects >= 1)
     for inst in (a, b):
         assert inst.hub.closed[0] == ("all", "", CLOSE_RESYNC, "resync")
-    for _ in range(100):
-        if await a.fanout.healthy() and await b.fanout.healthy():
-            break
-        await asyncio.sleep(0.05)
-    assert (await a.fanout.healthy(), await b.fanout.healthy()) == (True, True)
+
+    async def both_healthy() -> bool:
+        return await a.fanout.healthy() and await b.fanout.healthy()
+
+    await wait_until_async(both_healthy, timeout=10, interval=0.05)
     await b.fanout.publish("user", 3, {"type": "typing"})
     await until(lambda: ("user", 3, {"type": "typing"}, None) in a.hub.delivered)
 

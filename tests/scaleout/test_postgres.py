@@ -8,16 +8,12 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from chatserver.audit.chain import AuditEvent, verify
 from chatserver.storage import Storage
 from chatserver.storage.migrations import list_migrations
 from chatserver.storage.postgres import PostgresStorage
-from chatserver.storage.postgres_audit import PostgresAuditStore
 from tests.storage.factories import T0, Seed, new_contact, patient_message, seed
 
 pytestmark = pytest.mark.postgres
-
-KEY = b"k" * 32
 
 
 @pytest.fixture
@@ -123,29 +119,3 @@ async def test_the_same_resend_on_two_instances_is_stored_once(
         assert first.message.seq == second.message.seq == round_ + 1
         assert sorted([first.duplicate, second.duplicate]) == [False, True]
     assert len(await a.messages_after("c1", 0)) == 20
-
-
-async def test_audit_appends_from_two_instances_form_one_chain(
-    two: tuple[PostgresStorage, PostgresStorage, Seed],
-) -> None:
-    """100 concurrent audit appends through two instances: seqs 1..100 and the chain verifies."""
-    a, b, _ = two
-    stores = [PostgresAuditStore(a), PostgresAuditStore(b)]
-    await asyncio.gather(
-        *(
-            stores[i % 2].append(
-                AuditEvent(
-                    at=f"2026-11-24T06:00:{i:02d}.000000Z",
-                    action="test",
-                    result="ok",
-                    request_id=f"r{i}",
-                ),
-                KEY,
-            )
-            for i in range(100)
-        )
-    )
-    events = await stores[1].scan(0, 1000)
-    assert [e.seq for e in events] == list(range(1, 101))
-    assert verify(events, KEY, None).ok
-    assert await stores[0].head() == (100, events[-1].hash)

@@ -18,6 +18,7 @@ from chatserver.storage.base import Contact
 from chatserver.storage.postgres import PostgresStorage
 from tests.helpers import Seed, seed_directory
 from tests.live import TIMEOUT_SCALE, LiveServer
+from tests.poll import wait_until_async
 
 from .clients import Participant, endpoint, intake, login_cookie
 from .cluster import RedisServer
@@ -79,9 +80,13 @@ async def contact(pair: Pair, contact_id: str) -> Contact:
 async def until_status(pair: Pair, contact_id: str, status: str) -> float:
     """Wait until the contact has ``status``; the seconds it took."""
     started = time.monotonic()
-    while (await contact(pair, contact_id)).status != status:
-        assert time.monotonic() - started < WAIT_S, f"{contact_id} never became {status}"
-        await asyncio.sleep(0.2)
+
+    async def reached() -> bool:
+        return (await contact(pair, contact_id)).status == status
+
+    await wait_until_async(
+        reached, timeout=WAIT_S, interval=0.2, message=f"{contact_id} becomes {status}"
+    )
     return time.monotonic() - started
 
 
@@ -103,6 +108,8 @@ async def test_patient_who_moved_to_another_instance_is_not_closed(pair: Pair) -
     waited = await until_status(pair, left["contact_id"], "closed")
     assert waited >= PATIENT_GRACE_S - 5  # not before the grace time (after the two visits)
     assert (await contact(pair, left["contact_id"])).outcome == "patient_left"
+    # A window in which something must NOT happen (no sweep counter to poll): a few
+    # more sweeps of A, and the moved patient's chat is still open.
     await asyncio.sleep(4 * SWEEP_S)
     kept = await contact(pair, moved["contact_id"])
     assert (kept.status, kept.outcome) == ("queued", None)
@@ -130,6 +137,8 @@ async def test_nurse_whose_socket_moved_keeps_her_contact(pair: Pair) -> None:
     nurse1.where = lambda: endpoint(pair.b)
     await nurse1.connect()
     await until_status(pair, requeued["contact_id"], "queued")
+    # A window in which something must NOT happen: a few more sweeps of A, and
+    # nurse1's contact is still hers.
     await asyncio.sleep(4 * SWEEP_S)
     still = await contact(pair, kept["contact_id"])
     assert (still.status, still.assigned_user_id) == ("assigned", pair.seed["nurse1"].id)

@@ -4,7 +4,6 @@ with a RedisPresence each, one controlled clock, a real redis-server; one
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
@@ -16,10 +15,11 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
-from chatserver.presence import Kind, Presence, PresenceUnknown, Seen
-from chatserver.presence_redis import INSTANCES, PREFIX, RedisPresence
+from chatserver.presence.local import Kind, Presence, PresenceUnknown, Seen
+from chatserver.presence.redis_shared import INSTANCES, PREFIX, RedisPresence
 from tests.live import TIMEOUT_SCALE
 from tests.operations.util import Clock
+from tests.poll import wait_until_async
 
 from .cluster import RedisServer
 
@@ -49,10 +49,7 @@ def shared_of(p: Presence) -> RedisPresence:
 
 
 async def until(check: Callable[[], Awaitable[bool]], timeout: float = WAIT_S) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.02)
+    await wait_until_async(check, timeout=timeout, interval=0.02)
 
 
 async def seen_by(p: Presence, kind: Kind, key: str) -> Seen | None:
@@ -238,8 +235,8 @@ async def test_long_dead_instance_is_forgotten(
 
 KILLED = """
 import asyncio, sys, time
-from chatserver.presence import Presence
-from chatserver.presence_redis import RedisPresence
+from chatserver.presence.local import Presence
+from chatserver.presence.redis_shared import RedisPresence
 
 async def main() -> None:
     shared = RedisPresence(sys.argv[1], instance_id="b", clock=time.time, retain_s=3600,
@@ -249,7 +246,7 @@ async def main() -> None:
     p.staff_back(7)
     await p.start()
     print("ready", flush=True)
-    await asyncio.sleep(3600)
+    await asyncio.sleep(3600)  # beat until the test kills this process (SIGKILL)
 
 asyncio.run(main())
 """

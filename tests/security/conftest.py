@@ -8,8 +8,9 @@ from collections.abc import Iterator
 import pytest
 from starlette.testclient import TestClient
 
-from chatserver.app import AppState, create_app
+from chatserver.app import create_app
 from chatserver.settings import Settings
+from chatserver.state import AppState
 from tests.helpers import ORIGIN, Seed
 
 

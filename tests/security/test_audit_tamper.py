@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from chatserver.app import open_storage
-from chatserver.audit import AuditLog, SqliteAuditStore
+from chatserver.audit import AuditLog, AuditStore
 from chatserver.audit.chain import AuditEvent, seal
 from chatserver.audit.keys import KEY_FILE, AuditSettings, checkpoint_path, load_key
 from chatserver.audit.store import COLUMNS
-from chatserver.cli import main
+from chatserver.cli.commands import main
 from chatserver.settings import Settings
 
 EVENTS = 6
@@ -24,7 +24,7 @@ async def _record(settings: Settings, n: int) -> None:
     await storage.open()
     try:
         log = AuditLog(
-            SqliteAuditStore(storage),  # type: ignore[arg-type]
+            AuditStore(storage),
             load_key(settings.data_dir),
             checkpoint_path(settings.data_dir),
             clock=lambda: 1_790_000_000.0,
@@ -236,7 +236,7 @@ def test_configured_key_wins(
         await storage.open()
         try:
             log = AuditLog(
-                SqliteAuditStore(storage),  # type: ignore[arg-type]
+                AuditStore(storage),
                 load_key(settings.data_dir, AuditSettings().audit_key),
                 checkpoint_path(settings.data_dir),
                 clock=lambda: 1_790_000_000.0,

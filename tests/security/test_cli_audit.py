@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from chatserver.cli import main
+from chatserver.cli.commands import main
 from chatserver.settings import Settings
 
 

@@ -9,8 +9,8 @@ import pytest
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from chatserver.hub import MAX_CONNECTIONS_PER_CONTACT, MAX_CONNECTIONS_PER_USER
-from chatserver.security_headers import CSP
+from chatserver.http.security_headers import CSP
+from chatserver.ws.hub import MAX_CONNECTIONS_PER_CONTACT, MAX_CONNECTIONS_PER_USER
 from tests.helpers import Seed, intake, login, receive_until
 
 FORBID = "origin_refused"

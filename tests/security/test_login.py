@@ -11,10 +11,10 @@ import pytest
 from argon2 import PasswordHasher
 from starlette.testclient import TestClient
 
-from chatserver import passwords
+from chatserver.access import passwords
+from chatserver.access.passwords import verify_password
 from chatserver.app import create_app, open_storage
 from chatserver.audit import AuditQuery, audit_log_of
-from chatserver.passwords import verify_password
 from chatserver.settings import Settings
 from tests.helpers import PASSWORD, Seed
 from tests.security.conftest import FakeClock, state_of

@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 
 from chatserver.app import create_app
 from chatserver.audit import AuditQuery, audit_log_of
-from chatserver.migrate_to import migrate
+from chatserver.cli.migrate_to import migrate
 from chatserver.security.lockout import LockoutPolicy, after_failure
 from chatserver.settings import Settings
 from chatserver.storage.base import LockoutRecord, Storage

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chatserver import wire
 from chatserver.errors import InvalidInput
+from chatserver.ws import wire
 
 EXAMPLES = 10_000
 TYPES = sorted(set(wire.STAFF_TYPES) | set(wire.PATIENT_TYPES) | {"", "HELLO", "évil"})

@@ -1,4 +1,5 @@
-"""Hand-made contacts for the statistics tests, written straight into SQLite.
+"""Hand-made contacts for the statistics tests, written through the storage's
+write port (:func:`load`, a plan), so the same rows go into SQLite and PostgreSQL.
 
 Every time is given in UTC with its Europe/Stockholm wall-clock time beside
 it; the expected figures in the tests were worked out by hand from this list.
@@ -7,11 +8,18 @@ DST 2026: clocks go 02:00 → 03:00 on 2026-03-29 and 03:00 → 02:00 on 2026-10
 
 from __future__ import annotations
 
+import asyncio
 import json
-import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import Any, TypeVar
+
+from chatserver.app import open_storage
+from chatserver.settings import Settings
+from chatserver.storage.plan import Plan, execute, many
+
+T = TypeVar("T")
 
 
 def utc(text: str) -> float:
@@ -39,56 +47,90 @@ class C:
     events: list[tuple[str, float, str | None, dict[str, object]]] = field(default_factory=list)
 
 
-def insert(db: Path, contacts: list[C], users: dict[str, int]) -> None:
-    conn = sqlite3.connect(db)
-    with conn:
-        conn.execute(
-            "INSERT OR IGNORE INTO queues (id, unit_id, competence, name)"
-            " VALUES ('hc1:doctor', 'hc1', 'doctor', 'Läkare')"
+def load(
+    contacts: Sequence[C], users: dict[str, int], answers: Sequence[tuple[str, str, int]] = ()
+) -> Plan[None]:
+    """The contacts, their events and survey answers ``(contact, unit, rating)``
+    as one write plan, for either engine."""
+    yield execute(
+        "INSERT INTO queues (id, unit_id, competence, name)"
+        " VALUES ('hc1:doctor', 'hc1', 'doctor', 'Läkare') ON CONFLICT DO NOTHING"
+    )
+    rows: list[tuple[Any, ...]] = []
+    events: list[tuple[Any, ...]] = []
+    for c in contacts:
+        queued = None if c.queued is None else c.created + c.queued
+        picked = None if c.picked is None or queued is None else queued + c.picked
+        reply = None if c.reply is None or queued is None else queued + c.reply
+        closed = None
+        if c.closed is not None:
+            closed = (picked if picked is not None else queued or c.created) + c.closed
+        rows.append(
+            (
+                c.id,
+                c.unit,
+                c.queue,
+                c.status,
+                c.level,
+                c.intake_level,
+                c.acknowledged,
+                c.would_otherwise,
+                c.created,
+                queued,
+                picked,
+                reply,
+                closed,
+                c.outcome,
+                users[c.assigned] if c.assigned else None,
+            )
         )
-        for c in contacts:
-            queued = None if c.queued is None else c.created + c.queued
-            picked = None if c.picked is None or queued is None else queued + c.picked
-            reply = None if c.reply is None or queued is None else queued + c.reply
-            closed = None
-            if c.closed is not None:
-                closed = (picked if picked is not None else queued or c.created) + c.closed
-            conn.execute(
-                "INSERT INTO contacts (id, unit_id, queue_id, status, level, intake_level, tags,"
-                " reasons, emergency_acknowledged, lang, age, name, text, would_otherwise,"
-                " created_at, queued_at, first_picked_at, first_staff_reply_at, closed_at,"
-                " outcome, assigned_user_id) VALUES (?, ?, ?, ?, ?, ?, '[]', '[]', ?, 'sv', 40,"
-                " 'Namn', 'Text', ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    c.id,
-                    c.unit,
-                    c.queue,
-                    c.status,
-                    c.level,
-                    c.intake_level,
-                    int(c.acknowledged),
-                    c.would_otherwise,
-                    c.created,
-                    queued,
-                    picked,
-                    reply,
-                    closed,
-                    c.outcome,
-                    users[c.assigned] if c.assigned else None,
-                ),
-            )
-            conn.execute(
-                "INSERT INTO contact_events (contact_id, at, kind, data)"
-                " VALUES (?, ?, 'intake', '{}')",
-                (c.id, c.created),
-            )
-            for kind, at, actor, data in c.events:
-                conn.execute(
-                    "INSERT INTO contact_events (contact_id, at, kind, actor_user_id, data)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    (c.id, at, kind, users[actor] if actor else None, json.dumps(data)),
-                )
-    conn.close()
+        events.append((c.id, c.created, "intake", None, "{}"))
+        events += [
+            (c.id, at, kind, users[actor] if actor else None, json.dumps(data))
+            for kind, at, actor, data in c.events
+        ]
+    yield many(
+        "INSERT INTO contacts (id, unit_id, queue_id, status, level, intake_level, tags,"
+        " reasons, emergency_acknowledged, lang, age, name, text, would_otherwise,"
+        " created_at, queued_at, first_picked_at, first_staff_reply_at, closed_at,"
+        " outcome, assigned_user_id) VALUES (?, ?, ?, ?, ?, ?, '[]', '[]', ?, 'sv', 40,"
+        " 'Namn', 'Text', ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    yield many(
+        "INSERT INTO contact_events (contact_id, at, kind, actor_user_id, data)"
+        " VALUES (?, ?, ?, ?, ?)",
+        events,
+    )
+    yield many(
+        "INSERT INTO survey_answers (contact_id, unit_id, rating, answered_at) VALUES (?, ?, ?, 0)",
+        answers,
+    )
+
+
+def write(settings: Settings, plan: Plan[T]) -> T:
+    """Run ``plan`` as one write on the database of ``settings`` (beside a
+    running app, as another writer would)."""
+
+    async def run() -> T:
+        storage = open_storage(settings)
+        await storage.open()
+        try:
+            result: T = await storage.write(plan)  # type: ignore[attr-defined]
+            return result
+        finally:
+            await storage.close()
+
+    return asyncio.run(run())
+
+
+def insert(
+    settings: Settings,
+    contacts: Sequence[C],
+    users: dict[str, int],
+    answers: Sequence[tuple[str, str, int]] = (),
+) -> None:
+    write(settings, load(contacts, users, answers))
 
 
 def spring(users: dict[str, int]) -> list[C]:

@@ -27,7 +27,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServe
     seed = asyncio.run(seed_directory(settings))
     with LiveServer(data_dir) as srv:
         users = {name: acc.id for name, acc in seed.accounts.items()}
-        insert(settings.sqlite_path, spring(users), users)
+        insert(settings, spring(users), users)
         yield srv, seed
 
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
-from chatserver.cli import main
+from chatserver.cli.commands import main
 from chatserver.settings import Settings
 from tests.helpers import Seed, login
+from tests.stats.fixtures import load, write
 
 SPRING = "unit=hc1&from=2026-03-23&to=2026-04-05"
 
@@ -106,12 +106,7 @@ def test_satisfaction_from_survey_answers(
     stats_client: TestClient, seed: Seed, settings: Settings
 ) -> None:
     """Mean rating and response rate over chats closed in the period (survey table)."""
-    with sqlite3.connect(settings.sqlite_path) as db:
-        db.executemany(
-            "INSERT INTO survey_answers (contact_id, unit_id, rating, answered_at)"
-            " VALUES (?, 'hc1', ?, 0)",
-            [("c1", 5), ("c2", 4)],
-        )
+    write(settings, load([], {}, [("c1", "hc1", 5), ("c2", "hc1", 4)]))
     login(stats_client, seed["manager1"])
     body = stats_client.get(f"/api/stats/operations?{SPRING}").json()
     assert body["satisfaction"] == {
@@ -126,12 +121,8 @@ def test_satisfaction_ignores_answers_of_chats_not_eligible(
     stats_client: TestClient, seed: Seed, settings: Settings
 ) -> None:
     """Answers of a never-queued chat and of another unit's chat are not counted."""
-    with sqlite3.connect(settings.sqlite_path) as db:
-        db.executemany(
-            "INSERT INTO survey_answers (contact_id, unit_id, rating, answered_at)"
-            " VALUES (?, ?, ?, 0)",
-            [("c1", "hc1", 5), ("c2", "hc1", 2), ("c3", "hc1", 1), ("c7", "hc2", 1)],
-        )
+    answers = [("c1", "hc1", 5), ("c2", "hc1", 2), ("c3", "hc1", 1), ("c7", "hc2", 1)]
+    write(settings, load([], {}, answers))
     login(stats_client, seed["manager1"])
     body = stats_client.get(f"/api/stats/operations?{SPRING}").json()
     assert body["satisfaction"] == {
@@ -220,7 +211,8 @@ def test_cli_rejects_unknown_unit_message(
         ]
     )
     assert (rc, capsys.readouterr().err) == (1, "error: unknown unit zz\n")
-    assert Path(settings.sqlite_path).exists()
+    if settings.database_url is None:  # it opened the configured database
+        assert Path(settings.sqlite_path).exists()
 
 
 def test_chart_language(stats_client: TestClient, seed: Seed) -> None:

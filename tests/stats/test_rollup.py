@@ -1,4 +1,5 @@
-"""The statistics rollup (migration 0006) answers exactly as the raw scans,
+"""The statistics rollup (migration 0006) answers exactly as the cells computed
+from the contacts on the spot (``StatsStore(rollup=False)``),
 also after contacts arrive, close, change or disappear on days already stored."""
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from chatserver.stats.rollup import (
     merge_hours,
     merge_totals,
 )
-from chatserver.stats.sqlite_store import SqliteStatsStore
+from chatserver.stats.store import StatsStore
 from chatserver.stats.timebuckets import period_bounds
 from chatserver.storage.sqlite import SqliteStorage
 from loadtests.stats_generate import generate
@@ -33,7 +34,7 @@ YEAR = Period(date(2025, 12, 31), date(2027, 1, 1))
 LATER = utc("2028-01-01 00:00")  # every generated day has settled
 
 
-async def _answers(store: SqliteStatsStore, units: list[str]) -> list[Any]:
+async def _answers(store: StatsStore, units: list[str]) -> list[Any]:
     """Every view the dashboard asks for: all units, one unit, one queue, a DST week."""
     march = Period(date(2026, 3, 23), date(2026, 3, 31))
     queue = f"{units[0]}:nurse"
@@ -52,8 +53,8 @@ def _with_stores(db: Path, body: Callable[..., Any], clock: float = LATER) -> An
         storage = SqliteStorage(db, synchronous="NORMAL")
         await storage.open()
         try:
-            rolled = SqliteStatsStore(storage, clock=lambda: clock)
-            raw = SqliteStatsStore(storage, rollup=False)
+            rolled = StatsStore(storage, clock=lambda: clock)
+            raw = StatsStore(storage, rollup=False)
             return await body(rolled, raw, await raw.unit_ids())
         finally:
             await storage.close()
@@ -79,11 +80,11 @@ def _change(db: Path, *statements: tuple[str, tuple[Any, ...]]) -> None:
 
 
 def test_rollup_equals_raw_and_follows_changes(tmp_path: Path) -> None:
-    """Stored days answer as the scans; new, closed, re-triaged and deleted contacts show up."""
+    """Stored days answer as computed ones; new, closed, re-triaged and deleted contacts show up."""
     db = tmp_path / "region.db"
     generate(db, 3000, 3, seed=11)
 
-    async def compare(rolled: SqliteStatsStore, raw: SqliteStatsStore, units: list[str]) -> bool:
+    async def compare(rolled: StatsStore, raw: StatsStore, units: list[str]) -> bool:
         return await _answers(rolled, units) == await _answers(raw, units)
 
     assert _with_stores(db, compare)
@@ -144,7 +145,7 @@ def test_unsettled_days_are_computed_not_stored(tmp_path: Path) -> None:
     db = tmp_path / "region.db"
     generate(db, 1500, 2, seed=5)
 
-    async def compare(rolled: SqliteStatsStore, raw: SqliteStatsStore, units: list[str]) -> bool:
+    async def compare(rolled: StatsStore, raw: StatsStore, units: list[str]) -> bool:
         return await _answers(rolled, units) == await _answers(raw, units)
 
     assert _with_stores(db, compare, clock=utc("2026-07-01 12:00"))

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from chatserver.stats import Period, channel_shift, operations, store_for
+from chatserver.stats import Period, StatsStore, channel_shift, operations
 from chatserver.storage.sqlite import SqliteStorage
 from loadtests.stats_generate import generate
 
@@ -22,7 +22,7 @@ def test_generated_region_adds_up(tmp_path: Path) -> None:
         storage = SqliteStorage(db, synchronous="NORMAL")
         await storage.open()
         try:
-            store = store_for(storage)
+            store = StatsStore(storage)
             units = await store.unit_ids()
             # The generator spreads contacts over 2026 (plus an hour's slack at the edges).
             year = Period(date(2025, 12, 31), date(2027, 1, 1))

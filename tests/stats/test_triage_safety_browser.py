@@ -64,7 +64,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServe
 def manager_state(server: tuple[LiveServer, Seed], browser: Any) -> dict[str, Any]:
     """Sign in once as manager1 through the form; the tests reuse the session cookie.
 
-    A one-time code signs in once (chatserver/sessions.py), so a second sign-in
+    A one-time code signs in once (chatserver/access/sessions.py), so a second sign-in
     within the same 30 s step would be refused.
     """
     live, seed = server

@@ -1,5 +1,5 @@
 """The background fill of the statistics rollup: which days it stores, that it
-stores each once, that the answers stay those of the raw scans, and that the
+stores each once, that the answers stay those computed from the contacts, and that the
 app starts it on SQLite unless switched off."""
 
 from __future__ import annotations
@@ -9,11 +9,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 from starlette.testclient import TestClient
 
 from chatserver.app import create_app
 from chatserver.settings import Settings
-from chatserver.stats.sqlite_store import SqliteStatsStore
+from chatserver.stats import warmup
+from chatserver.stats.store import StatsStore
 from chatserver.stats.warmup import fill_once, settled_days
 from chatserver.storage.sqlite import SqliteStorage
 from loadtests.stats_generate import generate
@@ -36,13 +38,13 @@ def test_settled_days_across_the_autumn_change() -> None:
 
 
 def test_fill_stores_each_missing_unit_day_once_and_answers_stay_exact(tmp_path: Path) -> None:
-    """Two units, 40 days: 80 unit-days stored, none the second time, figures as the raw scan."""
+    """Two units, 40 days: 80 unit-days stored, none the second time, figures as computed."""
     db = tmp_path / "region.db"
     generate(db, 800, 2, seed=9)
     now = utc("2026-03-01 12:00")
     got: dict[str, Any] = {}
 
-    async def body(rolled: SqliteStatsStore, raw: SqliteStatsStore, units: list[str]) -> None:
+    async def body(rolled: StatsStore, raw: StatsStore, units: list[str]) -> None:
         got["first"] = await fill_once(rolled, now, 40, 0.0)
         got["marked"] = _marked(db)
         got["again"] = await fill_once(rolled, now, 40, 0.0)
@@ -77,8 +79,30 @@ def test_fill_waits_for_nothing_on_an_empty_database(tmp_path: Path) -> None:
         storage = SqliteStorage(tmp_path / "empty.db")
         await storage.open()
         try:
-            return await fill_once(SqliteStatsStore(storage), utc("2026-03-01 12:00"), 10, 0.0)
+            return await fill_once(StatsStore(storage), utc("2026-03-01 12:00"), 10, 0.0)
         finally:
             await storage.close()
 
     assert asyncio.run(body()) == 0
+
+
+async def test_run_logs_a_failed_fill_and_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The background task survives a failing fill and fills again at the next round."""
+    calls: list[int] = []
+
+    class Store:
+        async def fill(self, days: list[date], pause_s: float) -> int:
+            calls.append(len(days))
+            if len(calls) == 1:
+                raise RuntimeError("the disk is full")
+            return 0
+
+    monkeypatch.setattr(warmup, "START_DELAY_S", 0.0)
+    monkeypatch.setattr(warmup, "EVERY_S", 0.0)
+    task = asyncio.create_task(warmup.run(Store(), lambda: utc("2026-03-01 12:00"), 5))  # type: ignore[arg-type]
+    while len(calls) < 3:
+        await asyncio.sleep(0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert calls[:3] == [5, 5, 5]

@@ -1,8 +1,8 @@
 """Storage fixtures, parametrized over backends.
 
 Every test that takes ``storage`` (or ``backend``) runs once per entry of
-``BACKENDS``. A PostgreSQL backend is added by appending ``"postgresql"`` and
-teaching :meth:`Backend.make` to build it (e.g. a fresh schema per test).
+``BACKENDS``: on SQLite (a file in the test's directory) and on PostgreSQL (a
+fresh database copied from a migrated template, on the server of tests/pg.py).
 """
 
 from __future__ import annotations

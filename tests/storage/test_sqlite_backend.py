@@ -146,7 +146,7 @@ async def test_another_process_can_write_meanwhile(sqlite_storage: SqliteStorage
             conn.execute("BEGIN IMMEDIATE")
             conn.execute("UPDATE users SET display_name = 'CLI' WHERE username = 'alice'")
             locked.set()
-            time.sleep(0.3)
+            time.sleep(0.3)  # hold the write lock a while: the delay is what is tested
             conn.execute("COMMIT")
         finally:
             conn.close()

@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 WEB = Path(__file__).resolve().parents[2] / "webclient"
 HTML = ["index.html", "staff.html", "accessibility.html"]
-JS = [p for d in ("common", "patient", "staff") for p in (WEB / d).glob("*.js")]
+JS = sorted(WEB.rglob("*.js"))
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
 STYLE = re.compile(r"<style\b|\sstyle=", re.I)

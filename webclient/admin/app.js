@@ -3,35 +3,21 @@
 // /api/admin/... with the session's CSRF token. Text only ever enters the DOM
 // as text nodes (common/dom.js); no inline script or style (strict CSP).
 
+import { bannerView } from '../common/banner.js';
 import { $, h, replaceChildren, showView } from '../common/dom.js';
-import { bindLangSwitch, onLangChange, preferredLang, setLang } from '../common/i18n.js';
-import { call, wireSignIn } from '../common/signin.js';
-import { bannerView } from './banner.js';
-import { TEXTS } from './texts.js';
+import { call } from '../common/http.js';
+import { bindLangSwitch, lang, onLangChange, preferredLang, setLang, t } from '../common/i18n.js';
+import { wireSignIn } from '../common/signin.js';
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const ROLES = ['nurse', 'doctor', 'manager', 'admin'];
 const RANGE = /^(\d{2}:\d{2})\s*[-–]\s*(\d{2}:\d{2})$/;
 
-let lang = preferredLang();
 let me = null;
 let signin = null;
 let units = [];
 let users = [];
 let banners = { active: null, history: [] };
-
-function t(key, vars = {}) {
-  const text = TEXTS[lang][key] ?? TEXTS.sv[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
-}
-
-function applyTexts() {
-  document.documentElement.lang = lang;
-  for (const el of document.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
-  const sw = $('#lang-switch');
-  sw.textContent = t('switch');
-  sw.setAttribute('lang', lang === 'sv' ? 'en' : 'sv');
-}
 
 // -- feedback ---------------------------------------------------------------------
 
@@ -45,11 +31,11 @@ function say(text) {
 
 function fail(r) {
   const code = r.data?.error?.code;
-  let text = t('err_generic');
-  if (r.status === 401) text = t('err_session');
-  else if (code === 'already_exists') text = t('err_exists');
-  else if (code === 'cannot_change_self') text = t('err_self');
-  else if (r.status === 404) text = t('err_not_found');
+  let text = t('admin.err_generic');
+  if (r.status === 401) text = t('admin.err_session');
+  else if (code === 'already_exists') text = t('admin.err_exists');
+  else if (code === 'cannot_change_self') text = t('admin.err_self');
+  else if (r.status === 404) text = t('admin.err_not_found');
   $('#status').hidden = true;
   const err = $('#error');
   err.textContent = text;
@@ -72,7 +58,7 @@ async function change(method, url, body, okText) {
 
 function fmtTime(epoch) {
   if (epoch === null || epoch === undefined) return '';
-  const locale = lang === 'sv' ? 'sv-SE' : 'en-GB';
+  const locale = lang() === 'sv' ? 'sv-SE' : 'en-GB';
   return new Intl.DateTimeFormat(locale, {
     timeZone: 'Europe/Stockholm', dateStyle: 'short', timeStyle: 'short',
   }).format(new Date(epoch * 1000));
@@ -86,16 +72,13 @@ function fmtIso(iso) {
 
 async function main() {
   wireForms();
-  // The page's own texts (TEXTS) follow the common language, which also
-  // carries the sign-in form's texts.
-  onLangChange((code) => {
-    lang = code;
-    applyTexts();
+  // setLang() relabels the data-i18n elements; what the script made follows here.
+  onLangChange(() => {
     renderDayInputs();
     if (me) renderAll();
   });
   bindLangSwitch($('#lang-switch'));
-  await setLang(lang);
+  await setLang(preferredLang());
   signin = wireSignIn({ view: $('#view-login'), logout: $('#logout'), onSignedIn: start, onSignedOut: signedOut });
   await signin.start();
 }
@@ -155,21 +138,21 @@ function renderBanners() {
   if (banners.active) {
     replaceChildren(
       current,
-      h('p', {}, t('banner_now')),
-      bannerView(banners.active, lang),
-      h('button', { type: 'button', class: 'btn btn--danger btn--small', id: 'banner-end' }, t('end_banner')),
+      h('p', {}, t('admin.banner_now')),
+      bannerView(banners.active, lang()),
+      h('button', { type: 'button', class: 'btn btn--danger btn--small', id: 'banner-end' }, t('admin.end_banner')),
     );
     $('#banner-end').addEventListener('click', endBanner);
   } else {
-    replaceChildren(current, h('p', { class: 'hint' }, t('no_banner')));
+    replaceChildren(current, h('p', { class: 'hint' }, t('admin.no_banner')));
   }
   replaceChildren(
     $('#banner-history'),
     banners.history.map((b) => h(
       'li', {},
-      h('strong', {}, `${t(`sev_${b.severity}`)}: `),
-      b.message[lang] || b.message.sv,
-      h('span', { class: 'hint' }, ` (${fmtTime(b.created_at)}${b.ended_at ? ` – ${t('ended')} ${fmtTime(b.ended_at)}` : b.ends_at ? ` ${t('until')} ${fmtTime(b.ends_at)}` : ''})`),
+      h('strong', {}, `${t(`admin.sev_${b.severity}`)}: `),
+      b.message[lang()] || b.message.sv,
+      h('span', { class: 'hint' }, ` (${fmtTime(b.created_at)}${b.ended_at ? ` – ${t('admin.ended')} ${fmtTime(b.ended_at)}` : b.ends_at ? ` ${t('admin.until')} ${fmtTime(b.ends_at)}` : ''})`),
     )),
   );
 }
@@ -182,7 +165,7 @@ async function publishBanner(ev) {
   };
   if ($('#banner-en').value.trim()) body.message_en = $('#banner-en').value.trim();
   if ($('#banner-ends').value) body.ends_at = $('#banner-ends').value;
-  if (await change('POST', '/api/admin/banners', body, t('banner_published'))) {
+  if (await change('POST', '/api/admin/banners', body, t('admin.banner_published'))) {
     $('#banner-sv').value = '';
     $('#banner-en').value = '';
     $('#banner-ends').value = '';
@@ -192,7 +175,7 @@ async function publishBanner(ev) {
 
 async function endBanner() {
   if (!banners.active) return;
-  if (await change('POST', `/api/admin/banners/${banners.active.id}/end`, undefined, t('banner_ended'))) {
+  if (await change('POST', `/api/admin/banners/${banners.active.id}/end`, undefined, t('admin.banner_ended'))) {
     await reloadBanners();
   }
 }
@@ -216,8 +199,8 @@ function renderUnits() {
       'tr', {},
       h('td', {}, u.id),
       h('td', {}, u.name),
-      h('td', {}, u.rollout === 'live' ? t('live') : t('pilot')),
-      h('td', {}, u.always_open ? t('always') : u.open ? t('yes') : t('no')),
+      h('td', {}, u.rollout === 'live' ? t('admin.live') : t('admin.pilot')),
+      h('td', {}, u.always_open ? t('admin.always') : u.open ? t('admin.yes') : t('admin.no')),
       h('td', {}, fmtIso(u.next_change)),
     )),
   );
@@ -244,7 +227,7 @@ function fillUnitSelects() {
 function fillRoleSelects() {
   for (const select of document.querySelectorAll('.role-select')) {
     const keep = select.value;
-    replaceChildren(select, ROLES.map((r) => h('option', { value: r }, t(`role_${r}`))));
+    replaceChildren(select, ROLES.map((r) => h('option', { value: r }, t(`admin.role_${r}`))));
     if (keep) select.value = keep;
   }
 }
@@ -265,7 +248,7 @@ async function saveUnit(ev) {
     rollout: $('#unit-edit-rollout').value,
     always_open: $('#unit-edit-always').checked,
   };
-  if (await change('PATCH', `/api/admin/units/${encodeURIComponent(id)}`, body, t('saved'))) await loadAll();
+  if (await change('PATCH', `/api/admin/units/${encodeURIComponent(id)}`, body, t('admin.saved'))) await loadAll();
 }
 
 async function createUnit(ev) {
@@ -275,7 +258,7 @@ async function createUnit(ev) {
     name: $('#unit-new-name').value.trim(),
     always_open: $('#unit-new-always').checked,
   };
-  if (await change('POST', '/api/admin/units', body, t('unit_created'))) {
+  if (await change('POST', '/api/admin/units', body, t('admin.unit_created'))) {
     $('#unit-new-id').value = '';
     $('#unit-new-name').value = '';
     await loadAll();
@@ -287,7 +270,7 @@ async function createUnit(ev) {
 function renderDayInputs() {
   replaceChildren($('#weekly-days'), DAYS.map((d) => h(
     'div', { class: 'field' },
-    h('label', { for: `day-${d}` }, t(`day_${d}`)),
+    h('label', { for: `day-${d}` }, t(`admin.day_${d}`)),
     h('input', { id: `day-${d}`, type: 'text', 'aria-describedby': 'weekly-hint', autocomplete: 'off' }),
   )));
 }
@@ -298,7 +281,7 @@ function rangesText(list) {
 
 function parseRanges(text) {
   const trimmed = text.trim();
-  if (!trimmed || trimmed.toLowerCase() === t('closed_word') || /^(stängt|closed)$/i.test(trimmed)) return [];
+  if (!trimmed || trimmed.toLowerCase() === t('admin.closed_word') || /^(stängt|closed)$/i.test(trimmed)) return [];
   return trimmed.split(',').map((part) => {
     const m = RANGE.exec(part.trim());
     if (!m) throw new Error('bad range');
@@ -314,12 +297,12 @@ async function loadHours() {
   const { hours } = r.data;
   for (const d of DAYS) $(`#day-${d}`).value = rangesText(hours.weekly[d] || []);
   $('#hours-exceptions').value = Object.entries(hours.exceptions)
-    .map(([date, list]) => `${date} ${list.length ? rangesText(list) : t('closed_word')}`)
+    .map(([date, list]) => `${date} ${list.length ? rangesText(list) : t('admin.closed_word')}`)
     .join('\n');
   $('#hours-stop').value = hours.intake_stop_min ?? '';
   $('#hours-state').textContent = r.data.always_open
-    ? t('hours_always')
-    : r.data.configured ? t('hours_is_custom') : t('hours_is_default');
+    ? t('admin.hours_always')
+    : r.data.configured ? t('admin.hours_is_custom') : t('admin.hours_is_default');
 }
 
 async function saveHours(ev) {
@@ -335,21 +318,21 @@ async function saveHours(ev) {
       body.exceptions[date] = parseRanges(rest.join(' '));
     }
   } catch {
-    err.textContent = t('hours_bad');
+    err.textContent = t('admin.hours_bad');
     err.hidden = false;
     return;
   }
   const stop = $('#hours-stop').value;
   if (stop !== '') body.intake_stop_min = Number(stop);
   const id = $('#hours-unit').value;
-  if (await change('PUT', `/api/admin/units/${encodeURIComponent(id)}/hours`, body, t('saved'))) {
+  if (await change('PUT', `/api/admin/units/${encodeURIComponent(id)}/hours`, body, t('admin.saved'))) {
     await loadAll();
   }
 }
 
 async function defaultHours() {
   const id = $('#hours-unit').value;
-  if (await change('DELETE', `/api/admin/units/${encodeURIComponent(id)}/hours`, undefined, t('saved'))) {
+  if (await change('DELETE', `/api/admin/units/${encodeURIComponent(id)}/hours`, undefined, t('admin.saved'))) {
     await loadAll();
   }
 }
@@ -362,14 +345,14 @@ function renderQueues() {
   replaceChildren($('#queue-list'), u.queues.map((q) => {
     const id = `max-${q.id.replace(/[^a-z0-9_-]/gi, '-')}`;
     const form = h('form', { class: 'inline-form', 'data-queue': q.id },
-      h('label', { for: id }, t('max_for', { name: q.name })),
+      h('label', { for: id }, t('admin.max_for', { name: q.name })),
       h('input', { id, type: 'number', min: '1', max: '10000', inputmode: 'numeric', value: q.max_waiting ?? '' }),
-      h('button', { type: 'submit', class: 'btn btn--secondary btn--small' }, t('save')));
+      h('button', { type: 'submit', class: 'btn btn--secondary btn--small' }, t('admin.save')));
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       const raw = $(`#${id}`).value;
       const body = { max_waiting: raw === '' ? null : Number(raw) };
-      if (await change('PATCH', `/api/admin/queues/${encodeURIComponent(q.id)}`, body, t('saved'))) await loadAll();
+      if (await change('PATCH', `/api/admin/queues/${encodeURIComponent(q.id)}`, body, t('admin.saved'))) await loadAll();
     });
     return h('li', {}, form);
   }));
@@ -380,7 +363,7 @@ async function createQueue(ev) {
   const id = $('#queues-unit').value;
   const body = { competence: $('#queue-competence').value.trim(), name: $('#queue-name').value.trim() };
   if ($('#queue-max').value !== '') body.max_waiting = Number($('#queue-max').value);
-  if (await change('POST', `/api/admin/units/${encodeURIComponent(id)}/queues`, body, t('saved'))) {
+  if (await change('POST', `/api/admin/units/${encodeURIComponent(id)}/queues`, body, t('admin.saved'))) {
     $('#queue-competence').value = '';
     $('#queue-name').value = '';
     $('#queue-max').value = '';
@@ -398,8 +381,8 @@ function renderUsers() {
   replaceChildren($('#user-list'), users.map((u) => h(
     'li', {},
     h('strong', {}, u.display_name),
-    ` (${u.username}) – ${t(`role_${u.role}`)} – ${u.units.join(', ')}`,
-    u.disabled ? h('span', { class: 'badge' }, ` ${t('disabled_mark')}`) : null,
+    ` (${u.username}) – ${t(`admin.role_${u.role}`)} – ${u.units.join(', ')}`,
+    u.disabled ? h('span', { class: 'badge' }, ` ${t('admin.disabled_mark')}`) : null,
   )));
   const select = $('#user-edit-id');
   const keep = select.value;
@@ -417,7 +400,7 @@ function fillUserEdit() {
   if (!u) return;
   $('#user-edit-role').value = u.role;
   for (const box of document.querySelectorAll('#user-edit-units input')) box.checked = u.units.includes(box.value);
-  $('#user-toggle').textContent = u.disabled ? t('enable') : t('disable');
+  $('#user-toggle').textContent = u.disabled ? t('admin.enable') : t('admin.disable');
 }
 
 async function saveUser(ev) {
@@ -427,7 +410,7 @@ async function saveUser(ev) {
   const body = { role: $('#user-edit-role').value, units: checkedUnits('#user-edit-units') };
   const r = await change('PATCH', `/api/admin/users/${u.id}`, body);
   if (r) {
-    say(t('sessions_ended', { n: r.data.sessions_ended }));
+    say(t('admin.sessions_ended', { n: r.data.sessions_ended }));
     await loadAll();
   }
 }
@@ -437,7 +420,7 @@ async function toggleUser() {
   if (!u) return;
   const r = await change('PATCH', `/api/admin/users/${u.id}`, { disabled: !u.disabled });
   if (r) {
-    say(t('sessions_ended', { n: r.data.sessions_ended }));
+    say(t('admin.sessions_ended', { n: r.data.sessions_ended }));
     await loadAll();
   }
 }
@@ -451,7 +434,7 @@ async function resetOtp() {
 
 function showOtp(username, uri) {
   const out = $('#otp-result');
-  replaceChildren(out, t('otp_uri', { user: username }), h('br'), h('code', {}, uri));
+  replaceChildren(out, t('admin.otp_uri', { user: username }), h('br'), h('code', {}, uri));
   out.hidden = false;
 }
 
@@ -464,7 +447,7 @@ async function createUser(ev) {
     password: $('#user-new-password').value,
   };
   if ($('#user-new-display').value.trim()) body.display_name = $('#user-new-display').value.trim();
-  const r = await change('POST', '/api/admin/users', body, t('user_created'));
+  const r = await change('POST', '/api/admin/users', body, t('admin.user_created'));
   if (r) {
     $('#user-new-password').value = '';
     $('#user-new-username').value = '';
@@ -482,9 +465,9 @@ async function loadCanned() {
   const r = await call('GET', `/api/admin/units/${encodeURIComponent(id)}/canned`);
   if (r.status !== 200) return fail(r);
   replaceChildren($('#canned-list'), r.data.canned.map((c) => {
-    const del = h('button', { type: 'button', class: 'btn btn--quiet btn--small', 'aria-label': t('delete_named', { name: c.title }) }, t('delete'));
+    const del = h('button', { type: 'button', class: 'btn btn--quiet btn--small', 'aria-label': t('admin.delete_named', { name: c.title }) }, t('admin.delete'));
     del.addEventListener('click', async () => {
-      if (await change('DELETE', `/api/admin/units/${encodeURIComponent(id)}/canned/${c.id}`, undefined, t('saved'))) loadCanned();
+      if (await change('DELETE', `/api/admin/units/${encodeURIComponent(id)}/canned/${c.id}`, undefined, t('admin.saved'))) loadCanned();
     });
     return h('li', {}, h('strong', {}, c.title), ` – ${c.body} `, del);
   }));
@@ -494,7 +477,7 @@ async function addCanned(ev) {
   ev.preventDefault();
   const id = $('#canned-unit').value;
   const body = { title: $('#canned-title').value.trim(), body: $('#canned-body').value.trim() };
-  if (await change('POST', `/api/admin/units/${encodeURIComponent(id)}/canned`, body, t('saved'))) {
+  if (await change('POST', `/api/admin/units/${encodeURIComponent(id)}/canned`, body, t('admin.saved'))) {
     $('#canned-title').value = '';
     $('#canned-body').value = '';
     loadCanned();
@@ -507,12 +490,12 @@ async function saveHold(ev) {
   ev.preventDefault();
   const id = $('#hold-contact').value.trim();
   const body = { hold: $('#hold-action').value === 'hold', reason: $('#hold-reason').value.trim() };
-  await change('PUT', `/api/admin/contacts/${encodeURIComponent(id)}/legal-hold`, body, t('saved'));
+  await change('PUT', `/api/admin/contacts/${encodeURIComponent(id)}/legal-hold`, body, t('admin.saved'));
 }
 
 async function runRetention() {
   const r = await change('POST', '/api/admin/retention/run', {});
-  if (r) say(t('retention_done', { n: r.data.purged, days: r.data.retention_days }));
+  if (r) say(t('admin.retention_done', { n: r.data.purged, days: r.data.retention_days }));
 }
 
 function wireForms() {

@@ -1,20 +1,26 @@
 // Log review ("loggkontroll"): sign-in (common/signin.js), then queries
-// /api/audit/* with the admin's session cookie.
+// /api/audit/* with the admin's session cookie. The page is bilingual: Swedish
+// with the English beside it (audit.* texts of /static/i18n in both languages),
+// whatever language the sign-in form was switched to.
 // No inline script or style anywhere: the page runs under the strict CSP.
 
-import { showView } from "../common/dom.js";
-import { preferredLang, setLang } from "../common/i18n.js";
-import { call, wireSignIn } from "../common/signin.js";
+import { showView } from '../common/dom.js';
+import { call } from '../common/http.js';
+import { applyBilingual, both, loadBilingual, preferredLang, setLang, textIn } from '../common/i18n.js';
+import { wireSignIn } from '../common/signin.js';
 
-const form = document.getElementById("filters");
-const tbody = document.querySelector("#results tbody");
-const caption = document.getElementById("results-caption");
-const statusBox = document.getElementById("status");
-const errorBox = document.getElementById("error");
-const csvLink = document.getElementById("csv");
+const form = document.getElementById('filters');
+const tbody = document.querySelector('#results tbody');
+const caption = document.getElementById('results-caption');
+const statusBox = document.getElementById('status');
+const errorBox = document.getElementById('error');
+const csvLink = document.getElementById('csv');
 
-const FILTERS = ["user", "contact", "unit", "action", "from", "to"];
+const FILTERS = ['user', 'contact', 'unit', 'action', 'from', 'to'];
 let signin = null;
+
+const sv = (key, vars) => textIn('sv', key, vars);
+const en = (key, vars) => textIn('en', key, vars);
 
 function params(extra = {}) {
   const p = new URLSearchParams();
@@ -32,84 +38,84 @@ function show(box, text) {
 }
 
 async function getJson(url) {
-  const r = await call("GET", url);
+  const r = await call('GET', url);
   if (r.status === 200) return r.data;
   if (r.status === 401) {
     signin.showLogin();
-    throw new Error("Logga in först (sign in first).");
+    throw new Error(`${both('audit.sign_in_first')}.`);
   }
-  if (r.status === 403) throw new Error("Endast administratörer (administrators only).");
-  throw new Error(`Fel / error: ${r.data.error ? r.data.error.code : r.status}`);
+  if (r.status === 403) throw new Error(`${both('audit.admins_only')}.`);
+  throw new Error(`${sv('audit.error')} / ${en('audit.error')}: ${r.data.error ? r.data.error.code : r.status}`);
 }
 
 function cell(text) {
-  const td = document.createElement("td");
-  td.textContent = text == null ? "" : String(text);
+  const td = document.createElement('td');
+  td.textContent = text === null || text === undefined ? '' : String(text);
   return td;
 }
 
 function render(events, label) {
   tbody.replaceChildren();
   for (const e of events) {
-    const tr = document.createElement("tr");
+    const tr = document.createElement('tr');
     tr.append(
       cell(e.seq), cell(e.at), cell(e.actor_username), cell(e.actor_role),
-      cell(e.unit_id || (e.actor_units || []).join(", ")), cell(e.contact_id),
+      cell(e.unit_id || (e.actor_units || []).join(', ')), cell(e.contact_id),
       cell(e.action), cell(e.result),
     );
     tbody.append(tr);
   }
-  caption.textContent = `${label}: ${events.length} händelser (events)`;
+  caption.textContent = `${label}: ${events.length} ${both('audit.events')}`;
 }
 
 function updateCsvLink() {
-  csvLink.href = `/api/audit/events?${params({ format: "csv" })}`;
+  csvLink.href = `/api/audit/events?${params({ format: 'csv' })}`;
 }
 
+/** Run `action` with "loading" shown; it may return a status line to show after. */
 async function run(action) {
-  show(errorBox, "");
-  show(statusBox, "Hämtar … (loading)");
+  show(errorBox, '');
+  show(statusBox, both('audit.loading'));
   try {
-    await action();
-    show(statusBox, "");
+    show(statusBox, (await action()) || '');
   } catch (err) {
-    show(statusBox, "");
+    show(statusBox, '');
     show(errorBox, err.message);
   }
 }
 
-form.addEventListener("input", updateCsvLink);
-form.addEventListener("submit", (ev) => {
+form.addEventListener('input', updateCsvLink);
+form.addEventListener('submit', (ev) => {
   ev.preventDefault();
   run(async () => {
     const body = await getJson(`/api/audit/events?${params()}`);
-    render(body.events, "Sökresultat (search)");
+    render(body.events, both('audit.search_result'));
   });
 });
-document.getElementById("sample").addEventListener("click", () => {
+document.getElementById('sample').addEventListener('click', () => {
   run(async () => {
-    const n = form.elements.n.value || "20";
+    const n = form.elements.n.value || '20';
     const body = await getJson(`/api/audit/sample?${params({ n })}`);
-    render(body.events, `Stickprov (sample, seed ${body.seed})`);
+    render(body.events, `${sv('audit.sample_result')} (${en('audit.sample_result')}, ${en('audit.seed')} ${body.seed})`);
   });
 });
-document.getElementById("verify").addEventListener("click", () => {
+document.getElementById('verify').addEventListener('click', () => {
   run(async () => {
-    const body = await getJson("/api/audit/verify");
-    const text = body.ok
-      ? `Kedjan är hel: ${body.count} händelser (chain intact)`
-      : `Kedjan är bruten vid händelse ${body.bad_seq}: ${body.reason} (chain broken)`;
-    show(body.ok ? statusBox : errorBox, text);
+    const body = await getJson('/api/audit/verify');
+    if (!body.ok) {
+      throw new Error(`${sv('audit.chain_broken')} ${body.bad_seq}: ${body.reason} (${en('audit.chain_broken')})`);
+    }
+    return `${sv('audit.chain_ok')}: ${body.count} ${sv('audit.events')} (${en('audit.chain_ok')})`;
   });
 });
 updateCsvLink();
 
 function signedIn(session) {
-  show(errorBox, ""); // a "sign in first" from an expired session is answered now
-  const name = document.getElementById("user-name");
+  show(errorBox, ''); // a "sign in first" from an expired session is answered now
+  const name = document.getElementById('user-name');
   name.textContent = session.user.display_name;
   name.hidden = false;
-  const view = session.user.role === "admin" ? "review" : "denied";
+  const view = session.user.role === 'admin' ? 'review' : 'denied';
   showView(`view-${view}`);
   document.getElementById(`${view}-heading`).focus();
 }
@@ -117,11 +123,12 @@ function signedIn(session) {
 async function main() {
   // Only the sign-in form follows the chosen language; the rest of the page is
   // Swedish with English in lang="en" spans, so the document stays "sv".
-  await setLang(preferredLang());
-  document.documentElement.lang = "sv";
+  await Promise.all([setLang(preferredLang()), loadBilingual()]);
+  document.documentElement.lang = 'sv';
+  applyBilingual(document);
   signin = wireSignIn({
-    view: document.getElementById("view-login"),
-    logout: document.getElementById("logout"),
+    view: document.getElementById('view-login'),
+    logout: document.getElementById('logout'),
     onSignedIn: signedIn,
     // A fresh page drops the shown events (user names, contact ids) with the session.
     onSignedOut: () => location.reload(),

@@ -1,11 +1,22 @@
-// Texts of the client in Swedish (default) and English, loaded from
-// /static/i18n/<lang>.json and applied to elements marked with data-i18n*.
+// The one translation system of every page: texts in Swedish (default) and
+// English, loaded from /static/i18n/<lang>.json and applied to elements marked
+// with data-i18n (the page's language) or data-i18n-both (Swedish with English
+// beside it, for the bilingual log review). Placeholders are {name}; there are
+// no plural rules: a text that counts is worded so any number fits.
+
+import { call } from './http.js';
 
 const SUPPORTED = ['sv', 'en'];
 const STORAGE_KEY = 'chat.lang';
-let texts = {};
+const dictionaries = {}; // language → {key: text} once loaded
+const loading = {}; // language → the fetch under way or done (each language fetched once)
 let current = 'sv';
 const listeners = [];
+
+/** `text` with its {name} placeholders filled from `vars` (unknown ones stay). */
+export function format(text, vars = {}) {
+  return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
+}
 
 export function preferredLang() {
   const saved = localStorage.getItem(STORAGE_KEY);
@@ -16,10 +27,43 @@ export function lang() {
   return current;
 }
 
-/** Text of `key` with {name} placeholders filled in; the key itself if missing. */
+/** Fetch the texts of one language (once); resolves when textIn(code, …) works. */
+export function loadTexts(code) {
+  loading[code] ??= call('GET', `/static/i18n/${code}.json`).then((r) => {
+    dictionaries[code] = r.status === 200 ? r.data : {};
+    return dictionaries[code];
+  });
+  return loading[code];
+}
+
+/** Text of `key` in a loaded language, placeholders filled; the key itself if missing. */
+export function textIn(code, key, vars = {}) {
+  const texts = dictionaries[code] || {};
+  return format(Object.hasOwn(texts, key) ? texts[key] : key, vars);
+}
+
+/** Text of `key` in the page's language. */
 export function t(key, vars = {}) {
-  const text = Object.prototype.hasOwnProperty.call(texts, key) ? texts[key] : key;
-  return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
+  return textIn(current, key, vars);
+}
+
+/** Whether `key` has a text (for names that come from the server). */
+export function has(key) {
+  return Object.hasOwn(dictionaries[current] || {}, key);
+}
+
+/**
+ * A text described as data, as the pages' state keeps it: {key, vars} (a var
+ * may itself be such a description, e.g. a level's name) or {text} (already
+ * in words, e.g. advice written by the server).
+ */
+export function translate(desc) {
+  if (typeof desc.text === 'string') return desc.text;
+  const vars = {};
+  for (const [name, value] of Object.entries(desc.vars || {})) {
+    vars[name] = value !== null && typeof value === 'object' ? translate(value) : value;
+  }
+  return t(desc.key, vars);
 }
 
 export function onLangChange(fn) {
@@ -28,8 +72,7 @@ export function onLangChange(fn) {
 
 export async function setLang(next) {
   const code = SUPPORTED.includes(next) ? next : 'sv';
-  const resp = await fetch(`/static/i18n/${code}.json`, { credentials: 'same-origin' });
-  texts = await resp.json();
+  await loadTexts(code);
   current = code;
   localStorage.setItem(STORAGE_KEY, code);
   document.documentElement.lang = code;
@@ -48,6 +91,48 @@ export function applyTexts(root) {
       const [attr, key] = pair.split(':');
       if (attr && key) el.setAttribute(attr.trim(), t(key.trim()));
     }
+  }
+}
+
+/** Load both languages for bilingual texts (bothTexts, applyBilingual). */
+export async function loadBilingual() {
+  await Promise.all(SUPPORTED.map(loadTexts));
+}
+
+/**
+ * The Swedish and English text of `key` as the bilingual page shows them:
+ * {sv, en, sentence}. A sentence (Swedish ends in . ! ?) is followed by its
+ * English one; a label gets its English in parentheses; the same word in both
+ * languages (an abbreviation such as "Nr") is shown once (en is '').
+ */
+export function bothTexts(key, vars = {}) {
+  const sv = textIn('sv', key, vars);
+  const en = textIn('en', key, vars);
+  return { sv, en: en === sv ? '' : en, sentence: /[.!?]$/.test(sv) };
+}
+
+/** "Sök (Search)": a bilingual text as one plain string (status lines). */
+export function both(key, vars = {}) {
+  const { sv, en, sentence } = bothTexts(key, vars);
+  if (!en) return sv;
+  return sentence ? `${sv} ${en}` : `${sv} (${en})`;
+}
+
+/**
+ * data-i18n-both="key": Swedish, then the English in a lang="en" span so
+ * screen readers switch voice. A <title> holds no markup: it keeps the Swedish.
+ */
+export function applyBilingual(root) {
+  for (const el of root.querySelectorAll('[data-i18n-both]')) {
+    const { sv, en, sentence } = bothTexts(el.dataset.i18nBoth);
+    if (el.tagName === 'TITLE' || !en) {
+      el.textContent = sv;
+      continue;
+    }
+    const span = document.createElement('span');
+    span.lang = 'en';
+    span.textContent = sentence ? en : `(${en})`;
+    el.replaceChildren(document.createTextNode(`${sv} `), span);
   }
 }
 

@@ -1,15 +1,13 @@
 // Staff sign-in shared by /staff, /admin, /manager and /audit: the form (built
 // here with DOM calls, so every page shows the same one and no page repeats its
-// markup), POST /api/staff/login, GET /api/staff/me, sign-out with the CSRF
-// token, and call() for the pages' own API requests with that token.
+// markup), POST /api/staff/login, GET /api/staff/me and sign-out. The session's
+// CSRF token goes to common/http.js, which sends it with the pages' changes.
 // Texts come from the common dictionary (/static/i18n, keys login.* and
 // error.*): the page calls setLang() of common/i18n.js, which relabels the form.
 
 import { $, h, showView } from './dom.js';
+import { call, setCsrfToken } from './http.js';
 import { applyTexts, lang, onLangChange, t } from './i18n.js';
-
-// The session's CSRF token: sent with every change (POST, PUT, PATCH, DELETE).
-let csrf = '';
 
 // Server error code of a failed sign-in → text key shown under the form.
 const LOGIN_ERRORS = {
@@ -21,28 +19,6 @@ const LOGIN_ERRORS = {
 };
 // After these the one-time code is what to fix: focus goes to its field.
 const OTP_ERRORS = new Set(['otp_required', 'invalid_otp']);
-
-/**
- * A JSON request with the session cookie → {status, data}. Changes carry the
- * CSRF token. An unreachable server gives status 0 and error code "network".
- */
-export async function call(method, url, body) {
-  const headers = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (method !== 'GET') headers['x-csrf-token'] = csrf;
-  let resp;
-  try {
-    resp = await fetch(url, {
-      method,
-      headers,
-      credentials: 'same-origin',
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch {
-    return { status: 0, data: { error: { code: 'network' } } };
-  }
-  return { status: resp.status, data: await resp.json().catch(() => ({})) };
-}
 
 // One labelled input; the label's text is filled by applyTexts (data-i18n).
 function field(id, key, attrs, ...extra) {
@@ -98,14 +74,14 @@ export function wireSignIn({ view, logout, onSignedIn, onSignedOut = () => {}, b
   onLangChange((code) => { view.lang = code; });
 
   function signedIn(session) {
-    csrf = session.csrf_token || '';
+    setCsrfToken(session.csrf_token);
     showError(null);
     logout.hidden = false;
     onSignedIn(session);
   }
 
   function showLogin() {
-    csrf = '';
+    setCsrfToken('');
     logout.hidden = true;
     showView(view.id);
     $('#username').focus();

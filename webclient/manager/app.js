@@ -3,11 +3,10 @@
 // the triage-safety figures (GET /api/stats/triage-safety) for the same filters.
 
 import { $, h, replaceChildren, showView } from '../common/dom.js';
-import { bindLangSwitch, onLangChange, preferredLang, setLang } from '../common/i18n.js';
-import { call, wireSignIn } from '../common/signin.js';
-import { TEXTS } from './texts.js';
+import { call } from '../common/http.js';
+import { bindLangSwitch, has, lang, onLangChange, preferredLang, setLang, t } from '../common/i18n.js';
+import { wireSignIn } from '../common/signin.js';
 
-let lang = preferredLang();
 let user = null;
 let lastTables = null;
 // Triage safety of the current filters: null before the first load, else
@@ -19,35 +18,28 @@ const safetySection = h('section', { id: 'triage-safety', class: 'stat-section c
 
 // Section order; each names its table and the charts shown beside it.
 const SECTIONS = [
-  { table: 'channel_shift', title: 'sec_channel', note: 'sec_channel_note', charts: ['chat-share', 'shifted'] },
-  { table: 'summary', title: 'sec_summary', charts: [] },
-  { table: 'durations', title: 'sec_durations', charts: [] },
-  { table: 'outcomes', title: 'sec_outcomes', charts: ['outcomes'] },
-  { table: 'triage_levels', title: 'sec_triage', charts: ['triage-levels'] },
-  { table: 'triage_overrides', title: 'sec_overrides', charts: [] },
-  { table: 'busiest_hours', title: 'sec_hours', charts: ['busiest-hours'] },
-  { table: 'concurrency', title: 'sec_concurrency', charts: [] },
+  { table: 'channel_shift', title: 'manager.sec_channel', note: 'manager.sec_channel_note', charts: ['chat-share', 'shifted'] },
+  { table: 'summary', title: 'manager.sec_summary', charts: [] },
+  { table: 'durations', title: 'manager.sec_durations', charts: [] },
+  { table: 'outcomes', title: 'manager.sec_outcomes', charts: ['outcomes'] },
+  { table: 'triage_levels', title: 'manager.sec_triage', charts: ['triage-levels'] },
+  { table: 'triage_overrides', title: 'manager.sec_overrides', charts: [] },
+  { table: 'busiest_hours', title: 'manager.sec_hours', charts: ['busiest-hours'] },
+  { table: 'concurrency', title: 'manager.sec_concurrency', charts: [] },
 ];
 const PERCENT_KEYS = new Set(['chat_share', 'abandonment_rate', 'satisfaction_response_rate', 'model_false_alarm_rate']);
 
-// Triage-safety figures in three groups; each figure has a label (ts_KEY) and a
-// one-line explanation (ts_KEY_hint) in texts.js.
+// Triage-safety figures in three groups; each figure has a label
+// (manager.ts_KEY) and a one-line explanation (manager.ts_KEY_hint).
 const SAFETY_GROUPS = [
-  { title: 'ts_group_screen', figures: ['screens_answered', 'screens_yes', 'screens_yes_continued'] },
-  { title: 'ts_group_followup', figures: ['followups_asked', 'followups_yes'] },
-  { title: 'ts_group_model', figures: ['model_raised', 'model_raised_overridden_down', 'model_false_alarm_rate'] },
+  { title: 'manager.ts_group_screen', figures: ['screens_answered', 'screens_yes', 'screens_yes_continued'] },
+  { title: 'manager.ts_group_followup', figures: ['followups_asked', 'followups_yes'] },
+  { title: 'manager.ts_group_model', figures: ['model_raised', 'model_raised_overridden_down', 'model_false_alarm_rate'] },
 ];
 
-function t(key) {
-  return TEXTS[lang][key] ?? TEXTS.sv[key] ?? key;
-}
-
-function applyTexts() {
-  document.documentElement.lang = lang;
-  for (const el of document.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
-  const sw = $('#lang-switch');
-  sw.textContent = t('switch');
-  sw.setAttribute('lang', lang === 'sv' ? 'en' : 'sv');
+/** A column or row name of a statistics table in words (the name itself when unknown). */
+function term(name) {
+  return has(`stats.${name}`) ? t(`stats.${name}`) : String(name);
 }
 
 function isoDate(d) {
@@ -55,18 +47,15 @@ function isoDate(d) {
 }
 
 async function main() {
-  // The page's own texts (TEXTS) follow the common language, which also
-  // carries the sign-in form's texts.
-  onLangChange((code) => {
-    lang = code;
-    applyTexts();
+  // setLang() relabels the data-i18n elements; what the script made follows here.
+  onLangChange(() => {
     if (lastTables) renderReport(lastTables);
     renderSafety();
   });
   bindLangSwitch($('#lang-switch'));
   $('#filters').addEventListener('submit', (ev) => { ev.preventDefault(); load(); });
   $('#f-unit').addEventListener('change', fillQueues);
-  await setLang(lang);
+  await setLang(preferredLang());
   const signin = wireSignIn({ view: $('#view-login'), logout: $('#logout'), onSignedIn: start, onSignedOut: signedOut });
   await signin.start();
 }
@@ -98,7 +87,7 @@ async function start(session) {
   units = r.status === 200 ? r.data.units : [];
   const select = $('#f-unit');
   replaceChildren(select,
-    h('option', { value: '', 'data-t': 'all_units' }, t('all_units')),
+    h('option', { value: '', 'data-i18n': 'manager.all_units' }, t('manager.all_units')),
     units.map((u) => h('option', { value: u.id }, u.name)));
   if (units.length === 1) select.value = units[0].id;
   fillQueues();
@@ -116,7 +105,7 @@ function fillQueues() {
   const unit = units.find((u) => u.id === $('#f-unit').value);
   const queues = unit ? unit.queues : [];
   replaceChildren($('#f-queue'),
-    h('option', { value: '', 'data-t': 'all_queues' }, t('all_queues')),
+    h('option', { value: '', 'data-i18n': 'manager.all_queues' }, t('manager.all_queues')),
     queues.map((q) => h('option', { value: q.id }, q.name)));
   $('#f-queue').disabled = !unit;
 }
@@ -134,29 +123,29 @@ async function load() {
   const from = $('#f-from').value;
   const to = $('#f-to').value;
   if (!from || !to || from > to) {
-    err.textContent = t('bad_period');
+    err.textContent = t('manager.bad_period');
     err.hidden = false;
     return;
   }
   loadSafety();
   const r = await call('GET', `/api/stats/tables?${query()}`);
   if (r.status !== 200) {
-    err.textContent = t('load_failed');
+    err.textContent = t('manager.load_failed');
     err.hidden = false;
     return;
   }
   lastTables = r.data.tables;
   renderReport(lastTables);
-  $('#status').textContent = t('loaded');
+  $('#status').textContent = t('manager.loaded');
 }
 
 function cellText(key, value) {
   if (value === null || value === undefined) return '–';
   if (typeof value === 'number' && PERCENT_KEYS.has(key)) {
-    return `${(value * 100).toLocaleString(lang, { maximumFractionDigits: 1 })} %`;
+    return `${(value * 100).toLocaleString(lang(), { maximumFractionDigits: 1 })} %`;
   }
-  if (typeof value === 'number') return value.toLocaleString(lang);
-  return TEXTS[lang][value] ?? String(value);
+  if (typeof value === 'number') return value.toLocaleString(lang());
+  return term(value);
 }
 
 function renderTable(table, captionKey) {
@@ -165,19 +154,19 @@ function renderTable(table, captionKey) {
   return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t(captionKey) },
     h('table', { class: 'stat-table' },
       h('caption', {}, t(captionKey)),
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t(first)),
-        rest.map((c) => h('th', { scope: 'col' }, t(c))))),
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, term(first)),
+        rest.map((c) => h('th', { scope: 'col' }, term(c))))),
       h('tbody', {}, table.rows.length
         ? table.rows.map((row) => h('tr', {},
           h('th', { scope: 'row' }, cellText(first, row[0])),
           row.slice(1).map((v, i) => h('td', {}, cellText(rowKey(row, i + 1), v)))))
-        : h('tr', {}, h('td', { colspan: String(table.header.length) }, t('none'))))));
+        : h('tr', {}, h('td', { colspan: String(table.header.length) }, t('manager.none'))))));
 }
 
 async function insertChart(figure, name) {
-  const resp = await fetch(`/api/stats/charts/${name}.svg?${query()}&lang=${lang}`, { credentials: 'same-origin' });
-  if (!resp.ok) return;
-  const doc = new DOMParser().parseFromString(await resp.text(), 'image/svg+xml');
+  const r = await call('GET', `/api/stats/charts/${name}.svg?${query()}&lang=${lang()}`, undefined, { as: 'text' });
+  if (r.status !== 200) return;
+  const doc = new DOMParser().parseFromString(r.data, 'image/svg+xml');
   figure.prepend(document.importNode(doc.documentElement, true));
 }
 
@@ -203,22 +192,22 @@ function renderSafety() {
   if (!safety) return;
   let body;
   if (safety.status === 'failed') {
-    body = h('p', { class: 'form-error', role: 'alert' }, t('ts_failed'));
+    body = h('p', { class: 'form-error', role: 'alert' }, t('manager.ts_failed'));
   } else if (safety.status === 'loading') {
-    body = h('p', { class: 'hint' }, t('loading'));
+    body = h('p', { class: 'hint' }, t('common.loading'));
   } else {
     body = h('div', { class: 'safety-groups' }, SAFETY_GROUPS.map((g) => h('div', { class: 'safety-group' },
       h('h3', {}, t(g.title)),
       h('dl', { class: 'figures' }, g.figures.map((key) => [
-        h('dt', {}, t(`ts_${key}`)),
+        h('dt', {}, t(`manager.ts_${key}`)),
         h('dd', { class: 'figures__value', id: `ts-${key}` }, safetyValue(key, safety.data)),
-        h('dd', { class: 'figures__hint hint' }, t(`ts_${key}_hint`)),
+        h('dd', { class: 'figures__hint hint' }, t(`manager.ts_${key}_hint`)),
       ])))));
   }
   safetySection.setAttribute('aria-busy', String(safety.status === 'loading'));
   replaceChildren(safetySection,
-    h('h2', { id: 'h-triage-safety' }, t('sec_safety')),
-    h('p', { class: 'hint safety-note' }, t('sec_safety_note')),
+    h('h2', { id: 'h-triage-safety' }, t('manager.sec_safety')),
+    h('p', { class: 'hint safety-note' }, t('manager.sec_safety_note')),
     body);
   // Shown even when the tables could not be loaded (the report is then empty).
   if (!safetySection.isConnected) $('#report').append(safetySection);
@@ -230,7 +219,7 @@ function renderReport(tables) {
   const sections = SECTIONS.map((s) => {
     const headingId = `h-${s.table}`;
     const figures = s.charts.map((name) => {
-      const fig = h('figure', {}, h('figcaption', { class: 'hint' }, t(`chart_${name}`)));
+      const fig = h('figure', {}, h('figcaption', { class: 'hint' }, t(`manager.chart_${name}`)));
       insertChart(fig, name);
       return fig;
     });
@@ -240,14 +229,14 @@ function renderReport(tables) {
       h('div', { class: 'stat-pair' }, figures, renderTable(byName[s.table], s.title)),
       h('ul', { class: 'downloads' }, h('li', {},
         h('a', { href: `/api/stats/tables/${s.table}.csv?${q}`, download: `${s.table}.csv` },
-          `${t('csv')}: ${t(s.title)}`))));
+          `${t('manager.csv')}: ${t(s.title)}`))));
   });
   const exportSection = h('section', { class: 'stat-section card', 'aria-labelledby': 'h-export' },
-    h('h2', { id: 'h-export' }, t('export_heading')),
-    h('p', {}, t('export_text')),
+    h('h2', { id: 'h-export' }, t('manager.export_heading')),
+    h('p', {}, t('manager.export_text')),
     h('ul', { class: 'downloads' },
-      h('li', {}, h('a', { href: `/api/stats/export/contacts.csv?${q}`, download: 'contacts.csv' }, t('contacts_csv'))),
-      h('li', {}, h('a', { href: `/api/stats/export/contacts.json?${q}`, download: 'contacts.json' }, t('contacts_json')))));
+      h('li', {}, h('a', { href: `/api/stats/export/contacts.csv?${q}`, download: 'contacts.csv' }, t('manager.contacts_csv'))),
+      h('li', {}, h('a', { href: `/api/stats/export/contacts.json?${q}`, download: 'contacts.json' }, t('manager.contacts_json')))));
   // Triage safety right after the staff triage changes.
   const at = SECTIONS.findIndex((s) => s.table === 'triage_overrides') + 1;
   sections.splice(at, 0, safetySection);

@@ -1,16 +1,29 @@
 // Patient page: intake (unit, name, age → red-flag screen → free text) →
 // (emergency advice) → queue → chat (follow-up questions) → closed → survey.
 
-import { $, h, replaceChildren, showView, randomId, minutes } from '../common/dom.js';
-import { setLang, preferredLang, bindLangSwitch, onLangChange, t, lang } from '../common/i18n.js';
-import { ReconnectingSocket } from '../common/ws.js';
-import { Transcript } from '../common/transcript.js';
+import { loadBanner, showBanner } from '../common/banner.js';
+import { $, h, minutes, randomId, replaceChildren, showView } from '../common/dom.js';
+import { call } from '../common/http.js';
+import { bindLangSwitch, lang, onLangChange, preferredLang, setLang, t } from '../common/i18n.js';
 import { phoneItems } from '../common/phones.js';
-import { loadSession, saveSession, clearSession } from './session.js';
+import { renderTranscript } from '../common/transcript.js';
+import { ReconnectingSocket } from '../common/ws.js';
+import { FollowupCard } from './followup.js';
 import { loadUnits, readForm, relabelIntake, submitIntake } from './intake.js';
 import { Screen } from './screen.js';
-import { Followup } from './followup.js';
-import { showBanner } from '../admin/banner.js';
+import { clearSession, loadSession, saveSession } from './session.js';
+import {
+  answered,
+  applyFrame,
+  followupAsked,
+  followupError,
+  helloFrame,
+  initialState,
+  pendingForSession,
+  typingOver,
+  unanswered,
+  written,
+} from './state.js';
 
 // Typing notices are throttled to one per 3 s and shown for 5 s: enough to feel
 // live without a frame per keystroke.
@@ -18,17 +31,14 @@ const TYPING_SEND_EVERY_MS = 3000;
 const TYPING_SHOW_MS = 5000;
 const CLOSE_NOT_AUTHENTICATED = 4401;
 
-const state = {
+// The page: the chat's state (state.js) and what only the browser holds.
+const page = {
+  chat: initialState({}), // replaced when the chat starts; applyFrame() changes it
   session: null,
   socket: null,
-  transcript: null,
-  emergency: null, // {body, contact_id} while the emergency advice is shown
-  status: null,
-  queue: null,
-  staffName: null,
+  intakeEmergency: null, // {body, contact_id} while the emergency advice of the intake is shown
   lastTypingSent: 0,
   typingTimer: null,
-  banner: null, // the active service notice (driftinformation), or null
   screen: null, // the red-flag screen of the intake (screen.js)
   followup: null, // the follow-up card of the chat (followup.js)
 };
@@ -41,15 +51,17 @@ async function main() {
   await setLang(preferredLang());
   bindLangSwitch($('#lang-switch'));
   onLangChange(() => {
-    renderBanner();
-    renderStatus();
+    renderChat(page.chat, page.chat, true);
     if (!$('#view-intake').hidden) {
       relabelIntake(presetUnit());
-      state.screen.relabel();
+      page.screen.relabel();
     }
   });
-  loadBanner();
-  state.screen = new Screen({
+  loadBanner().then((banner) => {
+    // The same shape as a `banner` frame; the socket brings later changes.
+    if (banner !== undefined) dispatch({ type: 'banner', banner });
+  });
+  page.screen = new Screen({
     onYes: onScreenYes,
     onNone: () => {
       showDescribe(true);
@@ -59,13 +71,9 @@ async function main() {
     onFail: () => showDescribe(true),
     onStep: () => showDescribe(!$('#describe').hidden),
   });
-  $('#unit').addEventListener('change', () => state.screen.changed());
-  $('#age').addEventListener('input', () => state.screen.changed());
-  state.followup = new Followup({
-    send: (frame) => (state.socket ? state.socket.send(frame) : false),
-    notice: (text) => state.transcript.notice(text),
-    onEmergency: () => showChatEmergency(null),
-  });
+  $('#unit').addEventListener('change', () => page.screen.changed());
+  $('#age').addEventListener('input', () => page.screen.changed());
+  page.followup = new FollowupCard({ onAnswers, onChange: () => update((s) => followupError(s, null)) });
   $('#intake-form').addEventListener('submit', onIntake);
   $('#emergency-continue').addEventListener('click', onEmergencyContinue);
   $('#unavailable-back').addEventListener('click', () => showIntake());
@@ -81,7 +89,7 @@ async function main() {
   $('#leave').addEventListener('click', onLeave);
   $('#survey-form').addEventListener('submit', onSurvey);
   $('#new-chat').addEventListener('click', () => {
-    if (state.socket) state.socket.stop();
+    if (page.socket) page.socket.stop();
     clearSession();
     location.reload();
   });
@@ -103,7 +111,7 @@ async function showIntake() {
   showView('view-intake');
   await loadUnits(presetUnit());
   // A unit from the link, or fields the browser restored: the screen may show at once.
-  state.screen.changed();
+  page.screen.changed();
 }
 
 async function onIntake(ev) {
@@ -114,19 +122,19 @@ async function onIntake(ev) {
   const button = ev.submitter || $('#intake-submit');
   button.disabled = true;
   try {
-    await state.screen.settled();
-    const screen = state.screen.status();
+    await page.screen.settled();
+    const screen = page.screen.status();
     if (screen === 'yes') {
       await submitScreenYes();
       return;
     }
     if (screen === 'open') {
-      state.screen.demand();
+      page.screen.demand();
       return;
     }
     const body = readForm();
     if (!body) return;
-    const answers = state.screen.answers();
+    const answers = page.screen.answers();
     if (answers) body.answers = answers; // every answer false ("None of this")
     handleIntakeResult(await submitIntake(body), body);
   } finally {
@@ -150,13 +158,13 @@ async function onScreenYes() {
 async function submitScreenYes() {
   const body = readForm(true, { withText: false });
   if (!body) return;
-  body.answers = state.screen.answers();
+  body.answers = page.screen.answers();
   // The text is required: what the patient wrote, else the questions answered yes.
-  body.text = (body.text || state.screen.yesTexts().join('\n')).slice(0, 2000);
+  body.text = (body.text || page.screen.yesTexts().join('\n')).slice(0, 2000);
   const result = await submitIntake(body);
   if (result.kind === 'error') {
     // The server could not be reached: 112 is the advice all the same.
-    state.emergency = { body, contact_id: null };
+    page.intakeEmergency = { body, contact_id: null };
     showEmergency({});
     return;
   }
@@ -174,15 +182,14 @@ function handleIntakeResult(result, body) {
     // Same-day advice (1177; Självmordslinjen 90101 for suicidal thoughts) stays in
     // view above the chat: the queue place alone does not say to call today.
     const advice = result.data.advice;
-    if (advice && advice.level === 'urgent' && advice.phone_numbers && advice.phone_numbers.length) {
+    if (advice?.level === 'urgent' && advice.phone_numbers?.length) {
       session.advice = advice;
     }
     saveSession(session);
-    state.queue = result.data.queue;
-    startChat(session);
-    if (result.data.followup) state.followup.add(result.data.followup.questions, false);
+    startChat(session, result.data.queue);
+    if (result.data.followup) update((s) => followupAsked(s, result.data.followup.questions));
   } else if (result.kind === 'emergency') {
-    state.emergency = { body, contact_id: result.data.contact_id };
+    page.intakeEmergency = { body, contact_id: result.data.contact_id };
     showEmergency(result.data.advice || {});
   } else if (result.kind === 'unavailable') {
     showUnavailable(result.code, result.alternatives, result.nextOpen);
@@ -193,9 +200,9 @@ function handleIntakeResult(result, body) {
 
 /** The advice text and its numbers as call links (112 when the advice has none). */
 function renderAdvice(textEl, listEl, advice) {
-  textEl.textContent = (advice && advice.text) || '';
+  textEl.textContent = advice?.text || '';
   textEl.hidden = !textEl.textContent;
-  const numbers = advice && advice.phone_numbers && advice.phone_numbers.length ? advice.phone_numbers : ['112'];
+  const numbers = advice?.phone_numbers?.length ? advice.phone_numbers : ['112'];
   replaceChildren(listEl, phoneItems(numbers));
 }
 
@@ -203,26 +210,6 @@ function showEmergency(advice) {
   renderAdvice($('#emergency-advice'), $('#emergency-numbers'), advice);
   showView('view-emergency');
   $('#emergency-heading').focus();
-}
-
-/**
- * The 112 advice above the chat (a `triage` frame raised the contact to
- * emergency, or the patient answered yes to a follow-up question). `advice`
- * null shows 112 until the server's advice arrives; the advice is kept in the
- * session so a reload shows it again.
- */
-function showChatEmergency(advice, focus = true) {
-  const panel = $('#chat-emergency');
-  const shown = !panel.hidden;
-  if (advice || !shown) {
-    renderAdvice($('#chat-emergency-advice'), $('#chat-emergency-numbers'), advice);
-  }
-  panel.hidden = false;
-  if (advice && state.session) {
-    state.session.emergency = advice;
-    saveSession(state.session);
-  }
-  if (focus && !shown) $('#chat-emergency-heading').focus();
 }
 
 /** The urgent advice of the intake above the chat (hidden when there is none). */
@@ -233,16 +220,16 @@ function showChatAdvice(advice) {
 }
 
 async function onEmergencyContinue() {
-  if (!state.emergency) return;
+  if (!page.intakeEmergency) return;
   hideError('#emergency-error');
-  const body = { ...state.emergency.body, acknowledge_emergency: true };
-  if (state.emergency.contact_id) body.contact_id = state.emergency.contact_id;
+  const body = { ...page.intakeEmergency.body, acknowledge_emergency: true };
+  if (page.intakeEmergency.contact_id) body.contact_id = page.intakeEmergency.contact_id;
   const result = await submitIntake(body);
   if (result.kind === 'error' || result.kind === 'invalid') {
     showError('#emergency-error', result.message || t('error.generic'));
     return;
   }
-  state.emergency = null;
+  page.intakeEmergency = null;
   handleIntakeResult(result, body);
 }
 
@@ -270,154 +257,122 @@ function showUnavailable(code, alternatives, nextOpen) {
 
 // -- the chat ------------------------------------------------------------------
 
-function startChat(session) {
-  state.session = session;
+function startChat(session, queue = null) {
+  page.session = session;
   showView('view-chat');
-  state.transcript = new Transcript($('#messages'), {
-    isMine: (m) => m.sender === 'patient',
-    who: (m) => (m.sender === 'patient' || m.mine ? t('chat.you') : m.sender === 'system' ? t('chat.system') : m.sender_name || t('chat.staff')),
-    t,
-    lang,
-  });
-  // Unsent messages from before a reload are shown as pending and resent on welcome.
-  for (const p of session.pending || []) state.transcript.addPending(p.client_id, p.body);
-  if (session.emergency) showChatEmergency(session.emergency, false);
+  // The notice may have come before the chat started.
+  page.chat = { ...initialState(session, queue), banner: page.chat.banner };
+  renderChat(null, page.chat);
   showChatAdvice(session.advice);
-  renderStatus();
-  state.socket = new ReconnectingSocket('/ws/patient', {
-    onOpen: () => state.socket.send({ type: 'hello', token: session.token, last_seq: state.transcript.lastSeq }),
-    onFrame,
+  page.socket = new ReconnectingSocket('/ws/patient', {
+    onOpen: () => page.socket.send(helloFrame(page.chat, session.token)),
+    onFrame: dispatch,
     onState: renderConnection,
     shouldReconnect: (code) => code !== CLOSE_NOT_AUTHENTICATED,
   });
-  state.socket.connect();
+  page.socket.connect();
 }
 
-function savePending() {
-  state.session.pending = state.transcript.unacked();
-  saveSession(state.session);
-}
-
-function renderBanner() {
-  showBanner($('#banner'), state.banner, lang());
-}
-
-async function loadBanner() {
-  try {
-    const r = await fetch('/api/banner');
-    if (r.ok) {
-      state.banner = (await r.json()).banner;
-      renderBanner();
-    }
-  } catch {
-    // No notice is better than a broken page; the socket brings it later.
+/** A server frame (or the banner of GET /api/banner): new state, its sends, then the view. */
+function dispatch(frame) {
+  const before = page.chat;
+  page.chat = applyFrame(before, frame, { now: new Date().toISOString() });
+  for (const effect of page.chat.effects) if (effect.type === 'send' && page.socket) page.socket.send(effect.frame);
+  if (frame.type === 'typing' && page.chat.typing) {
+    // Shown for TYPING_SHOW_MS after the nurse's last keystroke notice.
+    clearTimeout(page.typingTimer);
+    page.typingTimer = setTimeout(() => update(typingOver), TYPING_SHOW_MS);
   }
+  renderChat(before, page.chat);
 }
 
-function onFrame(frame) {
-  const tr = state.transcript;
-  switch (frame.type) {
-    case 'banner':
-      state.banner = frame.banner;
-      renderBanner();
-      break;
-    case 'welcome':
-      if ('banner' in frame) {
-        state.banner = frame.banner;
-        renderBanner();
-      }
-      tr.addAll(frame.messages);
-      state.status = frame.status;
-      state.queue = frame.queue;
-      // The questions still open (null: none, or all answered meanwhile).
-      state.followup.set(frame.status === 'closed' || !frame.followup ? [] : frame.followup.questions);
-      if (frame.status === 'assigned') state.staffName = frame.staff_name;
-      if (frame.status === 'closed') {
-        showClosed(false);
-      } else {
-        for (const p of tr.unacked()) state.socket.send({ type: 'message', client_id: p.client_id, body: p.body });
-      }
-      renderStatus();
-      break;
-    case 'ack':
-      tr.ack(frame.client_id, frame.seq, { sender: 'patient', sender_name: state.session.name });
-      savePending();
-      break;
-    case 'message':
-      tr.add(frame);
-      if (frame.sender === 'staff') setTyping(null);
-      break;
-    case 'history':
-      tr.addAll(frame.messages);
-      break;
-    case 'queue':
-      state.queue = frame;
-      renderStatus();
-      break;
-    case 'assigned':
-      state.status = 'assigned';
-      state.staffName = frame.staff_name;
-      tr.notice(t('chat.joined', { name: frame.staff_name || t('chat.staff') }));
-      renderStatus();
-      break;
-    case 'transferred':
-      state.status = 'queued';
-      state.staffName = null;
-      tr.notice(t('chat.transferred'));
-      renderStatus();
-      break;
-    case 'typing':
-      if (frame.sender === 'staff') setTyping(frame.sender_name || t('chat.staff'));
-      break;
-    case 'triage':
-      if (frame.level === 'emergency' && frame.advice) {
-        tr.notice(frame.advice.text || t('emergency.heading'));
-        showChatEmergency(frame.advice);
-      }
-      break;
-    case 'followup':
-      if (state.status !== 'closed') state.followup.add(frame.questions);
-      break;
-    case 'followup_ack':
-      state.followup.ack();
-      if (frame.level === 'emergency') showChatEmergency(null);
-      break;
-    case 'closed':
-      if (state.status !== 'closed') showClosed(true);
-      break;
-    case 'error':
-      if (frame.code === 'contact_closed') {
-        showClosed(false);
-      } else if (frame.client_id || !state.followup.failed()) {
-        // (An error without client_id while answers are on their way is about
-        // the answers: failed() showed it on the card.)
-        if (frame.code !== 'rate_limited') showError('#chat-error', t('error.generic'));
-      }
-      break;
-    default:
-      break;
+/** A change the patient made (pure, in state.js), then the view. */
+function update(change) {
+  const before = page.chat;
+  page.chat = change(before);
+  renderChat(before, page.chat);
+}
+
+/**
+ * The view of the chat's state. `prev` is the state last rendered (null the
+ * first time): a part is redrawn only when its piece of state changed, unless
+ * `all` (a language switch).
+ */
+function renderChat(prev, next, all = false) {
+  const changed = (pick) => all || !prev || pick(prev) !== pick(next);
+  if (changed((s) => s.banner)) showBanner($('#banner'), next.banner, lang());
+  if (!page.session) return; // no chat yet: only the banner shows
+  if (changed((s) => s.log)) {
+    renderTranscript($('#messages'), next.log, { who, t, lang });
+    page.session.pending = pendingForSession(next);
+    saveSession(page.session);
   }
+  renderStatus(next);
+  if (changed((s) => s.typing)) {
+    $('#typing').textContent = next.typing ? t('chat.typing', { name: next.typing.name || t('chat.staff') }) : '';
+  }
+  if (changed((s) => s.followup)) page.followup.render(next.followup, all);
+  if (changed((s) => s.emergency) && next.emergency) renderChatEmergency(prev, next);
+  if (changed((s) => s.chatError)) {
+    const err = $('#chat-error');
+    err.textContent = next.chatError ? t(next.chatError) : '';
+    err.hidden = !next.chatError;
+  }
+  if (next.status === 'closed' && prev?.status !== 'closed') showClosed();
 }
 
-function renderStatus() {
+function who(m) {
+  if (m.sender === 'patient' || m.mine) return t('chat.you');
+  if (m.sender === 'system') return t('chat.system');
+  return m.sender_name || t('chat.staff');
+}
+
+/**
+ * The 112 advice above the chat (a `triage` frame raised the contact to
+ * emergency, or the patient answered yes to a follow-up question). Advice null
+ * shows 112 until the server's advice arrives; the advice is kept in the
+ * session so a reload shows it again (then without moving the focus).
+ */
+function renderChatEmergency(prev, next) {
+  const panel = $('#chat-emergency');
+  const shown = !panel.hidden;
+  const { advice } = next.emergency;
+  if (advice || !shown) renderAdvice($('#chat-emergency-advice'), $('#chat-emergency-numbers'), advice);
+  panel.hidden = false;
+  if (advice && page.session.emergency !== advice) {
+    page.session.emergency = advice;
+    saveSession(page.session);
+  }
+  if (prev && !shown) $('#chat-emergency-heading').focus();
+}
+
+function onAnswers(answers) {
+  const open = unanswered(page.chat, answers);
+  if (open) {
+    update((s) => followupError(s, 'followup.err_answer'));
+    page.followup.focusQuestion(open.id);
+    return;
+  }
+  const online = page.socket ? page.socket.send({ type: 'followup_answers', answers }) : false;
+  update((s) => answered(s, answers, online));
+}
+
+function renderStatus(chat) {
   const queueEl = $('#queue-info');
   const staffEl = $('#staff-info');
-  if (state.status === 'queued' && state.queue) {
+  if ((chat.status === 'queued' || !chat.status) && chat.queue) {
     queueEl.textContent = t('chat.queue', {
-      position: state.queue.position,
-      minutes: minutes(state.queue.estimated_wait_s),
+      position: chat.queue.position,
+      minutes: minutes(chat.queue.estimated_wait_s),
     });
-    queueEl.hidden = false;
-  } else if (!state.status && state.queue) {
-    queueEl.textContent = t('chat.queue', { position: state.queue.position, minutes: minutes(state.queue.estimated_wait_s) });
     queueEl.hidden = false;
   } else {
     queueEl.hidden = true;
   }
-  if (state.status === 'assigned') {
-    staffEl.textContent = t('chat.with', { name: state.staffName || t('chat.staff') });
+  if (chat.status === 'assigned') {
+    staffEl.textContent = t('chat.with', { name: chat.staffName || t('chat.staff') });
     staffEl.hidden = false;
-  } else if (state.status === 'closed') {
+  } else if (chat.status === 'closed') {
     staffEl.textContent = t('chat.closed');
     staffEl.hidden = false;
   } else {
@@ -427,7 +382,7 @@ function renderStatus() {
 
 function renderConnection(name) {
   const el = $('#connection');
-  if (name === 'open' || name === 'connecting' && !state.socket) {
+  if (name === 'open' || (name === 'connecting' && !page.socket)) {
     el.hidden = true;
     return;
   }
@@ -448,51 +403,38 @@ function onSend(ev) {
   ev.preventDefault();
   const input = $('#composer-text');
   const body = input.value.trim();
-  if (!body || state.status === 'closed') return;
-  hideError('#chat-error');
+  if (!body || page.chat.status === 'closed') return;
   const clientId = randomId('p');
-  state.transcript.addPending(clientId, body);
-  savePending();
-  state.socket.send({ type: 'message', client_id: clientId, body });
+  update((s) => written(s, clientId, body));
+  page.socket.send({ type: 'message', client_id: clientId, body });
   input.value = '';
   input.focus();
 }
 
 function onComposerInput() {
   const now = Date.now();
-  if (state.status === 'assigned' && now - state.lastTypingSent > TYPING_SEND_EVERY_MS) {
-    state.lastTypingSent = now;
-    state.socket.send({ type: 'typing' });
+  if (page.chat.status === 'assigned' && now - page.lastTypingSent > TYPING_SEND_EVERY_MS) {
+    page.lastTypingSent = now;
+    page.socket.send({ type: 'typing' });
   }
-}
-
-function setTyping(name) {
-  const el = $('#typing');
-  clearTimeout(state.typingTimer);
-  el.textContent = name ? t('chat.typing', { name }) : '';
-  if (name) state.typingTimer = setTimeout(() => setTyping(null), TYPING_SHOW_MS);
 }
 
 function onLeave() {
-  if (state.status === 'closed') return;
-  state.socket.send({ type: 'leave' });
+  if (page.chat.status === 'closed') return;
+  page.socket.send({ type: 'leave' });
 }
 
-function showClosed(withNotice) {
-  state.status = 'closed';
-  if (withNotice) state.transcript.notice(t('chat.closed_notice'));
+/** The chat ended (the state says so): no composer, the survey, the socket stops. */
+function showClosed() {
+  clearTimeout(page.typingTimer);
   $('#composer').hidden = true;
   $('#leave').hidden = true;
-  state.followup.set([]);
-  $('#typing').textContent = '';
-  renderStatus();
-  const survey = $('#view-survey');
-  survey.hidden = false;
-  if (state.session.surveyDone) {
+  $('#view-survey').hidden = false;
+  if (page.session.surveyDone) {
     $('#survey-form').hidden = true;
     showThanks(t('survey.thanks'));
   }
-  if (state.socket) state.socket.stop();
+  if (page.socket) page.socket.stop();
 }
 
 async function onSurvey(ev) {
@@ -505,22 +447,16 @@ async function onSurvey(ev) {
     return;
   }
   const comment = $('#survey-comment').value.trim();
-  let resp;
-  try {
-    resp = await fetch('/api/contacts/survey', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${state.session.token}` },
-      body: JSON.stringify({ rating: Number(chosen.value), comment: comment || null }),
-    });
-  } catch {
+  const r = await call('POST', '/api/contacts/survey', { rating: Number(chosen.value), comment: comment || null }, {
+    bearer: page.session.token,
+  });
+  if (r.status === 0) {
     showError('#survey-error', t('error.network'));
-    return;
-  }
-  if (resp.status === 201 || resp.status === 409) {
-    state.session.surveyDone = true;
-    saveSession(state.session);
+  } else if (r.status === 201 || r.status === 409) {
+    page.session.surveyDone = true;
+    saveSession(page.session);
     $('#survey-form').hidden = true;
-    showThanks(t(resp.status === 201 ? 'survey.thanks' : 'survey.already'));
+    showThanks(t(r.status === 201 ? 'survey.thanks' : 'survey.already'));
   } else {
     showError('#survey-error', t('error.generic'));
   }

@@ -2,14 +2,15 @@
 // POST /api/contacts. Returns what the page should do next.
 
 import { $, h, replaceChildren } from '../common/dom.js';
-import { t, lang } from '../common/i18n.js';
+import { call } from '../common/http.js';
+import { lang, t } from '../common/i18n.js';
 
 const FIELDS = ['unit', 'text', 'age', 'name'];
 
 export async function loadUnits(presetId, keep = '') {
   const url = presetId ? `/api/units?unit=${encodeURIComponent(presetId)}` : '/api/units';
-  const resp = await fetch(url);
-  const units = resp.ok ? await resp.json() : [];
+  const r = await call('GET', url);
+  const units = r.status === 200 && Array.isArray(r.data) ? r.data : [];
   const select = $('#unit');
   const options = [];
   let chosen = null;
@@ -85,33 +86,24 @@ export function readForm(focus = true, { withText = true } = {}) {
  * POST /api/contacts → {kind: 'queued'|'emergency'|'unavailable'|'invalid'|'error', data}.
  */
 export async function submitIntake(body) {
-  let resp;
-  try {
-    resp = await fetch('/api/contacts', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-  } catch {
-    return { kind: 'error', message: t('error.network') };
-  }
-  const data = await resp.json().catch(() => ({}));
-  if (resp.status === 201) return { kind: 'queued', data };
-  if (resp.status === 200 && data.status === 'emergency') return { kind: 'emergency', data };
+  const { status, data } = await call('POST', '/api/contacts', body);
+  if (status === 0) return { kind: 'error', message: t('error.network') };
+  if (status === 201) return { kind: 'queued', data };
+  if (status === 200 && data.status === 'emergency') return { kind: 'emergency', data };
   const code = data.error ? data.error.code : '';
-  if (resp.status === 409 && (code === 'unit_closed' || code === 'queue_full')) {
+  if (status === 409 && (code === 'unit_closed' || code === 'queue_full')) {
     return {
       kind: 'unavailable', code, alternatives: data.error.alternatives || [], nextOpen: data.error.next_open || null,
     };
   }
-  if (resp.status === 422 && data.error && data.error.fields) {
+  if (status === 422 && data.error && data.error.fields) {
     for (const f of Object.keys(data.error.fields)) {
       const name = f === 'unit_id' ? 'unit' : f;
       if (FIELDS.includes(name)) fieldError(name, t(`intake.err_${name}`));
     }
     return { kind: 'invalid' };
   }
-  if (resp.status === 429) return { kind: 'error', message: t('error.rate_limited') };
-  if (resp.status === 404 && code === 'unknown_unit') return { kind: 'error', message: t('intake.unit_unknown') };
+  if (status === 429) return { kind: 'error', message: t('error.rate_limited') };
+  if (status === 404 && code === 'unknown_unit') return { kind: 'error', message: t('intake.unit_unknown') };
   return { kind: 'error', message: t('error.generic') };
 }

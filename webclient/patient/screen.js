@@ -6,7 +6,8 @@
 // is later sent with every answer false.
 
 import { $, h, replaceChildren } from '../common/dom.js';
-import { t, lang } from '../common/i18n.js';
+import { call } from '../common/http.js';
+import { lang, t } from '../common/i18n.js';
 
 // Typing "45" passes through "4" (a child's screen): wait for the typing to settle.
 const REFETCH_DELAY_MS = 300;
@@ -91,13 +92,8 @@ export class Screen {
   async load(age, key, seq) {
     const status = $('#screen-status');
     status.textContent = t('screen.loading');
-    let questions = null;
-    try {
-      const resp = await fetch(`/api/intake/questions?lang=${lang()}&age=${age}`);
-      if (resp.ok) questions = (await resp.json()).questions;
-    } catch {
-      questions = null;
-    }
+    const r = await call('GET', `/api/intake/questions?lang=${lang()}&age=${age}`);
+    const questions = r.status === 200 ? r.data.questions : null;
     if (seq !== this.seq) return; // a later change superseded this fetch
     status.textContent = '';
     if (!Array.isArray(questions)) {

@@ -1,37 +1,113 @@
-// Staff dashboard: sign-in, live queues, chats in tabs, session expiry.
+// Staff dashboard: sign-in, live queues, chats in tabs, session expiry. The
+// dashboard's state lives in state.js and changes only there (server frames
+// through applyFrame, the user's actions through its small pure functions);
+// this module sends and receives, carries out the effects and renders.
 
-import { $, h, replaceChildren, showView } from '../common/dom.js';
-import { setLang, preferredLang, bindLangSwitch, onLangChange, t, lang } from '../common/i18n.js';
-import { ReconnectingSocket } from '../common/ws.js';
+import { showBanner } from '../common/banner.js';
+import { $, h, randomId, replaceChildren, showView } from '../common/dom.js';
+import { call } from '../common/http.js';
+import { bindLangSwitch, has, lang, onLangChange, preferredLang, setLang, t, translate } from '../common/i18n.js';
 import { wireSignIn } from '../common/signin.js';
-import { api } from './api.js';
-import { Queues } from './queues.js';
-import { Chats } from './chats.js';
-import { unlockAudio, beep, titleAlert, clearTitleAlert } from './alert.js';
-import { showBanner } from '../admin/banner.js';
+import { ReconnectingSocket } from '../common/ws.js';
+import { beep, clearTitleAlert, titleAlert, unlockAudio } from './alert.js';
+import { ChatsView } from './chats.js';
+import { QueuesView } from './queues.js';
+import {
+  activate,
+  applyFrame,
+  chatOf,
+  initialState,
+  overrideSent,
+  picking,
+  removeChat,
+  signedIn,
+  typingOver,
+  written,
+} from './state.js';
 
 const CLOSE_POLICY = 1008;
 const CLOSE_NOT_AUTHENTICATED = 4401;
+// Typing notices are throttled to one per 3 s and shown for 5 s: enough to feel
+// live without a frame per keystroke.
+const TYPING_SEND_EVERY_MS = 3000;
+const TYPING_SHOW_MS = 5000;
+// Messages stay 8 s: long enough to read twice, short enough not to pile up.
+const TOAST_MS = 8000;
 
-const app = {
-  user: null,
+const page = {
+  state: initialState(),
   socket: null,
-  queues: null,
-  chats: null,
+  queues: null, // QueuesView
+  chats: null, // ChatsView
   canned: new Map(), // unit_id → [{id, title, body}]
-  send: (frame) => (app.socket ? app.socket.send(frame) : false),
-  toast,
-  cannedFor: (unit) => app.canned.get(unit) || [],
+  typingSent: new Map(), // contact_id → when our last typing notice went out
+  typingTimers: new Map(), // contact_id → timer that ends the patient's typing notice
+  toastTimer: null,
 };
 let signin = null; // common/signin.js: the form, sign-out and the session check
+
+const send = (frame) => (page.socket ? page.socket.send(frame) : false);
+const cannedFor = (unit) => page.canned.get(unit) || [];
+
+// What the user does in a chat (chats.js calls these).
+const actions = {
+  activate: (id, focus) => {
+    update((s) => activate(s, id));
+    if (focus) page.chats.focusTab(id);
+  },
+  tabKey: (ev, id) => {
+    const ids = page.state.chats.map((c) => c.contact.contact_id);
+    const i = ids.indexOf(id);
+    let next = null;
+    if (ev.key === 'ArrowRight') next = ids[(i + 1) % ids.length];
+    else if (ev.key === 'ArrowLeft') next = ids[(i - 1 + ids.length) % ids.length];
+    else if (ev.key === 'Home') next = ids[0];
+    else if (ev.key === 'End') next = ids[ids.length - 1];
+    if (next) {
+      ev.preventDefault();
+      actions.activate(next, true);
+    }
+  },
+  reply: (id, body) => {
+    const clientId = randomId('s');
+    update((s) => written(s, id, clientId, body));
+    send({ type: 'message', contact_id: id, client_id: clientId, body });
+  },
+  typing: (id) => {
+    const now = Date.now();
+    if (now - (page.typingSent.get(id) || 0) > TYPING_SEND_EVERY_MS) {
+      page.typingSent.set(id, now);
+      send({ type: 'typing', contact_id: id });
+    }
+  },
+  note: (id, body) => send({ type: 'note', contact_id: id, body }),
+  override: (id, level, reason) => {
+    if (!send({ type: 'override', contact_id: id, level, reason })) return false;
+    update((s) => overrideSent(s, id, reason));
+    return true;
+  },
+  transfer: (id, queue, note) => {
+    const frame = { type: 'transfer', contact_id: id, queue };
+    if (note) frame.note = note;
+    send(frame);
+  },
+  close: (id, outcome) => send({ type: 'close', contact_id: id, outcome }),
+  closeTab: (id) => {
+    const wasActive = page.state.active === id;
+    update((s) => removeChat(s, id));
+    if (!wasActive) return;
+    if (page.state.active) page.chats.focusTab(page.state.active);
+    else $('#queues-heading').focus();
+  },
+  cannedFor,
+};
 
 async function main() {
   await setLang(preferredLang());
   bindLangSwitch($('#lang-switch'));
   onLangChange(() => {
-    if (app.queues) app.queues.render();
-    if (app.chats) app.chats.relabel();
-    if (app.user) renderCannedAdmin();
+    render(page.state, page.state, true);
+    if (page.state.user) renderCannedAdmin();
     renderUser();
   });
   $('#canned-form').addEventListener('submit', onAddCanned);
@@ -41,7 +117,9 @@ async function main() {
     logout: $('#logout'),
     onSignedIn: startDashboard,
     // The socket would otherwise see the sign-out's close as an expired session.
-    beforeSignOut: () => { if (app.socket) app.socket.stop(); },
+    beforeSignOut: () => {
+      if (page.socket) page.socket.stop();
+    },
     // A fresh page is the simplest way to drop every chat, tab and timer.
     onSignedOut: () => location.reload(),
   });
@@ -51,7 +129,7 @@ async function main() {
 }
 
 function showLogin(message) {
-  app.user = null;
+  page.state = signedIn(page.state, null);
   renderUser();
   signin.showLogin();
   const msg = $('#session-msg');
@@ -60,31 +138,76 @@ function showLogin(message) {
 }
 
 function renderUser() {
+  const { user } = page.state;
   const name = $('#user-name');
-  name.hidden = !app.user;
-  name.textContent = app.user ? t('staff.signed_in_as', { name: app.user.display_name }) : '';
-  $('#logout').hidden = !app.user;
-  $('#sound-label').hidden = !app.user;
+  name.hidden = !user;
+  name.textContent = user ? t('staff.signed_in_as', { name: user.display_name }) : '';
+  $('#logout').hidden = !user;
+  $('#sound-label').hidden = !user;
 }
 
-function startDashboard(data) {
-  app.user = data.user;
+function startDashboard(session) {
+  page.state = signedIn(initialState(), session.user);
   $('#session-msg').hidden = true;
   renderUser();
   showView('view-dash');
   replaceChildren($('#tabs'));
   replaceChildren($('#panels'));
-  app.queues = new Queues({ onPick: pick, onNew: alertNew });
-  app.chats = new Chats(app);
-  app.chats.update();
+  page.queues = new QueuesView({ onPick: pick });
+  page.chats = new ChatsView(actions);
+  render(null, page.state);
   loadCanned();
-  app.socket = new ReconnectingSocket('/ws/staff', {
-    onFrame,
+  page.socket = new ReconnectingSocket('/ws/staff', {
+    onFrame: dispatch,
     shouldReconnect: (code) => code !== CLOSE_POLICY && code !== CLOSE_NOT_AUTHENTICATED,
     onState: onSocketState,
   });
-  app.socket.connect();
+  page.socket.connect();
   $('#queues-heading').focus();
+}
+
+/** A server frame: new state, its effects, then the view. */
+function dispatch(frame) {
+  const before = page.state;
+  page.state = applyFrame(before, frame, { now: new Date().toISOString(), hidden: document.hidden });
+  if (frame.type === 'typing' && frame.contact_id && chatOf(page.state, frame.contact_id)?.typing) {
+    const id = frame.contact_id;
+    clearTimeout(page.typingTimers.get(id));
+    page.typingTimers.set(id, setTimeout(() => update((s) => typingOver(s, id)), TYPING_SHOW_MS));
+  }
+  render(before, page.state);
+  for (const effect of page.state.effects) runEffect(effect);
+}
+
+/** A change the user made (pure, in state.js), then the view. */
+function update(change) {
+  const before = page.state;
+  page.state = change(before);
+  render(before, page.state);
+}
+
+function render(prev, next, all = false) {
+  if (all || !prev || prev.banner !== next.banner) showBanner($('#banner'), next.banner, lang());
+  if (!page.queues) return; // not signed in yet
+  if (all || !prev || prev.user !== next.user) renderUser();
+  if (all || !prev || prev.queues !== next.queues) page.queues.render(next);
+  page.chats.render(prev, next, all);
+}
+
+function runEffect(effect) {
+  if (effect.type === 'send') {
+    send(effect.frame);
+  } else if (effect.type === 'alert') {
+    const text = translate(effect.message);
+    titleAlert(text);
+    if ($('#sound').checked) beep();
+    toast(text);
+  } else if (effect.type === 'error') {
+    const key = `error.${effect.code}`;
+    toast(has(key) ? t(key) : t('error.generic'));
+  } else if (effect.type === 'focus-reply') {
+    page.chats.focusReply(effect.contact_id);
+  }
 }
 
 async function onSocketState(name) {
@@ -94,14 +217,14 @@ async function onSocketState(name) {
     msg.hidden = false;
   } else if (name === 'open') {
     msg.hidden = true;
-  } else if (name === 'closed' && app.user) {
+  } else if (name === 'closed' && page.state.user) {
     // Closed with 1008/4401: usually the session ended. Ask the server to be sure.
-    const me = await api.me();
+    const me = await call('GET', '/api/staff/me');
     if (me.status === 200) {
-      app.socket.connect();
+      page.socket.connect();
       return;
     }
-    app.socket = null;
+    page.socket = null;
     showLogin(t('staff.session_expired'));
   }
 }
@@ -110,153 +233,39 @@ function pick(queueId, contactId) {
   clearTitleAlert();
   const frame = { type: 'pick', queue: queueId };
   if (contactId) frame.contact_id = contactId;
-  app.pickPending = true;
-  app.send(frame);
-}
-
-function alertNew(contact) {
-  const text = contact.red_flag || contact.level === 'emergency' ? t('alert.red_flag') : t('alert.urgent');
-  titleAlert(text);
-  if ($('#sound').checked) beep();
-  toast(text, true);
-}
-
-let banner = null; // the active service notice (driftinformation), or null
-
-function renderBanner() {
-  showBanner($('#banner'), banner, lang());
-}
-
-async function loadBanner() {
-  try {
-    const r = await fetch('/api/banner');
-    if (r.ok) {
-      banner = (await r.json()).banner;
-      renderBanner();
-    }
-  } catch {
-    // No notice is better than a broken page; the socket brings it later.
-  }
-}
-
-function onEscalation(frame) {
-  // A red-flag or urgent contact has waited past its target: everyone on the unit is told.
-  const text = t('alert.escalation', { minutes: Math.floor(frame.waited_s / 60) });
-  titleAlert(text);
-  if ($('#sound').checked) beep();
-  toast(text, true);
-}
-
-function onFrame(frame) {
-  const chats = app.chats;
-  switch (frame.type) {
-    case 'banner':
-      banner = frame.banner;
-      renderBanner();
-      break;
-    case 'escalation':
-      onEscalation(frame);
-      break;
-    case 'welcome':
-      if ('banner' in frame) {
-        banner = frame.banner;
-        renderBanner();
-      }
-      app.user = frame.user;
-      renderUser();
-      app.queues.merge(frame.queues);
-      chats.refreshQueues();
-      for (const c of frame.assigned || []) {
-        const chat = chats.open(c, [], false);
-        // Resume: fetch what we have not seen, then resend what was never acked.
-        app.send({ type: 'sync', contact_id: c.contact_id, after_seq: chat.transcript.lastSeq });
-        for (const p of chat.transcript.unacked()) {
-          app.send({ type: 'message', contact_id: c.contact_id, client_id: p.client_id, body: p.body });
-        }
-      }
-      break;
-    case 'queues':
-      app.queues.merge(frame.queues);
-      chats.refreshQueues();
-      break;
-    case 'assigned': {
-      const mine = app.pickPending;
-      app.pickPending = false;
-      chats.open(frame.contact, frame.messages, mine);
-      if (mine) chats.get(frame.contact.contact_id).q('[data-id="reply"]').focus();
-      break;
-    }
-    case 'history': {
-      const chat = chats.get(frame.contact_id);
-      if (chat) chat.transcript.addAll(frame.messages);
-      break;
-    }
-    case 'message':
-      chats.message(frame);
-      break;
-    case 'ack': {
-      const chat = chats.get(frame.contact_id);
-      if (chat) chat.transcript.ack(frame.client_id, frame.seq, { sender: 'staff', sender_name: app.user.display_name });
-      break;
-    }
-    case 'typing': {
-      const chat = chats.get(frame.contact_id);
-      if (chat && frame.sender === 'patient') chat.typing();
-      break;
-    }
-    case 'note': {
-      const chat = chats.get(frame.contact_id);
-      if (chat) chat.addNote(frame);
-      break;
-    }
-    case 'triage': {
-      const chat = chats.get(frame.contact_id);
-      if (chat) chat.setTriage(frame);
-      break;
-    }
-    case 'closed': {
-      const chat = chats.get(frame.contact_id);
-      if (chat && !chat.closed) chat.markEnded(t('chats.closed', { outcome: t(`outcome.${frame.outcome}`) }), frame.outcome);
-      break;
-    }
-    case 'transferred': {
-      const chat = chats.get(frame.contact_id);
-      if (chat && !chat.closed) chat.markEnded(t('chats.transferred'), null);
-      break;
-    }
-    case 'error':
-      app.pickPending = false;
-      toast(t(`error.${frame.code}`) === `error.${frame.code}` ? t('error.generic') : t(`error.${frame.code}`));
-      break;
-    default:
-      break;
-  }
+  page.state = picking(page.state);
+  send(frame);
 }
 
 // -- canned responses ----------------------------------------------------------
 
+function cannedUrl(unit, id) {
+  const base = `/api/units/${encodeURIComponent(unit)}/canned`;
+  return id === undefined ? base : `${base}/${id}`;
+}
+
 async function loadCanned() {
-  const units = app.user.units || [];
+  const units = page.state.user.units || [];
   await Promise.all(units.map(async (unit) => {
-    const r = await api.canned(unit);
-    app.canned.set(unit, r.status === 200 ? r.data.canned : []);
+    const r = await call('GET', cannedUrl(unit));
+    page.canned.set(unit, r.status === 200 ? r.data.canned : []);
   }));
   const select = $('#canned-unit');
   const current = select.value;
   replaceChildren(select, units.map((u) => h('option', { value: u, selected: u === current }, u)));
   renderCannedAdmin();
-  app.chats.refreshCanned();
+  page.chats.refreshCanned();
 }
 
 function renderCannedAdmin() {
   const unit = $('#canned-unit').value;
-  const items = app.cannedFor(unit).map((c) => {
+  const items = cannedFor(unit).map((c) => {
     const del = h('button', {
       type: 'button', class: 'btn btn--quiet btn--small',
       'aria-label': t('canned.delete_named', { title: c.title }),
     }, t('canned.delete'));
     del.addEventListener('click', async () => {
-      const r = await api.deleteCanned(unit, c.id);
+      const r = await call('DELETE', cannedUrl(unit, c.id));
       if (r.status !== 200) toast(t('error.generic'));
       await loadCanned();
     });
@@ -274,7 +283,7 @@ async function onAddCanned(ev) {
     toast(t('canned.err_missing'));
     return;
   }
-  const r = await api.addCanned(unit, title, body);
+  const r = await call('POST', cannedUrl(unit), { title, body });
   if (r.status === 201) {
     $('#canned-title').value = '';
     $('#canned-body').value = '';
@@ -284,16 +293,14 @@ async function onAddCanned(ev) {
   await loadCanned();
 }
 
-let toastTimer = null;
-// Messages stay 8 s: long enough to read twice, short enough not to pile up.
-const TOAST_MS = 8000;
-
 function toast(text) {
   const el = $('#toast');
   el.textContent = text;
   el.hidden = false;
-  clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => { el.hidden = true; }, TOAST_MS);
+  clearTimeout(page.toastTimer);
+  page.toastTimer = setTimeout(() => {
+    el.hidden = true;
+  }, TOAST_MS);
 }
 
 window.addEventListener('focus', clearTitleAlert);

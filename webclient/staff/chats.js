@@ -1,45 +1,42 @@
-// Open chats in tabs (WAI-ARIA tabs pattern, arrow keys move between tabs), each
-// with its transcript, internal notes, triage override, transfer, close, canned
-// responses and the journal note.
+// The view of the open chats (state.js `chats`) in tabs (WAI-ARIA tabs
+// pattern, arrow keys move between tabs), each with its transcript, internal
+// notes, triage override, transfer, close, canned responses and the journal
+// note. What the user does goes to the page's `actions`; the state comes back
+// through render().
 
-import { $, h, replaceChildren, randomId } from '../common/dom.js';
-import { t, lang, applyTexts } from '../common/i18n.js';
-import { Transcript } from '../common/transcript.js';
-import { levelBadge, flagBadge, tagBadges } from './queues.js';
-import { reasonsLine } from './reasons.js';
+import { $, h, replaceChildren } from '../common/dom.js';
+import { applyTexts, lang, t } from '../common/i18n.js';
+import { messages } from '../common/message-log.js';
+import { renderTranscript } from '../common/transcript.js';
 import { journalNote } from './journal.js';
-
-const TYPING_SEND_EVERY_MS = 3000;
-const TYPING_SHOW_MS = 5000;
+import { flagBadge, levelBadge, tagBadges } from './queues.js';
+import { reasonsLine } from './reasons.js';
+import { queueLabel } from './state.js';
 
 function safeId(id) {
   return String(id).replace(/[^a-zA-Z0-9_-]/g, '_');
 }
 
-class Chat {
-  constructor(chats, contact) {
-    this.chats = chats;
-    this.owner = chats.owner; // the app: user, queues, send, toast, cannedFor
-    this.contact = contact;
-    this.id = contact.contact_id;
-    this.notes = [];
-    this.overrides = [];
-    this.unread = 0;
-    this.closed = contact.status === 'closed';
-    this.outcome = contact.outcome || null;
-    this.lastTyping = 0;
-    this.typingTimer = null;
-    this.build();
-  }
-
-  build() {
-    const sid = safeId(this.id);
+/** One chat's tab and panel. */
+class ChatView {
+  /**
+   * @param {string} id contact_id
+   * @param {object} chat its state (state.js)
+   * @param {object} actions the page's handlers: activate(id, focus), tabKey(ev, id),
+   *   reply(id, body), typing(id), note(id, body), override(id, level, reason),
+   *   transfer(id, queue, note), close(id, outcome), closeTab(id), cannedFor(unit)
+   */
+  constructor(id, chat, actions) {
+    this.id = id;
+    this.actions = actions;
+    this.chat = null; // the state last rendered
+    const sid = safeId(id);
     this.tab = h('button', {
       type: 'button', role: 'tab', class: 'tab', id: `tab-${sid}`,
       'aria-controls': `panel-${sid}`, 'aria-selected': 'false', tabindex: '-1',
     });
-    this.tab.addEventListener('click', () => this.chats.activate(this.id));
-    this.tab.addEventListener('keydown', (ev) => this.chats.tabKey(ev, this.id));
+    this.tab.addEventListener('click', () => actions.activate(id, false));
+    this.tab.addEventListener('keydown', (ev) => actions.tabKey(ev, id));
     const panel = $('#panel-template').content.firstElementChild.cloneNode(true);
     panel.id = `panel-${sid}`;
     panel.setAttribute('aria-labelledby', `tab-${sid}`);
@@ -49,17 +46,12 @@ class Chat {
     applyTexts(panel);
     this.panel = panel;
     this.q = (sel) => panel.querySelector(sel);
-    const log = this.q('.messages');
-    log.setAttribute('aria-label', t('chat.messages_with', { name: this.contact.name }));
-    this.transcript = new Transcript(log, {
-      isMine: (m) => m.sender === 'staff',
-      who: (m) => (m.sender === 'patient' ? this.contact.name : m.sender === 'system' ? t('chat.system') : m.sender_name || t('chat.you')),
-      t,
-      lang,
-    });
+    this.q('.messages').setAttribute('aria-label', t('chat.messages_with', { name: chat.contact.name }));
     this.q('[data-form="reply"]').addEventListener('submit', (ev) => this.onReply(ev));
     const reply = this.q('[data-id="reply"]');
-    reply.addEventListener('input', () => this.onInput());
+    reply.addEventListener('input', () => {
+      if (!this.chat.closed) actions.typing(id);
+    });
     reply.addEventListener('keydown', (ev) => {
       if (ev.key === 'Enter' && !ev.shiftKey) {
         ev.preventDefault();
@@ -73,15 +65,49 @@ class Chat {
     this.q('[data-form="close"]').addEventListener('submit', (ev) => this.onClose(ev));
     this.q('[data-action="copy-journal"]').addEventListener('click', () => this.copyJournal());
     this.q('[data-section="journal"]').addEventListener('toggle', () => this.renderJournal());
-    this.q('[data-action="close-tab"]').addEventListener('click', () => this.chats.remove(this.id));
-    this.renderHead();
+    this.q('[data-action="close-tab"]').addEventListener('click', () => actions.closeTab(id));
+  }
+
+  /**
+   * Show `chat`. `state` is the whole dashboard (for the queues and which chat
+   * is active); `all` redraws everything (first render, language switch).
+   */
+  render(chat, state, { all = false, queuesChanged = false } = {}) {
+    const prev = this.chat;
+    this.chat = chat;
+    const changed = (pick) => all || !prev || pick(prev) !== pick(chat);
+    if (changed((c) => c.contact)) this.renderHead();
+    if (changed((c) => c.log)) {
+      renderTranscript(this.q('.messages'), chat.log, {
+        who: (m) => {
+          if (m.sender === 'patient') return chat.contact.name;
+          if (m.sender === 'system') return t('chat.system');
+          return m.sender_name || t('chat.you');
+        },
+        t,
+        lang,
+      });
+    }
+    if (changed((c) => c.notes)) {
+      replaceChildren(this.q('.notes'), chat.notes.map((n) =>
+        h('li', {}, h('span', { class: 'note__meta' }, n.author || ''), n.body)));
+    }
+    if (changed((c) => c.typing)) {
+      this.q('.typing').textContent = chat.typing ? t('chat.typing', { name: chat.contact.name }) : '';
+    }
+    if (all || queuesChanged || changed((c) => c.contact.queue)) this.renderQueues(state);
+    if (!prev) this.renderCanned();
+    if (changed((c) => c.closed)) this.renderEnded();
     this.renderTab();
-    this.renderQueues();
-    this.renderCanned();
+    const on = state.active === this.id;
+    this.tab.setAttribute('aria-selected', on ? 'true' : 'false');
+    this.tab.tabIndex = on ? 0 : -1;
+    this.panel.hidden = !on;
+    if (prev && prev !== chat && this.q('[data-section="journal"]').open) this.renderJournal();
   }
 
   renderHead() {
-    const c = this.contact;
+    const c = this.chat.contact;
     const tri = c.triage || {};
     this.q('.panel__title').textContent = `${c.name}, ${t('chat.age', { age: c.age })}`;
     replaceChildren(this.q('.panel__triage'),
@@ -96,35 +122,51 @@ class Chat {
   }
 
   renderTab() {
-    const label = this.closed ? `${this.contact.name} (${t('chats.ended')})` : this.contact.name;
+    const { contact, closed, unread } = this.chat;
+    const label = closed ? `${contact.name} (${t('chats.ended')})` : contact.name;
     const children = [label];
-    if (this.unread) {
-      children.push(' ', h('span', { class: 'tab__unread', 'aria-hidden': 'true' }, String(this.unread)));
-      children.push(h('span', { class: 'visually-hidden' }, t('chats.unread', { count: this.unread })));
+    if (unread) {
+      children.push(' ', h('span', { class: 'tab__unread', 'aria-hidden': 'true' }, String(unread)));
+      children.push(h('span', { class: 'visually-hidden' }, t('chats.unread', { count: unread })));
     }
     replaceChildren(this.tab, children);
-    this.tab.classList.toggle('tab--closed', this.closed);
+    this.tab.classList.toggle('tab--closed', closed);
   }
 
-  renderQueues() {
+  /** An ended chat keeps its transcript; the reply and the tools go, "close the tab" comes. */
+  renderEnded() {
+    const closed = this.chat.closed;
+    this.q('[data-form="reply"]').hidden = closed;
+    for (const f of this.panel.querySelectorAll('[data-form="override"], [data-form="transfer"], [data-form="close"], [data-form="note"]')) {
+      f.closest('details, section').hidden = closed;
+    }
+    this.q('[data-action="close-tab"]').hidden = !closed;
+  }
+
+  renderQueues(state) {
     const select = this.q('[data-id="queue"]');
-    const options = this.owner.queues.all()
-      .filter((q) => q.id !== this.contact.queue)
-      .map((q) => h('option', { value: q.id }, this.owner.queues.label(q)));
+    const options = state.queues.list
+      .filter((q) => q.id !== this.chat.contact.queue)
+      .map((q) => h('option', { value: q.id }, queueLabel(state, q)));
     replaceChildren(select, options.length ? options : [h('option', { value: '' }, t('transfer.none'))]);
   }
 
   renderCanned() {
-    const list = this.owner.cannedFor(this.contact.unit_id);
+    const list = this.actions.cannedFor(this.chat.contact.unit_id);
     const select = this.q('[data-id="canned"]');
     replaceChildren(select,
       h('option', { value: '' }, t('canned.choose')),
       list.map((c) => h('option', { value: String(c.id) }, c.title)));
   }
 
+  renderJournal() {
+    const { contact, log, notes, outcome, overrides } = this.chat;
+    this.q('[data-id="journal"]').value = journalNote(contact, messages(log), notes, { outcome, overrides });
+  }
+
   insertCanned() {
     const id = this.q('[data-id="canned"]').value;
-    const c = this.owner.cannedFor(this.contact.unit_id).find((x) => String(x.id) === id);
+    const c = this.actions.cannedFor(this.chat.contact.unit_id).find((x) => String(x.id) === id);
     if (!c) return;
     const reply = this.q('[data-id="reply"]');
     reply.value = reply.value ? `${reply.value}\n${c.body}` : c.body;
@@ -135,20 +177,10 @@ class Chat {
     ev.preventDefault();
     const reply = this.q('[data-id="reply"]');
     const body = reply.value.trim();
-    if (!body || this.closed) return;
-    const clientId = randomId('s');
-    this.transcript.addPending(clientId, body, this.owner.user.display_name);
-    this.owner.send({ type: 'message', contact_id: this.id, client_id: clientId, body });
+    if (!body || this.chat.closed) return;
+    this.actions.reply(this.id, body);
     reply.value = '';
     reply.focus();
-  }
-
-  onInput() {
-    const now = Date.now();
-    if (!this.closed && now - this.lastTyping > TYPING_SEND_EVERY_MS) {
-      this.lastTyping = now;
-      this.owner.send({ type: 'typing', contact_id: this.id });
-    }
   }
 
   onNote(ev) {
@@ -156,7 +188,7 @@ class Chat {
     const field = this.q('[data-id="note"]');
     const body = field.value.trim();
     if (!body) return;
-    if (this.owner.send({ type: 'note', contact_id: this.id, body })) field.value = '';
+    if (this.actions.note(this.id, body)) field.value = '';
   }
 
   onOverride(ev) {
@@ -168,20 +200,14 @@ class Chat {
     }
     this.fieldError(reason, null);
     const level = this.q('[data-id="level"]').value;
-    if (this.owner.send({ type: 'override', contact_id: this.id, level, reason: reason.value.trim() })) {
-      this.pendingReason = reason.value.trim();
-      reason.value = '';
-    }
+    if (this.actions.override(this.id, level, reason.value.trim())) reason.value = '';
   }
 
   onTransfer(ev) {
     ev.preventDefault();
     const queue = this.q('[data-id="queue"]').value;
     if (!queue) return;
-    const note = this.q('[data-id="tnote"]').value.trim();
-    const frame = { type: 'transfer', contact_id: this.id, queue };
-    if (note) frame.note = note;
-    this.owner.send(frame);
+    this.actions.transfer(this.id, queue, this.q('[data-id="tnote"]').value.trim());
   }
 
   onClose(ev) {
@@ -192,7 +218,7 @@ class Chat {
       return;
     }
     this.fieldError(select, null);
-    this.owner.send({ type: 'close', contact_id: this.id, outcome: select.value });
+    this.actions.close(this.id, select.value);
   }
 
   /** Show (or clear) the error of a field, announced and linked to it. */
@@ -211,67 +237,9 @@ class Chat {
     }
   }
 
-  addNote(frame) {
-    this.notes.push({ body: frame.body, author: frame.author, at: frame.at });
-    const meta = h('span', { class: 'note__meta' }, frame.author || '');
-    this.q('.notes').appendChild(h('li', {}, meta, frame.body));
-    this.renderJournal();
-  }
-
-  setTriage(frame) {
-    const before = this.contact.triage || {};
-    let reasons = before.reasons || [];
-    if (Array.isArray(frame.reasons) && frame.reasons.length) {
-      // A raise names its reasons: they go first, earlier ones stay after them.
-      const fresh = new Set(frame.reasons.map((r) => r.rule_id));
-      reasons = [...frame.reasons, ...reasons.filter((r) => !fresh.has(r.rule_id))];
-    }
-    this.contact.triage = { ...before, level: frame.level, tags: frame.tags || [], reasons };
-    if (frame.previous_level) {
-      this.overrides.push({ level: frame.level, previous_level: frame.previous_level, by: frame.by, reason: this.pendingReason || '' });
-      this.pendingReason = '';
-      this.transcript.notice(t('override.done', { level: t(`level.${frame.level}`) }));
-    } else {
-      this.transcript.notice(t('override.raised', { level: t(`level.${frame.level}`) }));
-    }
-    this.renderHead();
-    this.renderJournal();
-  }
-
-  markEnded(text, outcome) {
-    this.closed = true;
-    if (outcome) this.outcome = outcome;
-    this.transcript.notice(text);
-    this.q('[data-form="reply"]').hidden = true;
-    for (const f of this.panel.querySelectorAll('[data-form="override"], [data-form="transfer"], [data-form="close"], [data-form="note"]')) {
-      f.closest('details, section').hidden = true;
-    }
-    this.q('[data-action="close-tab"]').hidden = false;
-    this.renderTab();
-    this.renderJournal();
-  }
-
-  typing() {
-    const el = this.q('.typing');
-    clearTimeout(this.typingTimer);
-    el.textContent = t('chat.typing', { name: this.contact.name });
-    this.typingTimer = setTimeout(() => { el.textContent = ''; }, TYPING_SHOW_MS);
-  }
-
-  clearTyping() {
-    clearTimeout(this.typingTimer);
-    this.q('.typing').textContent = '';
-  }
-
-  renderJournal() {
-    this.q('[data-id="journal"]').value = journalNote(
-      this.contact, this.transcript.messages(), this.notes, { outcome: this.outcome, overrides: this.overrides });
-  }
-
   async copyJournal() {
     this.renderJournal();
     const field = this.q('[data-id="journal"]');
-    const status = this.q('.copied');
     try {
       await navigator.clipboard.writeText(field.value);
     } catch {
@@ -279,118 +247,56 @@ class Chat {
       field.focus();
       field.select();
     }
-    status.textContent = t('journal.copied');
+    this.q('.copied').textContent = t('journal.copied');
   }
 }
 
-export class Chats {
-  constructor(owner) {
-    this.owner = owner; // {user, queues, send, toast, cannedFor}
-    this.byId = new Map();
-    this.active = null;
+export class ChatsView {
+  /** @param {object} actions the page's handlers (see ChatView) */
+  constructor(actions) {
+    this.actions = actions;
+    this.views = new Map(); // contact_id → ChatView, in tab order
   }
 
-  get(id) {
-    return this.byId.get(id) || null;
-  }
-
-  all() {
-    return [...this.byId.values()];
-  }
-
-  /** Open (or refresh) the chat of an assigned contact; returns it. */
-  open(contact, messages, activate) {
-    let chat = this.byId.get(contact.contact_id);
-    if (!chat) {
-      chat = new Chat(this, contact);
-      this.byId.set(chat.id, chat);
-      $('#tabs').appendChild(chat.tab);
-      $('#panels').appendChild(chat.panel);
-    } else {
-      chat.contact = { ...chat.contact, ...contact };
-      chat.renderHead();
-    }
-    chat.transcript.addAll(messages);
-    this.update();
-    if (activate || !this.active) this.activate(chat.id);
-    return chat;
-  }
-
-  activate(id, focus = false) {
-    for (const chat of this.byId.values()) {
-      const on = chat.id === id;
-      chat.tab.setAttribute('aria-selected', on ? 'true' : 'false');
-      chat.tab.tabIndex = on ? 0 : -1;
-      chat.panel.hidden = !on;
-      if (on) {
-        chat.unread = 0;
-        chat.renderTab();
-        if (focus) chat.tab.focus();
+  /** Bring the tabs and panels in line with `state`; `all` redraws every text. */
+  render(prev, state, all = false) {
+    const queuesChanged = !prev || prev.queues !== state.queues;
+    const ids = new Set(state.chats.map((c) => c.contact.contact_id));
+    for (const [id, view] of this.views) {
+      if (!ids.has(id)) {
+        view.tab.remove();
+        view.panel.remove();
+        this.views.delete(id);
       }
     }
-    this.active = this.byId.has(id) ? id : null;
-  }
-
-  tabKey(ev, id) {
-    const ids = [...this.byId.keys()];
-    const i = ids.indexOf(id);
-    let next = null;
-    if (ev.key === 'ArrowRight') next = ids[(i + 1) % ids.length];
-    else if (ev.key === 'ArrowLeft') next = ids[(i - 1 + ids.length) % ids.length];
-    else if (ev.key === 'Home') next = ids[0];
-    else if (ev.key === 'End') next = ids[ids.length - 1];
-    if (next) {
-      ev.preventDefault();
-      this.activate(next, true);
-    }
-  }
-
-  remove(id) {
-    const chat = this.byId.get(id);
-    if (!chat) return;
-    chat.tab.remove();
-    chat.panel.remove();
-    this.byId.delete(id);
-    if (this.active === id) {
-      const first = this.byId.keys().next();
-      this.active = null;
-      if (!first.done) this.activate(first.value, true);
-      else $('#queues-heading').focus();
-    }
-    this.update();
-  }
-
-  /** A patient message arrived: count it as unread unless its tab is in view. */
-  message(frame) {
-    const chat = this.byId.get(frame.contact_id);
-    if (!chat) return;
-    if (chat.transcript.add(frame) && frame.sender === 'patient') {
-      chat.clearTyping();
-      if (this.active !== chat.id || document.hidden) {
-        chat.unread += 1;
-        chat.renderTab();
+    for (const chat of state.chats) {
+      const id = chat.contact.contact_id;
+      let view = this.views.get(id);
+      if (!view) {
+        view = new ChatView(id, chat, this.actions);
+        this.views.set(id, view);
+        $('#tabs').appendChild(view.tab);
+        $('#panels').appendChild(view.panel);
       }
+      if (all) applyTexts(view.panel);
+      view.render(chat, state, { all, queuesChanged });
     }
+    $('#no-chats').hidden = state.chats.length > 0;
+    $('#tabs').hidden = state.chats.length === 0;
   }
 
-  update() {
-    $('#no-chats').hidden = this.byId.size > 0;
-    $('#tabs').hidden = this.byId.size === 0;
-  }
-
-  refreshQueues() {
-    for (const chat of this.byId.values()) chat.renderQueues();
-  }
-
+  /** The canned responses were (re)loaded. */
   refreshCanned() {
-    for (const chat of this.byId.values()) chat.renderCanned();
+    for (const view of this.views.values()) view.renderCanned();
   }
 
-  relabel() {
-    for (const chat of this.byId.values()) {
-      applyTexts(chat.panel);
-      chat.renderHead();
-      chat.renderTab();
-    }
+  focusTab(id) {
+    const view = this.views.get(id);
+    if (view) view.tab.focus();
+  }
+
+  focusReply(id) {
+    const view = this.views.get(id);
+    if (view) view.q('[data-id="reply"]').focus();
   }
 }

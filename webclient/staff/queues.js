@@ -1,9 +1,11 @@
-// Live queues of the user's units: merged by id from `welcome.queues` and
-// `queues` pushes; each with count, oldest wait, level colour and its contacts.
+// The view of the live queues of the user's units (state.js merges them from
+// `welcome.queues` and `queues` pushes): each with count, oldest wait, level
+// colour and its contacts.
 
-import { $, h, replaceChildren, minutes } from '../common/dom.js';
+import { $, h, minutes, replaceChildren } from '../common/dom.js';
 import { t } from '../common/i18n.js';
 import { reasonsLine } from './reasons.js';
+import { queueLabel } from './state.js';
 
 const LEVEL_ORDER = ['emergency', 'urgent', 'standard', 'non_urgent'];
 
@@ -19,47 +21,19 @@ export function tagBadges(tags) {
   return (tags || []).map((tag) => h('span', { class: 'badge badge--tag' }, tag));
 }
 
-export class Queues {
-  /** @param {{onPick: (queueId: string, contactId?: string) => void, onNew: (c: object) => void}} handlers */
+export class QueuesView {
+  /** @param {{onPick: (queueId: string, contactId?: string) => void}} handlers */
   constructor(handlers) {
     this.handlers = handlers;
-    this.byId = new Map();
-    this.seen = new Set();
-    this.primed = false;
   }
 
-  /** Merge queues (a push names only the changed unit's queues). */
-  merge(queues) {
-    for (const q of queues || []) this.byId.set(q.id, q);
-    const fresh = [];
-    for (const q of this.byId.values()) {
-      for (const c of q.contacts || []) {
-        if (!this.seen.has(c.contact_id)) {
-          this.seen.add(c.contact_id);
-          fresh.push(c);
-        }
-      }
-    }
-    // Contacts already waiting at sign-in are not "new"; later arrivals are.
-    if (this.primed) {
-      for (const c of fresh) {
-        if (c.red_flag || c.level === 'emergency' || c.level === 'urgent') this.handlers.onNew(c);
-      }
-    }
-    this.primed = true;
-    this.render();
-  }
-
-  all() {
-    return [...this.byId.values()];
-  }
-
-  render() {
+  /** Show the queues of `state` (state.js). */
+  render(state) {
     const list = $('#queue-list');
-    const cards = this.all().map((q) => this.card(q));
+    const cards = state.queues.list.map((q) => this.card(q, queueLabel(state, q)));
     if (!cards.length) cards.push(h('p', { class: 'card empty' }, t('queues.none')));
     // Keep keyboard focus on the same button across re-renders.
-    const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.focusKey : null;
+    const focused = document.activeElement?.dataset ? document.activeElement.dataset.focusKey : null;
     replaceChildren(list, cards);
     if (focused) {
       const again = list.querySelector(`[data-focus-key="${CSS.escape(focused)}"]`);
@@ -67,13 +41,7 @@ export class Queues {
     }
   }
 
-  /** The queue's name, with its unit when the user works in more than one. */
-  label(q) {
-    const units = new Set(this.all().map((x) => x.unit_id));
-    return units.size > 1 ? `${q.unit_id} · ${q.name}` : q.name;
-  }
-
-  card(q) {
+  card(q, label) {
     const contacts = q.contacts || [];
     const top = LEVEL_ORDER.find((lv) => contacts.some((c) => c.level === lv)) || 'none';
     const headingId = `queue-${q.id.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
@@ -89,7 +57,7 @@ export class Queues {
             t('queues.waited', { minutes: minutes(c.waited_s) }),
           ),
           // What raised the level (rows carry `reasons` like a contact's triage).
-          reasonsLine(c.reasons || (c.triage && c.triage.reasons), 'reasons reasons--row'),
+          reasonsLine(c.reasons || c.triage?.reasons, 'reasons reasons--row'),
         ),
         h('button', {
           type: 'button',
@@ -99,7 +67,9 @@ export class Queues {
         }, t('queues.pick_one')),
       ),
     );
-    items.forEach((li, i) => li.querySelector('button').addEventListener('click', () => this.handlers.onPick(q.id, contacts[i].contact_id)));
+    items.forEach((li, i) => {
+      li.querySelector('button').addEventListener('click', () => this.handlers.onPick(q.id, contacts[i].contact_id));
+    });
     const next = h('button', {
       type: 'button',
       class: 'btn btn--primary btn--small',
@@ -109,7 +79,7 @@ export class Queues {
     }, t('queues.pick_next'));
     next.addEventListener('click', () => this.handlers.onPick(q.id));
     return h('section', { class: `queue queue--${top}`, 'aria-labelledby': headingId },
-      h('h2', { id: headingId }, `${this.label(q)} – ${t('queues.count', { count: q.count ?? contacts.length })}`),
+      h('h2', { id: headingId }, `${label} – ${t('queues.count', { count: q.count ?? contacts.length })}`),
       h('p', { class: 'queue__stats' }, oldest),
       next,
       items.length ? h('ul', { class: 'queue__contacts' }, items) : null,

@@ -15,7 +15,7 @@ const LEVEL_RANK = { emergency: 0, urgent: 1, standard: 2, non_urgent: 3 };
 const ANSWER_PREFIXES = ['SCREEN-', 'FOLLOWUP-'];
 
 function rank(reason) {
-  return LEVEL_RANK[reason && reason.level] ?? 9;
+  return LEVEL_RANK[reason?.level] ?? 9;
 }
 
 function isAnswer(reason) {
@@ -50,7 +50,7 @@ export function summarize(reasons) {
     else words.push(...matched);
   }
   const models = (reasons || [])
-    .filter((r) => r && r.model)
+    .filter((r) => r?.model)
     .map((r) => ({ model: String(r.model), percent: percent(r.probability) }));
   return { answers: [...new Set(answers)], words: [...new Set(words)], models };
 }

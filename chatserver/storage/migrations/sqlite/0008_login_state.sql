@@ -7,7 +7,7 @@
 -- lower-cased name as typed (unknown names are counted too), so a password
 -- typed into the name field is never stored in the clear. A row whose
 -- ``expires_at`` has passed means nothing any more and is deleted by the next
--- failure (see sqlite_login.py).
+-- failure (see chatserver/storage/login.py).
 CREATE TABLE login_lockouts (
     name_key      TEXT PRIMARY KEY,
     failures      TEXT NOT NULL,              -- JSON array of failure times within the window

@@ -1,0 +1,95 @@
+"""Login policy around :class:`~chatserver.access.sessions.SessionService`:
+per-address throttling, per-account lockout with back-off
+(:mod:`chatserver.security.lockout`, kept in the database so every instance
+shares it) and the audit trail of sign-ins.
+
+Every outcome is audited: ``login`` with result ``ok``, ``invalid_credentials``
+or ``otp_required``; ``lockout`` when an account name gets locked;
+``login_locked`` for attempts refused while locked. If the audit write of a
+successful sign-in fails, the new session is ended and the sign-in refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from limits import parse
+from starlette.requests import Request
+
+from chatserver.access.sessions import LoginResult, SessionService
+from chatserver.errors import ChatError, RateLimited
+from chatserver.hooks import Hooks
+from chatserver.logs import get_logger
+from chatserver.ratelimit import Limits
+from chatserver.security.lockout import AccountLockout
+from chatserver.storage.base import Storage
+
+log = get_logger("chatserver.access.signin")
+
+# 10 attempts a minute per client address: a person mistyping needs 3–4.
+LOGIN_PER_ADDRESS = parse("10/minute")
+
+
+class Auth:
+    def __init__(
+        self,
+        storage: Storage,
+        clock: Callable[[], float],
+        limits: Limits,
+        sessions: SessionService,
+        hooks: Hooks,
+    ) -> None:
+        self.limits = limits
+        self.sessions = sessions
+        self.hooks = hooks
+        self.lockout = AccountLockout(storage, clock)
+
+    async def login(
+        self, request: Request, username: str, password: str, otp: str | None
+    ) -> LoginResult:
+        address = request.client.host if request.client else "unknown"
+        if not self.limits.hit(LOGIN_PER_ADDRESS, "login-addr", address):
+            raise RateLimited("rate_limited", "too many sign-in attempts; wait a minute")
+        wait = await self.lockout.locked_for(username)
+        if wait > 0:
+            await self.hooks.audit(
+                request,
+                None,
+                "login_locked",
+                result="rate_limited",
+                detail={"username": username[:200]},
+            )
+            raise RateLimited(
+                "rate_limited",
+                "too many failed sign-ins; try again later",
+                extra={"retry_after_s": int(wait) + 1},
+            )
+        try:
+            result = await self.sessions.login(username, password, otp)
+        except ChatError as exc:
+            await self._failed(request, username, exc.code)
+            raise
+        await self.lockout.success(username)
+        try:
+            await self.hooks.audit(request, result.user, "login", result="ok")
+        except Exception:
+            # No audit record, no access: the session just made is ended again.
+            await self.sessions.logout(result.session_hash)
+            raise
+        return result
+
+    async def _failed(self, request: Request, username: str, code: str) -> None:
+        # otp_required is the normal first step of a two-step sign-in, not a guess.
+        locked = 0.0 if code == "otp_required" else await self.lockout.failure(username)
+        await self.hooks.audit(
+            request, None, "login", result=code, detail={"username": username[:200]}
+        )
+        if locked:
+            log.warning("account_locked", lock_s=int(locked))
+            await self.hooks.audit(
+                request,
+                None,
+                "lockout",
+                result="locked",
+                detail={"username": username[:200], "lock_s": int(locked)},
+            )

@@ -1,0 +1,110 @@
+"""Which staff WebSocket actions are audited, and how (called by ``staff_ws``).
+
+Opening a contact is the access: ``pick`` (the transcript is handed out) and
+``sync`` (history) are audited *before* the data leaves for this connection
+(``sync`` in ``staff_ws`` itself, ``pick`` here, before the reply is queued;
+a pick that cannot be audited puts the contact back at the front of its queue).
+``close``, ``transfer``, ``override`` and ``note`` are audited after they took
+effect. Messages relayed by the assigned staff member are not new accesses and
+are not audited (keeps audit writes off the chat's hot path). Refused attempts
+on a contact (another unit's, someone else's) are audited with the error code.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, assert_never
+
+from chatserver.audit.service import AuditUnavailableError
+from chatserver.logs import get_logger
+from chatserver.storage.base import User
+from chatserver.ws import wire
+
+if TYPE_CHECKING:
+    from chatserver.state import AppState
+
+log = get_logger("chatserver.audit")
+
+# Refusals worth a security event: someone reaching for a contact not theirs.
+_DENIALS = frozenset({"unknown_contact", "forbidden", "not_assigned", "unknown_queue"})
+
+
+def action_of(frame: wire.StaffFrame) -> str | None:
+    """The audit action of a staff frame; None for frames that are not audited."""
+    match frame:
+        case wire.Pick():
+            return "pick"
+        case wire.Sync():
+            return "sync"
+        case wire.Close():
+            return "close"
+        case wire.Transfer():
+            return "transfer"
+        case wire.Override():
+            return "triage_override"
+        case wire.Note():
+            return "note"
+        case wire.Hello() | wire.SendMessage() | wire.Typing() | wire.Ping():
+            return None
+        case _:
+            assert_never(frame)
+
+
+async def audit_staff_action(
+    state: AppState, user: User, frame: wire.StaffFrame, reply: wire.ServerFrame | None
+) -> None:
+    """Record a successful staff action (raises when the audit cannot be written)."""
+    action = action_of(frame)
+    if action is None or action == "sync" or reply is None:
+        return
+    detail: dict[str, Any] = {}
+    contact_id: str | None = None
+    unit_id: str | None = None
+    match frame:
+        case wire.Pick():
+            if isinstance(reply, wire.StaffAssignedFrame):
+                contact_id, unit_id = reply.contact.id, reply.contact.unit_id
+                detail["queue"] = reply.contact.queue_id
+            else:
+                detail["queue"] = None
+        case wire.Close() | wire.Transfer() | wire.Override() | wire.Note():
+            contact_id = frame.contact_id
+            c = await state.storage.get_contact(frame.contact_id)
+            unit_id = c.unit_id if c is not None else None
+            if isinstance(frame, wire.Close):
+                detail["outcome"] = frame.outcome
+            elif isinstance(frame, wire.Transfer):
+                detail["queue"] = frame.queue
+            elif isinstance(frame, wire.Override):
+                detail["level"] = frame.level
+                detail["previous_level"] = (
+                    reply.previous_level if isinstance(reply, wire.TriageOverrideFrame) else None
+                )
+        case _:
+            return
+    try:
+        await state.audit_event(
+            None, user, action, result="ok", unit_id=unit_id, contact_id=contact_id, detail=detail
+        )
+    except AuditUnavailableError:
+        if action == "pick" and contact_id is not None:
+            # The transcript is not handed out; nor is the patient left assigned
+            # to someone who cannot see them: back to the front of the queue.
+            picked = await state.storage.get_contact(contact_id)
+            if picked is not None:
+                await state.conversations.requeue_front(picked, "audit_unavailable")
+        raise
+
+
+async def audit_staff_refusal(
+    state: AppState, user: User, frame: wire.StaffFrame | None, code: str
+) -> None:
+    """Record a refused attempt on a contact; never raises (the error goes out anyway)."""
+    action = action_of(frame) if frame is not None else None
+    if action is None or code not in _DENIALS:
+        return
+    try:
+        await state.audit_event(
+            None, user, action, result=code, contact_id=getattr(frame, "contact_id", None)
+        )
+    except Exception:  # the refusal stands; the failure is logged
+        log.error("audit_refusal_not_recorded", action=action)

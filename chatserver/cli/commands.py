@@ -1,0 +1,161 @@
+"""The ``chatserver`` command line (PROTOCOL.md "Command line")."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+
+from chatserver.access.policy import ROLES
+from chatserver.audit.cli import record_cli_event
+from chatserver.cli.common import add_unit, add_user, settings_from_args, with_storage
+from chatserver.storage.base import Conflict, NotFound
+
+UNIT_ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
+
+# Feature modules that add subcommands: each has
+# ``register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)``.
+FEATURE_CLIS: tuple[str, ...] = (
+    "chatserver.cli.migrate_to",
+    "chatserver.operations.cli",
+    "chatserver.audit",
+    "chatserver.stats.cli",
+)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from chatserver.cli.serve import serve  # noqa: PLC0415
+
+    return serve(settings_from_args(args), demo=args.demo)
+
+
+def cmd_unit_add(args: argparse.Namespace) -> int:
+    if not args.id or set(args.id.lower()) - UNIT_ID_CHARS or len(args.id) > 64:
+        print("error: a unit id is 1-64 characters of a-z, 0-9, - and _", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        storage = await with_storage(settings_from_args(args))
+        try:
+            await add_unit(
+                storage, args.id, args.name, always_open=args.always_open, rollout=args.rollout
+            )
+            if not await record_cli_event(
+                storage, settings_from_args(args).data_dir, "admin_unit_create", unit_id=args.id
+            ):
+                return 1
+        except Conflict:
+            print(f"error: unit {args.id!r} already exists", file=sys.stderr)
+            return 1
+        finally:
+            await storage.close()
+        print(f"unit {args.id} created with queue {args.id}:nurse")
+        return 0
+
+    return asyncio.run(run())
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    if not args.password_stdin:
+        print("error: pass the password on stdin with --password-stdin", file=sys.stderr)
+        return 2
+    password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < 8:
+        print("error: the password must be at least 8 characters", file=sys.stderr)
+        return 2
+    settings = settings_from_args(args)
+
+    async def run() -> int:
+        storage = await with_storage(settings)
+        try:
+            user_id, uri = await add_user(
+                storage, settings, args.username, password, args.role, args.unit, args.display_name
+            )
+            if not await record_cli_event(
+                storage,
+                settings.data_dir,
+                "admin_user_create",
+                detail={
+                    "user_id": user_id,
+                    "username": args.username,
+                    "role": args.role,
+                    "units": list(args.unit),
+                },
+            ):
+                return 1
+        except Conflict:
+            print(f"error: user {args.username!r} already exists", file=sys.stderr)
+            return 1
+        except NotFound as exc:
+            print(f"error: unknown unit ({exc})", file=sys.stderr)
+            return 1
+        finally:
+            await storage.close()
+        if uri:
+            print(uri)
+        print(f"user {args.username} created ({args.role})", file=sys.stderr)
+        return 0
+
+    return asyncio.run(run())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        default=argparse.SUPPRESS,
+        help="data directory (default ./data or $CHATSERVER_DATA_DIR)",
+    )
+    p = argparse.ArgumentParser(prog="chatserver", parents=[common])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", parents=[common], help="run the service")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="create a demo unit and demo staff accounts, print their sign-in",
+    )
+    serve.set_defaults(func=cmd_serve)
+
+    unit = sub.add_parser("unit", parents=[common], help="care units").add_subparsers(
+        dest="unit_command", required=True
+    )
+    ua = unit.add_parser("add", parents=[common], help="create a unit with a nurse queue")
+    ua.add_argument("id")
+    ua.add_argument("--name", required=True)
+    ua.add_argument("--always-open", action="store_true")
+    ua.add_argument("--rollout", choices=["live", "pilot"], default="live")
+    ua.set_defaults(func=cmd_unit_add)
+
+    user = sub.add_parser("user", parents=[common], help="staff accounts").add_subparsers(
+        dest="user_command", required=True
+    )
+    us = user.add_parser("add", parents=[common], help="create a staff account")
+    us.add_argument("username")
+    us.add_argument("--role", required=True, choices=sorted(ROLES))
+    us.add_argument("--unit", required=True, action="append", help="repeat for several units")
+    us.add_argument("--password-stdin", action="store_true")
+    us.add_argument("--display-name")
+    us.set_defaults(func=cmd_user_add)
+
+    import importlib  # noqa: PLC0415
+
+    for name in FEATURE_CLIS:
+        importlib.import_module(name).register(sub, common)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "data_dir"):
+        args.data_dir = os.environ.get("CHATSERVER_DATA_DIR")
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

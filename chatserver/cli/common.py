@@ -1,0 +1,73 @@
+"""What every ``chatserver`` subcommand shares: settings from the flags, an
+open storage, and creating a unit or a user (also used by ``serve --demo`` and
+the admin API). Imports no subcommand, so every subcommand may import it."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from chatserver.settings import Settings
+from chatserver.storage.base import Queue, Storage, Unit
+
+__all__ = ["add_unit", "add_user", "settings_from_args", "with_storage"]
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, object] = {}
+    if args.data_dir is not None:
+        overrides["data_dir"] = Path(args.data_dir)
+    for key in ("host", "port"):
+        value = getattr(args, key, None)
+        if value is not None:
+            overrides[key] = value
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+async def with_storage(settings: Settings) -> Storage:
+    from chatserver.app import open_storage  # noqa: PLC0415
+
+    storage = open_storage(settings)
+    await storage.open()
+    return storage
+
+
+async def add_unit(
+    storage: Storage, unit_id: str, name: str, *, always_open: bool, rollout: str = "live"
+) -> Unit:
+    unit = Unit(
+        id=unit_id, name=name, always_open=always_open, rollout=rollout, created_at=time.time()
+    )
+    queues = [
+        Queue(id=f"{unit_id}:nurse", unit_id=unit_id, competence="nurse", name="Sjuksköterska")
+    ]
+    await storage.add_unit(unit, queues)
+    return unit
+
+
+async def add_user(
+    storage: Storage,
+    settings: Settings,
+    username: str,
+    password: str,
+    role: str,
+    unit_ids: Sequence[str],
+    display_name: str | None = None,
+) -> tuple[int, str | None]:
+    """Create a user; returns (id, otpauth URI or None)."""
+    from chatserver.access.passwords import hash_password  # noqa: PLC0415
+    from chatserver.access.sessions import new_totp_secret, provisioning_uri  # noqa: PLC0415
+
+    secret = new_totp_secret() if settings.require_otp else None
+    user = await storage.add_user(
+        username=username,
+        display_name=display_name or username,
+        role=role,
+        password_hash=hash_password(password),
+        totp_secret=secret,
+        unit_ids=list(unit_ids),
+        created_at=time.time(),
+    )
+    return user.id, provisioning_uri(secret, username) if secret else None

@@ -1,0 +1,105 @@
+"""``chatserver serve``: uvicorn with the `websockets` implementation."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+import sys
+
+import uvicorn
+
+from chatserver import logs
+from chatserver.settings import Settings
+from chatserver.ws.wire import MAX_FRAME_BYTES
+
+DEMO_UNIT = "demo"
+DEMO_USERS = (
+    ("sjukskoterska", "nurse", "Anna Sjuksköterska"),
+    ("lakare", "doctor", "Bertil Läkare"),
+    ("chef", "manager", "Cecilia Chef"),
+    ("admin", "admin", "Admin Administratör"),
+)
+
+
+async def seed_demo(settings: Settings) -> list[str]:
+    """A demo unit and one account per role; returns how to sign in (printed
+    once the server listens, with the port it got)."""
+    import pyotp  # noqa: PLC0415
+
+    from chatserver.app import open_storage  # noqa: PLC0415
+    from chatserver.cli.common import add_unit, add_user  # noqa: PLC0415
+    from chatserver.storage.base import Conflict  # noqa: PLC0415
+
+    storage = open_storage(settings)
+    await storage.open()
+    lines: list[str] = []
+    try:
+        with contextlib.suppress(Conflict):  # a second --demo start keeps the unit
+            await add_unit(storage, DEMO_UNIT, "Hälsocentralen Demo", always_open=True)
+        for username, role, display in DEMO_USERS:
+            password = secrets.token_urlsafe(9)
+            try:
+                _, uri = await add_user(
+                    storage, settings, username, password, role, [DEMO_UNIT], display
+                )
+            except Conflict:
+                lines.append(f"  {username}: exists already (password printed at first start)")
+                continue
+            code = ""
+            if uri:
+                secret = pyotp.parse_uri(uri).secret
+                code = f"  totp secret {secret} (code now: {pyotp.TOTP(secret).now()})"
+            lines.append(f"  {role:8} user {username}  password {password}{code}")
+    finally:
+        await storage.close()
+    return lines
+
+
+def serve(settings: Settings, *, demo: bool = False) -> int:
+    logs.configure(settings.log_level)
+    from chatserver.app import create_app  # noqa: PLC0415
+
+    accounts = asyncio.run(seed_demo(settings)) if demo else None
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        ws="websockets",
+        ws_per_message_deflate=False,
+        ws_max_size=MAX_FRAME_BYTES,
+        # 20 s pings, 20 s to answer: a vanished phone is noticed within ~40 s.
+        ws_ping_interval=20.0,
+        ws_ping_timeout=20.0,
+        http="httptools",
+        lifespan="on",
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        timeout_graceful_shutdown=5,
+    )
+    server = uvicorn.Server(config)
+
+    async def run() -> None:
+        task = asyncio.create_task(server.serve())
+        # uvicorn offers no "started" event to wait on, only the flag.
+        while not server.started and not task.done():  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+        if server.started:
+            host, port = server.servers[0].sockets[0].getsockname()[:2]
+            print(f"Listening on http://{host}:{port}", flush=True)
+            if accounts is not None:
+                base = f"http://{host}:{port}"
+                links = f"patient chat {base}/  staff {base}/staff  manager {base}/manager"
+                print("\n".join([f"Demo: {links}", *accounts]), flush=True)
+        await task
+
+    if sys.platform != "win32":
+        import uvloop  # noqa: PLC0415
+
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            runner.run(run())
+    else:
+        asyncio.run(run())
+    return 0

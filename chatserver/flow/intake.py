@@ -1,0 +1,278 @@
+"""Intake: a patient's first words → triage → a queued contact (or 112 advice).
+
+``POST /api/contacts`` (PROTOCOL.md "Intake"). The patient token is returned
+once and stored only as its SHA-256.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+import triage
+from chatserver.access.sessions import hash_secret
+from chatserver.core.lifecycle import ContactStatus, Transition, allows
+from chatserver.core.wait_estimate import Place
+from chatserver.core.waiting_room import TIER_FRONT, priority_key, tier_for
+from chatserver.errors import InvalidInput, NotFoundError, StateConflict
+from chatserver.fanout.local import Fanout
+from chatserver.flow.waiting import QueueService
+from chatserver.hooks import Hooks
+from chatserver.metrics import Metrics
+from chatserver.storage.base import Contact, NewContact, Storage, Unit
+from triage import screening
+
+MAX_TEXT_CHARS = 2000  # PROTOCOL.md: "text": 1..2000 chars
+MAX_NAME_CHARS = 100
+MAX_AGE = 120
+
+WouldOtherwise = Literal["physical_visit", "phone", "video", "self_care", "unknown"]
+
+
+class IntakeRequest(BaseModel):
+    model_config = ConfigDict(frozen=True, strict=True, extra="ignore")
+
+    unit_id: Annotated[str, Field(min_length=1, max_length=64)]
+    lang: Literal["sv", "en"] = "sv"
+    age: Annotated[int, Field(ge=0, le=120)]
+    name: Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS)]
+    text: Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS)]
+    would_otherwise: WouldOtherwise = "unknown"
+    acknowledge_emergency: bool = False
+    contact_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    # Contract v1.1: the red-flag screen, question id -> yes/no.
+    answers: Annotated[dict[str, bool], Field(max_length=64)] | None = None
+
+
+def parse_intake(data: Any) -> IntakeRequest:
+    if not isinstance(data, dict):
+        raise InvalidInput("invalid_body", "the body must be a JSON object")
+    try:
+        req = IntakeRequest.model_validate(data)
+    except ValidationError as exc:
+        fields = {
+            ".".join(str(p) for p in e["loc"]) or "body": e["msg"]
+            for e in exc.errors(include_url=False, include_input=False)
+        }
+        raise InvalidInput(
+            "invalid_field", "a field is missing or invalid", fields=fields
+        ) from None
+    if not req.text.strip():
+        raise InvalidInput("invalid_field", "text is empty", fields={"text": "empty"})
+    if not req.name.strip():
+        raise InvalidInput("invalid_field", "name is empty", fields={"name": "empty"})
+    unknown = screening.unknown_ids(req.answers or {})
+    if unknown:
+        raise InvalidInput(
+            "unknown_question",
+            "answers name a question that does not exist",
+            fields={f"answers.{qid[:64]}": "unknown question id" for qid in unknown[:10]},
+        )
+    return req
+
+
+def parse_questions_query(params: Mapping[str, str]) -> tuple[str, int]:
+    """`lang` (sv|en, default sv) and `age` (0..120, required) of GET /api/intake/questions."""
+    lang = params.get("lang", "sv")
+    if lang not in ("sv", "en"):
+        raise InvalidInput("invalid_field", "lang must be sv or en", fields={"lang": "sv or en"})
+    raw_age = params.get("age", "")
+    if not raw_age.isascii() or not raw_age.isdigit() or int(raw_age) > MAX_AGE:
+        raise InvalidInput(
+            "invalid_field", "age must be a whole number 0..120", fields={"age": "0..120"}
+        )
+    return lang, int(raw_age)
+
+
+def questions_body(lang: str, age: int) -> dict[str, Any]:
+    """The body of GET /api/intake/questions: the screen for that age, in that language."""
+    return {"questions": [q.to_dict(lang) for q in screening.screen(age)]}
+
+
+def followup_body(result: triage.TriageResult, age: int, lang: str) -> list[dict[str, str]]:
+    """Follow-up questions for a queued contact whose text names an emergency family."""
+    return [q.to_dict(lang) for q in screening.followups(result, age)]
+
+
+def triage_body(c: Contact) -> dict[str, Any]:
+    return {"level": c.level, "tags": list(c.tags), "reasons": [dict(r) for r in c.reasons]}
+
+
+class IntakeService:
+    def __init__(
+        self,
+        storage: Storage,
+        queues: QueueService,
+        fanout: Fanout,
+        metrics: Metrics,
+        clock: Callable[[], float],
+        hooks: Hooks,
+    ) -> None:
+        self.storage = storage
+        self.queues = queues
+        self.fanout = fanout
+        self.metrics = metrics
+        self.clock = clock
+        # hooks.opening raises StateConflict('unit_closed') outside opening hours.
+        self.hooks = hooks
+
+    async def intake(self, req: IntakeRequest) -> tuple[int, dict[str, Any]]:
+        """Returns (HTTP status, body)."""
+        unit = await self.storage.get_unit(req.unit_id)
+        if unit is None:
+            raise NotFoundError("unknown_unit", "no such care unit")
+        now = self.clock()
+        self.hooks.opening.gate(unit, now)
+        if req.contact_id is not None and req.acknowledge_emergency:
+            return await self._acknowledge(req, unit, now)
+
+        result = triage.assess(req.text, req.age, req.lang)
+        if req.answers:
+            result = screening.answered_yes(
+                result, req.answers, req.lang, prefix=screening.SCREEN_RULE_PREFIX
+            )
+        level = result.level.value
+        self.metrics.intakes.labels(level).inc()
+        queue_id = f"{unit.id}:nurse"
+        queue = await self.queues.queue(queue_id)
+        if queue is None:
+            raise NotFoundError("unknown_queue", "the unit has no nurse queue")
+        emergency = result.level is triage.Level.EMERGENCY
+        advised = emergency and not req.acknowledge_emergency
+        if not advised:
+            await self._check_capacity(queue_id, queue.max_waiting)
+        # An emergency acknowledged already on first submission is queued at once.
+        token = None if advised else secrets.token_urlsafe(32)
+        contact = await self.storage.create_contact(
+            NewContact(
+                id=secrets.token_hex(16),
+                unit_id=unit.id,
+                queue_id=queue_id,
+                status=ContactStatus.EMERGENCY_ADVISED if advised else ContactStatus.QUEUED,
+                level=level,
+                tags=tuple(sorted(result.tags)),
+                reasons=tuple(r.to_dict() for r in result.reasons),
+                red_flag=emergency,
+                emergency_acknowledged=emergency and not advised,
+                lang=req.lang,
+                age=req.age,
+                name=req.name,
+                text=req.text,
+                would_otherwise=req.would_otherwise,
+                patient_token_hash=hash_secret(token) if token else None,
+                created_at=now,
+                priority_tier=tier_for(level, red_flag=emergency),
+                priority_key=None if advised else priority_key(level, now),
+            )
+        )
+        await self._record_triage_events(contact.id, req, result, now)
+        if token is None:
+            return 200, {
+                "contact_id": contact.id,
+                "status": "emergency",
+                "triage": triage_body(contact),
+                "advice": result.advice.to_dict(),
+            }
+        body = await self._queued_body(contact, token, result.advice.to_dict())
+        questions = followup_body(result, req.age, req.lang)
+        if questions:
+            body["followup"] = {"questions": questions}
+            await self.storage.add_event(
+                contact.id,
+                kind="followup_asked",
+                at=now,
+                actor_user_id=None,
+                data={"ids": [q["id"] for q in questions]},
+            )
+        return 201, body
+
+    async def _record_triage_events(
+        self, contact_id: str, req: IntakeRequest, result: triage.TriageResult, now: float
+    ) -> None:
+        """The screen's answers, and a raise by the safety net (both counted in statistics)."""
+        if req.answers is not None:
+            yes = screening.yes_answers(req.answers)
+            await self.storage.add_event(
+                contact_id,
+                kind="screening",
+                at=now,
+                actor_user_id=None,
+                data={"answers": dict(req.answers), "yes": yes},
+            )
+        raised = [r for r in result.reasons if r.model is not None]
+        if raised and not any(
+            r.rule_id.startswith(screening.SCREEN_RULE_PREFIX) for r in result.reasons
+        ):
+            await self.storage.add_event(
+                contact_id,
+                kind="model_raise",
+                at=now,
+                actor_user_id=None,
+                data={
+                    "level": raised[0].level.value,
+                    "model": raised[0].model,
+                    "probability": raised[0].probability,
+                },
+            )
+
+    async def _acknowledge(
+        self, req: IntakeRequest, unit: Unit, now: float
+    ) -> tuple[int, dict[str, Any]]:
+        assert req.contact_id is not None
+        existing = await self.storage.get_contact(req.contact_id)
+        if existing is None or existing.unit_id != unit.id:
+            raise NotFoundError("unknown_contact", "no such contact")
+        if not allows(existing.status, Transition.ACKNOWLEDGE):
+            raise StateConflict("already_acknowledged", "this contact is already queued or closed")
+        token = secrets.token_urlsafe(32)
+        contact = await self.storage.acknowledge_emergency(
+            existing.id,
+            patient_token_hash=hash_secret(token),
+            priority_tier=TIER_FRONT,
+            priority_key=priority_key(existing.level, now),
+            at=now,
+        )
+        if contact is None:
+            raise StateConflict("already_acknowledged", "this contact is already queued or closed")
+        advice = triage.advice_for(contact.level, contact.lang, tags=contact.tags).to_dict()
+        return 201, await self._queued_body(contact, token, advice)
+
+    async def _check_capacity(self, queue_id: str, max_waiting: int | None) -> None:
+        if max_waiting is not None and await self.storage.count_waiting(queue_id) >= max_waiting:
+            raise StateConflict(
+                "queue_full",
+                "the chat queue is full right now",
+                extra={"alternatives": ALTERNATIVES},
+            )
+
+    async def _queued_body(
+        self, contact: Contact, token: str, advice: dict[str, Any]
+    ) -> dict[str, Any]:
+        await self.queues.announce(self.fanout, contact)
+        pos = await self.queues.position_of(contact)
+        return {
+            "contact_id": contact.id,
+            "status": ContactStatus.QUEUED,
+            "patient_token": token,
+            "triage": triage_body(contact),
+            "queue": (pos or Place(1, 0)).to_dict(),
+            "advice": advice,
+        }
+
+
+# Where to turn when the chat cannot take the contact (unit closed, queue full).
+ALTERNATIVES: list[dict[str, str]] = [
+    {
+        "phone": "112",
+        "sv": "Ring 112 vid livshotande tillstånd.",
+        "en": "Call 112 in a life-threatening emergency.",
+    },
+    {
+        "phone": "1177",
+        "sv": "Ring 1177 för sjukvårdsrådgivning dygnet runt.",
+        "en": "Call 1177 for medical advice, day and night.",
+    },
+]

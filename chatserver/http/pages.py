@@ -1,0 +1,37 @@
+"""Pages and static assets of the web client (``webclient/``), served by the app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+WEBCLIENT_DIR = Path(__file__).resolve().parents[2] / "webclient"
+
+PAGES = {
+    "/": "index.html",
+    "/staff": "staff.html",
+    "/manager": "manager.html",
+    "/admin": "admin.html",
+    "/tillganglighet": "accessibility.html",
+}
+
+
+def _page(filename: str) -> Route:
+    async def page(request: Request) -> Response:
+        path = WEBCLIENT_DIR / filename
+        if not path.is_file():
+            return Response("Not found", status_code=404, media_type="text/plain")
+        return FileResponse(path, media_type="text/html; charset=utf-8")
+
+    return page  # type: ignore[return-value]
+
+
+def routes() -> list[BaseRoute]:
+    out: list[BaseRoute] = [Route(url, _page(name)) for url, name in PAGES.items()]
+    if WEBCLIENT_DIR.is_dir():
+        out.append(Mount("/static", StaticFiles(directory=WEBCLIENT_DIR), name="static"))
+    return out

@@ -1,0 +1,128 @@
+"""Staff sign-in and sign-out over HTTP, and the helpers other staff routes use."""
+
+from __future__ import annotations
+
+import hmac
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from chatserver.access.sessions import ActiveSession
+from chatserver.errors import CLOSE_POLICY, Forbidden, InvalidInput, Unauthenticated
+from chatserver.http.origin import origin_allowed
+from chatserver.http.util import json_response, read_json_object
+
+if TYPE_CHECKING:
+    from chatserver.state import AppState
+
+
+def _state(request: Request) -> AppState:
+    state: AppState = request.app.state.chat
+    return state
+
+
+def user_body(active_user: Any) -> dict[str, Any]:
+    return {
+        "id": active_user.id,
+        "username": active_user.username,
+        "display_name": active_user.display_name,
+        "role": active_user.role,
+        "units": list(active_user.unit_ids),
+    }
+
+
+async def current_session(request: Request) -> ActiveSession:
+    """The caller's live session, or 401."""
+    state = _state(request)
+    active = await state.sessions.resolve(request.cookies.get(state.sessions.cookie_name))
+    if active is None:
+        raise Unauthenticated("not_authenticated", "sign in first")
+    return active
+
+
+def check_csrf(request: Request, active: ActiveSession) -> None:
+    """State-changing staff requests: X-CSRF-Token and a same-site Origin."""
+    state = _state(request)
+    token = request.headers.get("x-csrf-token", "")
+    if not hmac.compare_digest(token.encode(), active.session.csrf_token.encode()):
+        raise Forbidden("csrf_failed", "missing or wrong X-CSRF-Token")
+    origin = request.headers.get("origin")
+    if origin is not None:
+        if not origin_allowed(
+            origin, request.headers, state.settings.allowed_origins, state.settings.tls
+        ):
+            raise Forbidden("origin_refused", "cross-site request refused")
+    elif request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        # No Origin (older browsers on same-origin requests): the browser's own
+        # Fetch Metadata must then say the request did not come from another site.
+        raise Forbidden("origin_refused", "cross-site request refused")
+
+
+async def staff_session_for_change(request: Request) -> ActiveSession:
+    active = await current_session(request)
+    check_csrf(request, active)
+    return active
+
+
+async def login(request: Request) -> Response:
+    state = _state(request)
+    origin = request.headers.get("origin")
+    if origin is not None and not origin_allowed(
+        origin, request.headers, state.settings.allowed_origins, state.settings.tls
+    ):
+        raise Forbidden("origin_refused", "cross-site request refused")
+    data = await read_json_object(request)
+    username, password, otp = data.get("username"), data.get("password"), data.get("otp")
+    if not isinstance(username, str) or not isinstance(password, str):
+        raise InvalidInput(
+            "invalid_field",
+            "username and password are required",
+            fields={"username": "string required", "password": "string required"},
+        )
+    if otp is not None and not isinstance(otp, str):
+        raise InvalidInput("invalid_field", "otp must be a string", fields={"otp": "string"})
+    if len(username) > 200 or len(password) > 1024:
+        raise Unauthenticated("invalid_credentials", "wrong username or password")
+    result = await state.auth.login(request, username, password, otp)
+    resp = json_response({"user": user_body(result.user), "csrf_token": result.csrf_token})
+    resp.set_cookie(
+        state.sessions.cookie_name,
+        result.cookie_value,
+        httponly=True,
+        samesite="strict",
+        secure=state.settings.tls,
+        path="/",
+    )
+    return resp
+
+
+async def logout(request: Request) -> Response:
+    state = _state(request)
+    active = await staff_session_for_change(request)
+    await state.sessions.logout(active.session.id_hash)
+    await state.fanout.close_target("session", active.session.id_hash, CLOSE_POLICY, "logged out")
+    await state.audit_event(request, active.user, "logout", result="ok")
+    resp = json_response({"status": "logged_out"})
+    resp.delete_cookie(
+        state.sessions.cookie_name,
+        path="/",
+        samesite="strict",
+        secure=state.settings.tls,
+        httponly=True,
+    )
+    return resp
+
+
+async def me(request: Request) -> Response:
+    active = await current_session(request)
+    return json_response({"user": user_body(active.user), "csrf_token": active.session.csrf_token})
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/api/staff/login", login, methods=["POST"]),
+        Route("/api/staff/logout", logout, methods=["POST"]),
+        Route("/api/staff/me", me),
+    ]

@@ -1,0 +1,265 @@
+"""Live connections of this process and delivery to them.
+
+Every connection has a bounded outbox drained by its own writer task, so one
+slow reader never blocks a broadcast: when its outbox is full it is closed
+(and its memory freed) instead. Frames are encoded once per broadcast.
+
+The :class:`Hub` only knows local sockets. Cross-instance delivery goes
+through a :class:`~chatserver.fanout.local.Fanout`, which calls :meth:`Hub.deliver`
+on every instance.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from starlette.websockets import WebSocket, WebSocketState
+
+from chatserver.logs import get_logger
+from chatserver.metrics import Metrics
+from chatserver.ws.wire import ServerFrame, encoded
+
+log = get_logger("chatserver.ws.hub")
+
+# 256 frames: a reconnecting dashboard's burst of queue updates fits easily; a
+# client that falls this far behind is not reading and is cut off.
+OUTBOX_FRAMES = 256
+# Connection caps (memory and file descriptors per credential): a nurse with a
+# few tabs on two devices needs well under 16; a patient a phone and a tab or two.
+MAX_CONNECTIONS_PER_USER = 16
+MAX_CONNECTIONS_PER_CONTACT = 4
+
+Role = Literal["patient", "staff"]
+TargetKind = Literal["contact", "user", "unit", "session", "all"]
+
+_ids = itertools.count(1)
+
+
+@dataclass(eq=False, slots=True)
+class Connection:
+    ws: WebSocket
+    role: Role
+    instance_id: str
+    id: str = ""
+    contact_id: str | None = None
+    user_id: int | None = None
+    unit_ids: tuple[str, ...] = ()
+    session_hash: str | None = None
+    token_hash: str | None = None
+    outbox: asyncio.Queue[str | None] = field(default_factory=lambda: asyncio.Queue(OUTBOX_FRAMES))
+    writer: asyncio.Task[None] | None = None
+    # The task sending the close frame (awaited on unregister, so the handler
+    # never returns before the peer got its close code).
+    closing: asyncio.Task[None] | None = None
+    closed: bool = False
+    close_code: int | None = None
+    # While not None, frames are held back (until the welcome has been queued):
+    # (text, seq or None) pairs, replayed by :meth:`release`.
+    held: list[tuple[str, int | None]] | None = None
+
+    def __post_init__(self) -> None:
+        self.id = f"{self.instance_id}:{next(_ids)}"
+
+    def push(self, text: str, seq: int | None = None) -> bool:
+        """Queue a frame; False (and the connection is being closed) when full."""
+        if self.closed:
+            return False
+        if self.held is not None:
+            self.held.append((text, seq))
+            return True
+        try:
+            self.outbox.put_nowait(text)
+        except asyncio.QueueFull:
+            self.close_soon(1008, "too slow")
+            return False
+        return True
+
+    def send(self, frame: ServerFrame) -> bool:
+        """Queue a server frame (see :meth:`push`)."""
+        text, seq = encoded(frame)
+        return self.push(text, seq)
+
+    def push_now(self, text: str) -> bool:
+        """Queue a frame ahead of anything held (the welcome)."""
+        held, self.held = self.held, None
+        try:
+            return self.push(text)
+        finally:
+            self.held = held
+
+    def hold(self) -> None:
+        """Hold live frames back until :meth:`release` (welcome comes first)."""
+        self.held = []
+
+    def release(self, after_seq: int) -> None:
+        """Queue held frames, skipping messages the welcome already carried."""
+        held, self.held = self.held or [], None
+        for text, seq in held:
+            if seq is None or seq > after_seq:
+                self.push(text)
+
+    def close_soon(self, code: int, reason: str = "") -> None:
+        """Close after nothing else: drop pending frames and stop the writer."""
+        if self.closed:
+            return
+        self.closed = True
+        self.close_code = code
+        # Free what a slow reader had piled up.
+        while not self.outbox.empty():
+            self.outbox.get_nowait()
+        self.outbox.put_nowait(None)
+        self.closing = asyncio.get_running_loop().create_task(self._close(code, reason))
+
+    async def _close(self, code: int, reason: str) -> None:
+        with contextlib.suppress(Exception):
+            if self.ws.application_state == WebSocketState.CONNECTED:
+                await asyncio.wait_for(self.ws.close(code, reason), timeout=5)
+
+
+async def _writer(conn: Connection) -> None:
+    ws = conn.ws
+    queue = conn.outbox
+    try:
+        while True:
+            text = await queue.get()
+            if text is None:
+                return
+            await ws.send_text(text)
+    except Exception:
+        conn.closed = True
+
+
+class Hub:
+    def __init__(self, metrics: Metrics, instance_id: str) -> None:
+        self.metrics = metrics
+        self.instance_id = instance_id
+        self._by_contact: dict[str, set[Connection]] = defaultdict(set)
+        self._by_user: dict[int, set[Connection]] = defaultdict(set)
+        self._by_unit: dict[str, set[Connection]] = defaultdict(set)
+        self._by_session: dict[str, set[Connection]] = defaultdict(set)
+        self._all: set[Connection] = set()
+
+    # -- registration ------------------------------------------------------
+    def new_connection(self, ws: WebSocket, role: Role) -> Connection:
+        conn = Connection(ws=ws, role=role, instance_id=self.instance_id)
+        conn.writer = asyncio.get_running_loop().create_task(_writer(conn))
+        self._all.add(conn)
+        self.metrics.connections.labels(role).inc()
+        return conn
+
+    def bind_patient(self, conn: Connection, contact_id: str) -> None:
+        if conn.contact_id is not None:
+            self._by_contact[conn.contact_id].discard(conn)
+        conn.contact_id = contact_id
+        self._by_contact[contact_id].add(conn)
+
+    def bind_staff(
+        self, conn: Connection, user_id: int, unit_ids: Iterable[str], session_hash: str
+    ) -> None:
+        conn.user_id = user_id
+        conn.unit_ids = tuple(unit_ids)
+        conn.session_hash = session_hash
+        self._by_user[user_id].add(conn)
+        self._by_session[session_hash].add(conn)
+        for u in conn.unit_ids:
+            self._by_unit[u].add(conn)
+
+    async def unregister(self, conn: Connection) -> None:
+        if conn not in self._all:
+            return
+        self._all.discard(conn)
+        self.metrics.connections.labels(conn.role).dec()
+        _discard(self._by_contact, conn.contact_id, conn)
+        _discard(self._by_user, conn.user_id, conn)
+        _discard(self._by_session, conn.session_hash, conn)
+        for u in conn.unit_ids:
+            _discard(self._by_unit, u, conn)
+        if conn.closing is not None:
+            with contextlib.suppress(Exception):
+                await conn.closing
+        if not conn.closed:
+            conn.closed = True
+            conn.outbox.put_nowait(None) if not conn.outbox.full() else None
+        if conn.writer is not None:
+            conn.writer.cancel()
+            with contextlib.suppress(BaseException):
+                await conn.writer
+
+    # -- queries -----------------------------------------------------------
+    def patient_connections(self, contact_id: str) -> set[Connection]:
+        return self._by_contact.get(contact_id, set())
+
+    def user_connection_count(self, user_id: int) -> int:
+        return len(self._by_user.get(user_id, ()))
+
+    def contact_connection_count(self, contact_id: str) -> int:
+        return len(self._by_contact.get(contact_id, ()))
+
+    def user_connected(self, user_id: int) -> bool:
+        return bool(self._by_user.get(user_id))
+
+    def staff_connections(self) -> list[Connection]:
+        return [c for c in self._all if c.role == "staff"]
+
+    def waiting_patients(self) -> list[str]:
+        return [cid for cid, conns in self._by_contact.items() if conns]
+
+    def count(self) -> int:
+        return len(self._all)
+
+    # -- delivery ----------------------------------------------------------
+    def deliver(
+        self,
+        kind: TargetKind,
+        key: str | int | None,
+        frame: ServerFrame,
+        exclude: str | None = None,
+    ) -> int:
+        """Send ``frame`` (encoded once) to every local connection of a target;
+        returns how many."""
+        if kind == "contact":
+            conns: Iterable[Connection] = self._by_contact.get(str(key), ())
+        elif kind == "user":
+            conns = self._by_user.get(int(key or 0), ())
+        elif kind == "unit":
+            conns = self._by_unit.get(str(key), ())
+        elif kind == "session":
+            conns = self._by_session.get(str(key), ())
+        else:
+            conns = self._all
+        text, seq = encoded(frame)
+        sent = 0
+        for c in list(conns):
+            if c.id != exclude and c.push(text, seq):
+                sent += 1
+        return sent
+
+    def close_target(self, kind: TargetKind, key: str | int, code: int, reason: str) -> int:
+        """Close every local connection of a target (e.g. an ended session)."""
+        if kind == "session":
+            conns = list(self._by_session.get(str(key), ()))
+        elif kind == "user":
+            conns = list(self._by_user.get(int(key), ()))
+        elif kind == "contact":
+            conns = list(self._by_contact.get(str(key), ()))
+        else:
+            conns = list(self._all)
+        for c in conns:
+            c.close_soon(code, reason)
+        return len(conns)
+
+
+def _discard(index: dict[Any, set[Connection]], key: Any, conn: Connection) -> None:
+    if key is None:
+        return
+    s = index.get(key)
+    if s is not None:
+        s.discard(conn)
+        if not s:
+            del index[key]

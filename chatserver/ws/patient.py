@@ -1,0 +1,201 @@
+"""``/ws/patient``: a thin adapter between one patient socket and the services."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, assert_never
+
+import structlog
+from starlette.websockets import WebSocket
+
+from chatserver.access.sessions import hash_secret
+from chatserver.core.lifecycle import ContactStatus
+from chatserver.errors import (
+    CLOSE_HELLO_TIMEOUT,
+    CLOSE_NOT_AUTHENTICATED,
+    CLOSE_POLICY,
+    ChatError,
+    Forbidden,
+    InvalidInput,
+    StateConflict,
+)
+from chatserver.http.origin import origin_allowed
+from chatserver.logs import get_logger
+from chatserver.storage.base import Contact
+from chatserver.ws import wire
+from chatserver.ws.hub import MAX_CONNECTIONS_PER_CONTACT, Connection
+from triage import Level, screening
+
+if TYPE_CHECKING:
+    from chatserver.state import AppState
+
+log = get_logger("chatserver.ws.patient")
+
+
+async def receive_text(ws: WebSocket) -> str | None:
+    """Next text frame; None when the peer is gone. Binary frames are decoded as UTF-8."""
+    msg = await ws.receive()
+    if msg["type"] == "websocket.disconnect":
+        return None
+    text = msg.get("text")
+    if text is not None:
+        return str(text)
+    data = msg.get("bytes") or b""
+    try:
+        return bytes(data).decode("utf-8")
+    except UnicodeDecodeError:
+        return "\x00invalid-utf8"
+
+
+async def patient_endpoint(ws: WebSocket) -> None:
+    state: AppState = ws.app.state.chat
+    if not origin_allowed(
+        ws.headers.get("origin"), ws.headers, state.settings.allowed_origins, state.settings.tls
+    ):
+        await ws.close(CLOSE_POLICY)  # before accept: uvicorn answers 403, no upgrade
+        return
+    await ws.accept()
+    conn = state.hub.new_connection(ws, "patient")
+    structlog.contextvars.bind_contextvars(conn=conn.id, role="patient")
+    log.info("ws_open")
+    try:
+        contact = await _await_hello(state, ws, conn)
+        if contact is None:
+            return
+        await _serve(state, ws, conn, contact)
+    finally:
+        log.info("ws_closed", contact_id=conn.contact_id, close_code=conn.close_code)
+        await state.hub.unregister(conn)
+        if conn.contact_id is not None:
+            state.presence.patient_gone(conn.contact_id)
+
+
+async def _await_hello(state: AppState, ws: WebSocket, conn: Connection) -> Contact | None:
+    deadline = time.monotonic() + state.settings.hello_timeout_s
+    while True:
+        remaining = deadline - time.monotonic()
+        try:
+            text = await asyncio.wait_for(receive_text(ws), timeout=max(remaining, 0.001))
+        except TimeoutError:
+            conn.close_soon(CLOSE_HELLO_TIMEOUT, "no hello in time")
+            return None
+        if text is None:
+            return None
+        try:
+            frame = wire.parse_patient(text)
+            if not isinstance(frame, wire.Hello):
+                raise StateConflict("hello_required", "send hello first")
+        except ChatError as exc:
+            _error(state, conn, exc)
+            continue
+        contact = await _welcome(state, conn, frame)
+        if contact is None:
+            conn.close_soon(CLOSE_NOT_AUTHENTICATED, "unknown token")
+        return contact
+
+
+async def _welcome(state: AppState, conn: Connection, hello: wire.Hello) -> Contact | None:
+    if not hello.token:
+        return None
+    contact = await state.storage.get_contact_by_token_hash(hash_secret(hello.token))
+    if contact is None:
+        return None
+    # (A re-sent hello on a bound connection does not count twice.)
+    if (
+        conn.contact_id != contact.id
+        and state.hub.contact_connection_count(contact.id) >= MAX_CONNECTIONS_PER_CONTACT
+    ):
+        conn.close_soon(CLOSE_POLICY, "too many connections")
+        return None
+    conn.hold()
+    rebound = conn.contact_id == contact.id
+    state.hub.bind_patient(conn, contact.id)
+    if not rebound:  # one connection counts once (closing it counts it gone once)
+        state.presence.patient_back(contact.id)
+    # Read after binding: a message committed in between is either in this
+    # history or held live, never lost (duplicates are dropped by seq).
+    contact = await state.storage.get_contact(contact.id) or contact
+    msgs = await state.storage.messages_after(contact.id, hello.last_seq)
+    welcome = wire.PatientWelcomeFrame(
+        contact=contact,
+        queue=await state.queues.position_of(contact),
+        messages=msgs,
+        # Messages may commit between the two reads above: never report less.
+        last_seq=max(contact.last_seq, msgs[-1].seq if msgs else 0),
+        followup=await _open_followups(state, contact),
+        extra=state.welcome_extra("patient"),
+    )
+    conn.token_hash = hash_secret(hello.token)
+    conn.push_now(wire.encode(welcome))
+    conn.release(max([hello.last_seq, *(m.seq for m in msgs)]))
+    return contact
+
+
+async def _open_followups(state: AppState, contact: Contact) -> list[Mapping[str, Any]] | None:
+    """Follow-up questions asked of a waiting patient and not answered yet (else None).
+
+    None once the contact is closed or already at emergency: the questions are moot.
+    """
+    if contact.status == ContactStatus.CLOSED or contact.level == Level.EMERGENCY:
+        return None
+    asked = await state.conversations.asked_followups(contact.id)
+    open_ids = [qid for qid, answer in asked.items() if answer is None]
+    if not open_ids:
+        return None
+    questions = [screening.CATALOGUE[qid] for qid in open_ids if qid in screening.CATALOGUE]
+    return [q.to_dict(contact.lang) for q in questions]
+
+
+def _error(state: AppState, conn: Connection, exc: ChatError, client_id: str | None = None) -> None:
+    state.metrics.errors.labels(exc.code).inc()
+    conn.send(wire.ErrorFrame.of(exc, client_id=client_id))
+
+
+async def _serve(state: AppState, ws: WebSocket, conn: Connection, contact: Contact) -> None:
+    conv = state.conversations
+    contact_id = contact.id
+    limiter = state.limits.frame_limiter()
+    while True:
+        text = await receive_text(ws)
+        if text is None or conn.closed:
+            return
+        t0 = time.perf_counter()
+        try:
+            if not limiter.allow():
+                if limiter.abusive():
+                    conn.close_soon(CLOSE_POLICY, "rate limit")
+                    return
+                raise ChatError("rate_limited", "too many frames, slow down")
+            frame = wire.parse_patient(text)
+            match frame:
+                case wire.SendMessage(client_id=client_id, body=body):
+                    ack = await conv.patient_message(contact, client_id, body, conn.id)
+                    conn.send(ack)
+                    state.metrics.ack_latency.observe(time.perf_counter() - t0)
+                    if not ack.duplicate:
+                        await conv.retriage(contact, body)
+                case wire.Sync(contact_id=asked_for, after_seq=after_seq):
+                    if asked_for not in (None, contact_id):
+                        raise Forbidden("forbidden", "not your contact")
+                    conn.send(await conv.history(contact_id, after_seq))
+                case wire.Typing():
+                    await conv.patient_typing(contact_id)
+                case wire.FollowupAnswers(answers=answers):
+                    conn.send(await conv.followup_answers(contact, dict(answers)))
+                case wire.Leave():
+                    await conv.patient_leave(contact_id)
+                case wire.Hello(token=token):
+                    if not token or hash_secret(token) != conn.token_hash:
+                        raise InvalidInput("invalid_field", "hello must use this chat's token")
+                    await _welcome(state, conn, frame)
+                case wire.Ping():
+                    conn.send(wire.PONG)
+                case _:
+                    assert_never(frame)
+        except ChatError as exc:
+            _error(state, conn, exc, client_id=wire.client_id_of(text))
+        except Exception:
+            log.exception("patient_frame_failed", conn=conn.id)
+            _error(state, conn, ChatError("internal_error", "something went wrong; try again"))

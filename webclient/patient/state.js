@@ -1,0 +1,217 @@
+// The patient's chat as data, and applyFrame(): the only way a server frame
+// changes it. Pure: no DOM, no network, no clock (the time comes in `env`).
+// The page (app.js) renders the state and carries out `state.effects`, the
+// frames this step wants sent (resend unacked messages, ask for a gap).
+//
+// State: {
+//   name         the patient's first name (their own messages carry it)
+//   status       null (just queued) | 'queued' | 'assigned' | 'closed'
+//   queue        {position, estimated_wait_s} | null
+//   staffName    the nurse's name once assigned
+//   banner       the service notice, or null
+//   log          the messages (common/message-log.js)
+//   typing       {name} while the nurse is typing, else null
+//   followup     {questions: [{id, text, help?}], sent: [ids] | null, error: text key | null}
+//   emergency    {advice} while the 112 panel shows above the chat (advice null: 112 only)
+//   chatError    a text key shown under the composer, or null
+//   effects      [{type: 'send', frame}] to carry out after this step
+// }
+
+import {
+  ackPending,
+  addMessage,
+  addMessages,
+  addNotice,
+  addPending,
+  emptyLog,
+  resumeSeq,
+  setSyncing,
+  skipsAhead,
+  unacked,
+} from '../common/message-log.js';
+
+/** The state of a chat resumed from the tab's session (token, name, unsent messages). */
+export function initialState(session, queue = null) {
+  let log = emptyLog('patient');
+  for (const p of session.pending || []) log = addPending(log, p.client_id, p.body);
+  return {
+    name: session.name || null,
+    status: null,
+    queue,
+    staffName: null,
+    banner: null,
+    log,
+    typing: null,
+    followup: { questions: [], sent: null, error: null },
+    emergency: session.emergency ? { advice: session.emergency } : null,
+    chatError: null,
+    effects: [],
+  };
+}
+
+/** The `hello` that opens (or resumes) the socket: replay after what we have. */
+export function helloFrame(state, token) {
+  return { type: 'hello', token, last_seq: resumeSeq(state.log) };
+}
+
+function withFollowupQuestions(state, questions, announce) {
+  const known = new Set(state.followup.questions.map((q) => q.id));
+  const fresh = (questions || []).filter((q) => q?.id && !known.has(q.id));
+  const next = { ...state, followup: { ...state.followup, questions: [...state.followup.questions, ...fresh] } };
+  return announce && fresh.length ? { ...next, log: addNotice(next.log, { key: 'followup.notice' }) } : next;
+}
+
+/** The chat has ended: no typing, no open questions; `notice` says so in the log. */
+function closed(state, notice) {
+  const log = notice ? addNotice(state.log, { key: 'chat.closed_notice' }) : state.log;
+  return {
+    ...state,
+    status: 'closed',
+    log,
+    typing: null,
+    followup: { questions: [], sent: null, error: null },
+  };
+}
+
+/** A live message: stored once; a skipped seq asks the server for the gap. */
+function liveMessage(state, frame) {
+  let next = { ...state, log: addMessage(state.log, frame) };
+  if (frame.sender === 'staff') next.typing = null;
+  if (skipsAhead(state.log, frame) && !state.log.syncing) {
+    next = { ...next, log: setSyncing(next.log, true) };
+    next.effects = [...next.effects, { type: 'send', frame: { type: 'sync', after_seq: resumeSeq(state.log) } }];
+  }
+  return next;
+}
+
+/**
+ * The state after server `frame`. `env.now` (ISO 8601) stamps our own
+ * messages when their ack arrives (the ack carries no time).
+ */
+export function applyFrame(state, frame, env = {}) {
+  const s = { ...state, effects: [] };
+  switch (frame.type) {
+    case 'banner':
+      return { ...s, banner: frame.banner ?? null };
+    case 'welcome': {
+      let next = {
+        ...s,
+        log: setSyncing(addMessages(s.log, frame.messages), false),
+        status: frame.status,
+        queue: frame.queue ?? null,
+        followup: { questions: [], sent: null, error: null },
+      };
+      if ('banner' in frame) next.banner = frame.banner;
+      if (frame.status === 'assigned') next.staffName = frame.staff_name ?? null;
+      if (frame.status === 'closed') return closed(next, false);
+      // The questions still open (null: none, or all answered meanwhile).
+      next = withFollowupQuestions(next, frame.followup ? frame.followup.questions : [], false);
+      // Messages written while the socket was away go out again, same client_id.
+      next.effects = unacked(next.log).map((p) => ({ type: 'send', frame: { type: 'message', ...p } }));
+      return next;
+    }
+    case 'ack':
+      return {
+        ...s,
+        log: ackPending(s.log, frame.client_id, frame.seq, {
+          sender: 'patient', sender_name: s.name, sent_at: env.now ?? null,
+        }),
+      };
+    case 'message':
+      return liveMessage(s, frame);
+    case 'history':
+      return { ...s, log: setSyncing(addMessages(s.log, frame.messages), false) };
+    case 'queue':
+      return { ...s, queue: { position: frame.position, estimated_wait_s: frame.estimated_wait_s } };
+    case 'assigned':
+      return {
+        ...s,
+        status: 'assigned',
+        staffName: frame.staff_name ?? null,
+        log: addNotice(s.log, { key: 'chat.joined', vars: { name: frame.staff_name || { key: 'chat.staff' } } }),
+      };
+    case 'transferred':
+      return { ...s, status: 'queued', staffName: null, log: addNotice(s.log, { key: 'chat.transferred' }) };
+    case 'typing':
+      return frame.sender === 'staff' ? { ...s, typing: { name: frame.sender_name || null } } : s;
+    case 'triage':
+      if (frame.level !== 'emergency' || !frame.advice) return s;
+      return {
+        ...s,
+        log: addNotice(s.log, frame.advice.text ? { text: frame.advice.text } : { key: 'emergency.heading' }),
+        emergency: { advice: frame.advice },
+      };
+    case 'followup':
+      return s.status === 'closed' ? s : withFollowupQuestions(s, frame.questions, true);
+    case 'followup_ack': {
+      const done = new Set(s.followup.sent || []);
+      return {
+        ...s,
+        followup: { questions: s.followup.questions.filter((q) => !done.has(q.id)), sent: null, error: null },
+        log: addNotice(s.log, { key: 'followup.thanks' }),
+        // A yes: 112 above the chat (the server's advice follows in a triage frame).
+        emergency: frame.level === 'emergency' ? (s.emergency ?? { advice: null }) : s.emergency,
+      };
+    }
+    case 'closed':
+      return s.status === 'closed' ? s : closed(s, true);
+    case 'error':
+      if (frame.code === 'contact_closed') return closed(s, false);
+      // An error without client_id while answers are on their way is about the
+      // answers: they can be sent again.
+      if (!frame.client_id && s.followup.sent !== null) {
+        return { ...s, followup: { ...s.followup, sent: null, error: 'error.generic' } };
+      }
+      return frame.code === 'rate_limited' ? s : { ...s, chatError: 'error.generic' };
+    default:
+      return s;
+  }
+}
+
+// -- what the patient does (pure as well) ---------------------------------------
+
+/** The follow-up questions of the intake reply: on the card, without a notice. */
+export function followupAsked(state, questions) {
+  return withFollowupQuestions(state, questions, false);
+}
+
+/** A message written: shown as pending until acked; the composer's error clears. */
+export function written(state, clientId, body) {
+  return { ...state, chatError: null, log: addPending(state.log, clientId, body) };
+}
+
+/** The nurse's typing notice has run out. */
+export function typingOver(state) {
+  return state.typing ? { ...state, typing: null } : state;
+}
+
+/**
+ * The first follow-up question still needing an answer in `answers` {id: bool},
+ * or null when they can go: all answered, or a yes (it alone decides: 112).
+ */
+export function unanswered(state, answers) {
+  if (Object.values(answers).includes(true)) return null;
+  return state.followup.questions.find((q) => !(q.id in answers)) || null;
+}
+
+/** A follow-up text shown on the card (null clears it). */
+export function followupError(state, key) {
+  return { ...state, followup: { ...state.followup, error: key } };
+}
+
+/**
+ * The answers went out (`online`) or could not (no connection: send again).
+ * A yes shows 112 at once either way.
+ */
+export function answered(state, answers, online) {
+  const emergency = Object.values(answers).includes(true) ? (state.emergency ?? { advice: null }) : state.emergency;
+  const followup = online
+    ? { ...state.followup, sent: Object.keys(answers), error: null }
+    : { ...state.followup, error: 'followup.err_offline' };
+  return { ...state, emergency, followup };
+}
+
+/** The unsent messages to keep in the tab's session across a reload. */
+export function pendingForSession(state) {
+  return unacked(state.log);
+}

@@ -1,0 +1,300 @@
+// The staff dashboard as data, and applyFrame(): the only way a server frame
+// changes it. Pure: no DOM, no network, no clock (time and page visibility
+// come in `env`). The page (app.js) renders the state and carries out
+// `state.effects`.
+//
+// State: {
+//   user         the signed-in user ({id, display_name, units, ...}) or null
+//   banner       the service notice, or null
+//   queues       {list: [queue], seen: {contact_id: true}, primed}: the user's
+//                queues merged by id; contacts seen so far (only later arrivals alert)
+//   chats        [chat] in the order their tabs opened
+//   active       contact_id of the chat in view, or null
+//   pickPending  a pick of ours is on its way (its `assigned` gets the focus)
+//   effects      what this step asks of the page:
+//                {type: 'send', frame}        a frame to send
+//                {type: 'alert', message}     title marker, beep and toast ({key, vars})
+//                {type: 'error', code}        a refused action, shown as a toast
+//                {type: 'focus-reply', contact_id}
+// }
+// A chat: {contact, log, notes: [{body, author, at}], overrides: [{level,
+// previous_level, by, reason}], unread, closed, outcome, typing, pendingReason}.
+
+import {
+  ackPending,
+  addMessage,
+  addMessages,
+  addNotice,
+  addPending,
+  emptyLog,
+  resumeSeq,
+  setSyncing,
+  skipsAhead,
+  unacked,
+} from '../common/message-log.js';
+
+// Levels that make a new arrival call for attention (with any red flag).
+const ALERT_LEVELS = new Set(['emergency', 'urgent']);
+
+export function initialState() {
+  return {
+    user: null,
+    banner: null,
+    queues: { list: [], seen: {}, primed: false },
+    chats: [],
+    active: null,
+    pickPending: false,
+    effects: [],
+  };
+}
+
+export function chatOf(state, contactId) {
+  return state.chats.find((c) => c.contact.contact_id === contactId) || null;
+}
+
+function newChat(contact) {
+  return {
+    contact,
+    log: emptyLog('staff'),
+    notes: [],
+    overrides: [],
+    unread: 0,
+    closed: contact.status === 'closed',
+    outcome: contact.outcome || null,
+    typing: false,
+    pendingReason: '',
+  };
+}
+
+/** `state` with the chat of `contactId` replaced by change(chat) (unchanged when there is none). */
+function withChat(state, contactId, change) {
+  const chat = chatOf(state, contactId);
+  if (!chat) return state;
+  const next = change(chat);
+  return next === chat ? state : { ...state, chats: state.chats.map((c) => (c === chat ? next : c)) };
+}
+
+function effect(state, e) {
+  return { ...state, effects: [...state.effects, e] };
+}
+
+/**
+ * Queues of a `welcome` or a push (a push names only the changed unit's
+ * queues): merged by id. Contacts already waiting at sign-in are not "new";
+ * a later urgent or red-flag arrival raises an alert.
+ */
+function mergeQueues(state, queues) {
+  const list = [...state.queues.list];
+  for (const q of queues || []) {
+    const at = list.findIndex((x) => x.id === q.id);
+    if (at === -1) list.push(q);
+    else list[at] = q;
+  }
+  const seen = { ...state.queues.seen };
+  const fresh = [];
+  for (const q of list) {
+    for (const c of q.contacts || []) {
+      if (!seen[c.contact_id]) {
+        seen[c.contact_id] = true;
+        fresh.push(c);
+      }
+    }
+  }
+  let next = { ...state, queues: { list, seen, primed: true } };
+  if (state.queues.primed) {
+    for (const c of fresh) {
+      if (c.red_flag || ALERT_LEVELS.has(c.level)) {
+        const key = c.red_flag || c.level === 'emergency' ? 'alert.red_flag' : 'alert.urgent';
+        next = effect(next, { type: 'alert', message: { key } });
+      }
+    }
+  }
+  return next;
+}
+
+/** The chat becomes the one in view; its unread count goes. */
+export function activate(state, contactId) {
+  const active = chatOf(state, contactId) ? contactId : null;
+  const next = withChat({ ...state, active }, contactId, (c) => (c.unread ? { ...c, unread: 0 } : c));
+  return next;
+}
+
+/** Open (or refresh) the chat of an assigned contact with `messages`. */
+function openChat(state, contact, messages, show) {
+  const id = contact.contact_id;
+  let next = chatOf(state, id)
+    ? withChat(state, id, (c) => ({ ...c, contact: { ...c.contact, ...contact } }))
+    : { ...state, chats: [...state.chats, newChat(contact)] };
+  next = withChat(next, id, (c) => ({ ...c, log: addMessages(c.log, messages) }));
+  return show || !next.active ? activate(next, id) : next;
+}
+
+/** The chat ended here (closed, or moved to another queue): `notice` says how. */
+function ended(chat, notice, outcome) {
+  return {
+    ...chat,
+    closed: true,
+    outcome: outcome || chat.outcome,
+    typing: false,
+    log: addNotice(chat.log, notice),
+  };
+}
+
+function triageChanged(chat, frame) {
+  const before = chat.contact.triage || {};
+  let reasons = before.reasons || [];
+  if (Array.isArray(frame.reasons) && frame.reasons.length) {
+    // A raise names its reasons: they go first, earlier ones stay after them.
+    const fresh = new Set(frame.reasons.map((r) => r.rule_id));
+    reasons = [...frame.reasons, ...reasons.filter((r) => !fresh.has(r.rule_id))];
+  }
+  const contact = { ...chat.contact, triage: { ...before, level: frame.level, tags: frame.tags || [], reasons } };
+  const level = { key: `level.${frame.level}` };
+  if (frame.previous_level) {
+    return {
+      ...chat,
+      contact,
+      overrides: [...chat.overrides, {
+        level: frame.level, previous_level: frame.previous_level, by: frame.by, reason: chat.pendingReason,
+      }],
+      pendingReason: '',
+      log: addNotice(chat.log, { key: 'override.done', vars: { level } }),
+    };
+  }
+  return { ...chat, contact, log: addNotice(chat.log, { key: 'override.raised', vars: { level } }) };
+}
+
+/** A live message of a chat: stored once, counted unread when not in view; a skipped seq asks for the gap. */
+function liveMessage(state, frame, hidden) {
+  const chat = chatOf(state, frame.contact_id);
+  if (!chat) return state;
+  const log = addMessage(chat.log, frame);
+  if (log === chat.log) return state; // seen already
+  const next = { ...chat, log };
+  if (frame.sender === 'patient') {
+    next.typing = false;
+    if (state.active !== chat.contact.contact_id || hidden) next.unread = chat.unread + 1;
+  }
+  let out = withChat(state, chat.contact.contact_id, () => next);
+  if (skipsAhead(chat.log, frame) && !chat.log.syncing) {
+    out = withChat(out, chat.contact.contact_id, (c) => ({ ...c, log: setSyncing(c.log, true) }));
+    out = effect(out, {
+      type: 'send',
+      frame: { type: 'sync', contact_id: chat.contact.contact_id, after_seq: resumeSeq(chat.log) },
+    });
+  }
+  return out;
+}
+
+/**
+ * The state after server `frame`. `env.now` (ISO 8601) stamps our own
+ * messages when their ack arrives; `env.hidden` is true while the page is not
+ * in view (a message then counts as unread even in the active tab).
+ */
+export function applyFrame(state, frame, env = {}) {
+  const s = { ...state, effects: [] };
+  switch (frame.type) {
+    case 'banner':
+      return { ...s, banner: frame.banner ?? null };
+    case 'escalation':
+      // A red-flag or urgent contact has waited past its target: everyone on the unit is told.
+      return effect(s, {
+        type: 'alert',
+        message: { key: 'alert.escalation', vars: { minutes: Math.floor(frame.waited_s / 60) } },
+      });
+    case 'welcome': {
+      let next = mergeQueues({ ...s, user: frame.user ?? s.user }, frame.queues);
+      if ('banner' in frame) next.banner = frame.banner;
+      for (const c of frame.assigned || []) {
+        next = openChat(next, c, [], false);
+        next = withChat(next, c.contact_id, (chat) => ({ ...chat, log: setSyncing(chat.log, true) }));
+        const chat = chatOf(next, c.contact_id);
+        // Resume: fetch what we have not seen (history ends the sync), then
+        // resend what was never acked.
+        next = effect(next, { type: 'send', frame: { type: 'sync', contact_id: c.contact_id, after_seq: resumeSeq(chat.log) } });
+        for (const p of unacked(chat.log)) {
+          next = effect(next, { type: 'send', frame: { type: 'message', contact_id: c.contact_id, ...p } });
+        }
+      }
+      return next;
+    }
+    case 'queues':
+      return mergeQueues(s, frame.queues);
+    case 'assigned': {
+      const mine = s.pickPending;
+      const next = openChat({ ...s, pickPending: false }, frame.contact, frame.messages, mine);
+      return mine ? effect(next, { type: 'focus-reply', contact_id: frame.contact.contact_id }) : next;
+    }
+    case 'history':
+      return withChat(s, frame.contact_id, (c) => ({ ...c, log: setSyncing(addMessages(c.log, frame.messages), false) }));
+    case 'message':
+      return liveMessage(s, frame, Boolean(env.hidden));
+    case 'ack':
+      return withChat(s, frame.contact_id, (c) => ({
+        ...c,
+        log: ackPending(c.log, frame.client_id, frame.seq, {
+          sender: 'staff', sender_name: s.user ? s.user.display_name : null, sent_at: env.now ?? null,
+        }),
+      }));
+    case 'typing':
+      return frame.sender === 'patient' ? withChat(s, frame.contact_id, (c) => ({ ...c, typing: true })) : s;
+    case 'note':
+      return withChat(s, frame.contact_id, (c) => ({
+        ...c, notes: [...c.notes, { body: frame.body, author: frame.author, at: frame.at }],
+      }));
+    case 'triage':
+      return withChat(s, frame.contact_id, (c) => triageChanged(c, frame));
+    case 'closed':
+      return withChat(s, frame.contact_id, (c) => (c.closed ? c : ended(c, {
+        key: 'chats.closed', vars: { outcome: { key: `outcome.${frame.outcome}` } },
+      }, frame.outcome)));
+    case 'transferred':
+      return withChat(s, frame.contact_id, (c) => (c.closed ? c : ended(c, { key: 'chats.transferred' }, null)));
+    case 'error':
+      return effect({ ...s, pickPending: false }, { type: 'error', code: frame.code });
+    default:
+      return s;
+  }
+}
+
+// -- what the user does (pure as well) ------------------------------------------
+
+export function signedIn(state, user) {
+  return { ...state, user };
+}
+
+/** A pick went out: its `assigned` opens the chat in view with the focus in the reply. */
+export function picking(state) {
+  return { ...state, pickPending: true };
+}
+
+/** A reply written: shown as pending until acked. */
+export function written(state, contactId, clientId, body) {
+  const name = state.user ? state.user.display_name : null;
+  return withChat(state, contactId, (c) => ({ ...c, log: addPending(c.log, clientId, body, name) }));
+}
+
+/** A triage change sent with `reason` (the journal names it once the server confirms). */
+export function overrideSent(state, contactId, reason) {
+  return withChat(state, contactId, (c) => ({ ...c, pendingReason: reason }));
+}
+
+/** The patient's typing notice has run out. */
+export function typingOver(state, contactId) {
+  return withChat(state, contactId, (c) => (c.typing ? { ...c, typing: false } : c));
+}
+
+/** The tab of an ended chat is closed: the next one comes into view. */
+export function removeChat(state, contactId) {
+  const chats = state.chats.filter((c) => c.contact.contact_id !== contactId);
+  if (chats.length === state.chats.length) return state;
+  const next = { ...state, chats };
+  if (state.active !== contactId) return next;
+  return chats.length ? activate({ ...next, active: null }, chats[0].contact.contact_id) : { ...next, active: null };
+}
+
+/** The queue's name, with its unit when the user works in more than one. */
+export function queueLabel(state, q) {
+  const units = new Set(state.queues.list.map((x) => x.unit_id));
+  return units.size > 1 ? `${q.unit_id} · ${q.name}` : q.name;
+}
