@@ -54,7 +54,7 @@ log = get_logger("chatserver.app")
 FEATURE_MODULES: tuple[str, ...] = (
     "chatserver.survey",
     "chatserver.canned",
-    "chatserver.operations",
+    "chatserver.admin",
     "chatserver.audit",
     "chatserver.stats.feature",
 )

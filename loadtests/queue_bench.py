@@ -26,11 +26,11 @@ from typing import Any
 
 from chatserver.core.waiting_room import priority_key
 from chatserver.fanout.local import LocalFanout
-from chatserver.ws.hub import Hub
-from chatserver.metrics import Metrics
 from chatserver.flow.waiting import QueueService
+from chatserver.metrics import Metrics
 from chatserver.storage.base import NewContact, Queue, Unit
 from chatserver.storage.sqlite import SqliteStorage
+from chatserver.ws.hub import Hub
 
 UNIT = "bench"
 QUEUE = "bench:nurse"

@@ -19,7 +19,7 @@ UNIT_ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
 # ``register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)``.
 FEATURE_CLIS: tuple[str, ...] = (
     "chatserver.cli.migrate_to",
-    "chatserver.operations.cli",
+    "chatserver.admin.cli",
     "chatserver.audit",
     "chatserver.stats.cli",
 )

@@ -8,12 +8,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from chatserver.access.stats_scope import check_import_units, resolve_scope
 from chatserver.errors import InvalidInput, NotFoundError
 from chatserver.http.staff import current_session, staff_session_for_change
 from chatserver.http.util import MAX_IMPORT_BODY, json_response, read_body
 
 from . import charts, service
-from .access_scope import check_import_units, resolve_scope
 from .chart_texts import LANGS, label, title
 from .query import parse_bucket, parse_period
 from .records import ContactFilter

@@ -5,6 +5,10 @@ Data flow: a feature calls :class:`Storage` (records and errors in
 (:mod:`.directory`, :mod:`.contacts`, :mod:`.login`, :mod:`.messages`, rows
 in :mod:`.rows`) and an engine runs it (:mod:`.sqlite`, :mod:`.postgres`)
 through the :mod:`.plan` drivers.
+
+The engines are not imported here: a feature that imports this package (or
+:mod:`.plan`) does not load SQLite or asyncpg code; the wiring
+(:mod:`chatserver.app`) opens the engine it is configured for.
 """
 
 from .base import (
@@ -26,7 +30,6 @@ from .base import (
     User,
 )
 from .plan import Database, Dialect, Plan, Query
-from .sqlite import SqliteStorage
 
 __all__ = [
     "AppendResult",
@@ -45,7 +48,6 @@ __all__ = [
     "Query",
     "Queue",
     "Session",
-    "SqliteStorage",
     "Storage",
     "StorageError",
     "Unit",

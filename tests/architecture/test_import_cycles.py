@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import graphlib
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -99,3 +101,19 @@ def test_features_never_import_an_engine() -> None:
         if deps & engines and m not in allowed and not m.startswith("chatserver.storage")
     )
     assert offenders == []
+
+
+def test_importing_the_features_loads_no_engine() -> None:
+    """At run time too: importing every feature module (in a fresh interpreter)
+    loads neither storage engine nor asyncpg; only the wiring does."""
+    code = (
+        "import sys\n"
+        "import chatserver.audit, chatserver.canned, chatserver.admin, chatserver.survey\n"
+        "import chatserver.stats.feature, chatserver.flow.handling, chatserver.state\n"
+        "print(sorted(m for m in sys.modules if m in "
+        "{'chatserver.storage.sqlite', 'chatserver.storage.postgres', 'asyncpg'}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"

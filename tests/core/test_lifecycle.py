@@ -9,6 +9,7 @@ from chatserver.core.lifecycle import (
     ContactStatus,
     InvalidTransition,
     Transition,
+    allows,
     is_open,
     next_status,
 )
@@ -32,6 +33,7 @@ ALLOWED = {
 def test_every_pair(status: ContactStatus, transition: Transition) -> None:
     """Each (status, transition) pair is either the documented move or refused."""
     expected = ALLOWED.get((status, transition))
+    assert allows(status, transition) is (expected is not None)
     if expected is None:
         with pytest.raises(InvalidTransition) as info:
             next_status(status, transition)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from starlette.routing import Route
 
+from chatserver.admin import routes
 from chatserver.audit.keys import AuditSettings
-from chatserver.operations import routes
 from chatserver.settings import Settings
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"

@@ -6,8 +6,8 @@ from datetime import date, datetime, time
 
 import pytest
 
+from chatserver.admin.hours import DEFAULT_HOURS, Hours, iso, parse_hours, status
 from chatserver.errors import InvalidInput
-from chatserver.operations.hours import DEFAULT_HOURS, Hours, iso, parse_hours, status
 
 from .util import local
 

@@ -121,7 +121,7 @@ def test_escalation_survives_a_restart_without_repeating(
     app_client: TestClient, clock: Clock
 ) -> None:
     """A fresh sweeper (as after a restart) reads the escalation event and stays quiet."""
-    from chatserver.operations import Sweeper, of  # noqa: PLC0415
+    from chatserver.admin import Sweeper, of  # noqa: PLC0415
 
     cid = intake(app_client)["contact_id"]
     make_urgent(app_client, cid, clock())

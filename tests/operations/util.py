@@ -9,8 +9,8 @@ from typing import Any, TypeVar
 import pyotp
 from starlette.testclient import TestClient
 
-from chatserver.operations import Operations, Sweeper, of, sweeper_of
-from chatserver.operations.hours import TZ
+from chatserver.admin import Operations, Sweeper, of, sweeper_of
+from chatserver.admin.hours import TZ
 from chatserver.state import AppState
 from tests.helpers import PASSWORD, Account
 

@@ -10,6 +10,8 @@ import pytest
 
 from chatserver.fanout.redis_pubsub import CLOSE_RESYNC, RedisFanout
 from chatserver.metrics import Metrics
+from chatserver.storage.base import Message
+from chatserver.ws import wire
 from chatserver.ws.hub import Hub, TargetKind
 from tests.poll import wait_until_async
 
@@ -21,14 +23,14 @@ class RecordingHub(Hub):
 
     def __init__(self, instance_id: str) -> None:
         super().__init__(Metrics(), instance_id)
-        self.delivered: list[tuple[str, Any, dict[str, Any] | str, str | None]] = []
+        self.delivered: list[tuple[str, Any, wire.ServerFrame, str | None]] = []
         self.closed: list[tuple[str, Any, int, str]] = []
 
     def deliver(
         self,
         kind: TargetKind,
         key: str | int | None,
-        frame: dict[str, Any] | str,
+        frame: wire.ServerFrame,
         exclude: str | None = None,
     ) -> int:
         self.delivered.append((kind, key, frame, exclude))
@@ -69,18 +71,21 @@ async def test_publish_reaches_the_other_instance_once(
 ) -> None:
     """A frame is delivered locally at once and on the other instance via Redis, each once."""
     _, a, b = pair
-    frame = {"type": "message", "contact_id": "c1", "seq": 1}
+    frame = wire.MessageFrame(Message("c1", 1, "patient", "P", "p-1", "hej", 0.0))
     await a.fanout.publish("contact", "c1", frame, exclude="a:7")
     await until(lambda: len(b.hub.delivered) == 1)
     assert a.hub.delivered == [("contact", "c1", frame, "a:7")]
-    assert b.hub.delivered == [("contact", "c1", frame, "a:7")]
+    # The other instance relays the frame as serialised here, seq included.
+    assert b.hub.delivered == [("contact", "c1", wire.Relayed(wire.to_dict(frame)), "a:7")]
+    assert wire.encoded(b.hub.delivered[0][2]) == wire.encoded(frame)
     # a's own envelope comes back to a: it must be ignored. Rather than sleep and hope
     # it came, publish a marker from b after it: one channel, so Redis hands a the two
     # in publish order, and once the marker is delivered a has seen its own envelope.
-    marker = {"type": "typing"}
+    marker = wire.TypingFrame("c1", "patient")
+    relayed = wire.Relayed(wire.to_dict(marker))
     await b.fanout.publish("user", 3, marker)
-    await until(lambda: ("user", 3, marker, None) in a.hub.delivered)
-    assert a.hub.delivered == [("contact", "c1", frame, "a:7"), ("user", 3, marker, None)]
+    await until(lambda: ("user", 3, relayed, None) in a.hub.delivered)
+    assert a.hub.delivered == [("contact", "c1", frame, "a:7"), ("user", 3, relayed, None)]
 
 
 async def test_queue_changes_and_closes_reach_every_instance(
@@ -114,8 +119,9 @@ async def test_redis_restart_resyncs_and_health_follows(
         return await a.fanout.healthy() and await b.fanout.healthy()
 
     await wait_until_async(both_healthy, timeout=10, interval=0.05)
-    await b.fanout.publish("user", 3, {"type": "typing"})
-    await until(lambda: ("user", 3, {"type": "typing"}, None) in a.hub.delivered)
+    typing = wire.TypingFrame("c1", "patient")
+    await b.fanout.publish("user", 3, typing)
+    await until(lambda: ("user", 3, wire.Relayed(wire.to_dict(typing)), None) in a.hub.delivered)
 
 
 async def test_a_failed_publish_makes_the_others_resync(
@@ -125,7 +131,8 @@ async def test_a_failed_publish_makes_the_others_resync(
     instance resyncs its clients even if its own subscription never noticed."""
     redis, a, b = pair
     redis.stop()
-    await a.fanout.publish("contact", "c9", {"type": "message", "seq": 5})
+    lost = wire.MessageFrame(Message("c9", 5, "patient", "P", "p-5", "hej", 0.0))
+    await a.fanout.publish("contact", "c9", lost)
     assert a.hub.delivered[-1][1] == "c9"  # local delivery does not wait for Redis
     redis.start()
     await until(lambda: bool(b.hub.closed))

@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from chatserver.storage import SqliteStorage
+from chatserver.storage.sqlite import SqliteStorage
 
 from .factories import new_contact, patient_message, seed
 

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from chatserver.storage import SqliteStorage, Storage
+from chatserver.storage import Storage
 from chatserver.storage.postgres import PostgresStorage
+from chatserver.storage.sqlite import SqliteStorage
 from tests.pg import PgServer, migrated_template, pg_server
 
 from .factories import Seed, seed

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
+from chatserver.admin.store import PURGE_BATCH, UNSET, OperationsStore
 from chatserver.audit.chain import GENESIS_HASH, AuditEvent, verify
 from chatserver.audit.store import AuditQuery, AuditStore
 from chatserver.canned import CannedStore
-from chatserver.operations.store import PURGE_BATCH, UNSET, OperationsStore
 from chatserver.storage import Conflict, NotFound, Queue, Session, Storage
 from chatserver.survey import SurveyAnswer, SurveyStore
 

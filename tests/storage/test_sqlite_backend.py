@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from chatserver.storage import SqliteStorage, StorageError
+from chatserver.storage import StorageError
+from chatserver.storage.sqlite import SqliteStorage
 from chatserver.storage.sqlite_connection import ThreadConnection
 from chatserver.storage.sqlite_writer import WriterStats
 

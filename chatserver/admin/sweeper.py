@@ -25,18 +25,18 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from chatserver.admin.retention import run_retention
+from chatserver.admin.service import Operations
 from chatserver.core.lifecycle import ContactStatus
 from chatserver.errors import ChatError
 from chatserver.logs import get_logger
-from chatserver.operations.retention import run_retention
-from chatserver.operations.service import Operations
 from chatserver.storage.base import Contact
 from chatserver.ws import wire
 
 if TYPE_CHECKING:
     from chatserver.state import AppState
 
-log = get_logger("chatserver.operations.sweeper")
+log = get_logger("chatserver.admin.sweeper")
 
 DAY_S = 86400.0
 

@@ -11,11 +11,11 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from chatserver.access.sessions import new_totp_secret, provisioning_uri
+from chatserver.admin import validation as v
+from chatserver.admin.guard import audit, changed_fields, require_admin, state_of
+from chatserver.admin.service import of
 from chatserver.errors import CLOSE_POLICY, InvalidInput, NotFoundError, StateConflict
 from chatserver.http.util import json_response, read_json_object
-from chatserver.operations import validation as v
-from chatserver.operations.admin_access import audit, changed_fields, require_admin, state_of
-from chatserver.operations.service import of
 from chatserver.storage.base import Conflict, NotFound, User
 
 if TYPE_CHECKING:

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from chatserver.admin.store import PURGE_BATCH, OperationsStore
 from chatserver.logs import get_logger
-from chatserver.operations.store import PURGE_BATCH, OperationsStore
 
 if TYPE_CHECKING:
     from chatserver.state import AppState
 
-log = get_logger("chatserver.operations.retention")
+log = get_logger("chatserver.admin.retention")
 
 DAY_S = 86400.0
 

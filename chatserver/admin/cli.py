@@ -37,7 +37,7 @@ def _sqlite_only(settings: Settings) -> bool:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from chatserver.operations.backup import BackupError, backup_sqlite  # noqa: PLC0415
+    from chatserver.admin.backup import BackupError, backup_sqlite  # noqa: PLC0415
 
     settings = _settings(args)
     if not _sqlite_only(settings):
@@ -78,7 +78,7 @@ def _set_aside_checkpoint(settings: Settings) -> Path | None:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    from chatserver.operations.backup import BackupError, restore_sqlite  # noqa: PLC0415
+    from chatserver.admin.backup import BackupError, restore_sqlite  # noqa: PLC0415
 
     settings = _settings(args)
     if not _sqlite_only(settings):
@@ -104,9 +104,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_retention_run(args: argparse.Namespace) -> int:
+    from chatserver.admin.retention import run_retention  # noqa: PLC0415
+    from chatserver.admin.service import of  # noqa: PLC0415
     from chatserver.app import create_app  # noqa: PLC0415
-    from chatserver.operations.retention import run_retention  # noqa: PLC0415
-    from chatserver.operations.service import of  # noqa: PLC0415
 
     settings = _settings(args)
     # The whole app, so the audit log (a feature module) records each purge.

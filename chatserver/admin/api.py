@@ -1,9 +1,9 @@
 """The administration API (``/api/admin/...``, admins only) and ``GET /api/banner``:
 units and rollout, opening hours, queues and capacity, the banner, legal hold,
-retention and canned responses; staff accounts are :mod:`.admin_users`.
+retention and canned responses; staff accounts are :mod:`.users`.
 
 Admins administer every unit of the service (one health centre or one region).
-Access and audit: :mod:`.admin_access`.
+Access and audit: :mod:`.guard`.
 """
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from chatserver import canned
+from chatserver.admin import users as admin_users
+from chatserver.admin import validation as v
+from chatserver.admin.guard import audit, changed_fields, require_admin, state_of
+from chatserver.admin.hours import DEFAULT_HOURS, parse_hours
+from chatserver.admin.retention import run_retention
+from chatserver.admin.service import BANNER_HISTORY, Operations, of
+from chatserver.admin.store import UNSET
 from chatserver.errors import InvalidInput, NotFoundError, StateConflict
 from chatserver.http.util import json_response, read_json_object
-from chatserver.operations import admin_users
-from chatserver.operations import validation as v
-from chatserver.operations.admin_access import audit, changed_fields, require_admin, state_of
-from chatserver.operations.hours import DEFAULT_HOURS, parse_hours
-from chatserver.operations.retention import run_retention
-from chatserver.operations.service import BANNER_HISTORY, Operations, of
-from chatserver.operations.store import UNSET
 from chatserver.storage.base import Conflict, NotFound, Queue, Unit
 
 if TYPE_CHECKING:

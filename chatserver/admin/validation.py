@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from chatserver.admin.hours import TZ
 from chatserver.errors import InvalidInput
-from chatserver.operations.hours import TZ
 
 M = TypeVar("M", bound=BaseModel)
 

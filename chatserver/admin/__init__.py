@@ -1,4 +1,4 @@
-"""Day-to-day operations of the service (docs/operations.md).
+"""Administration: what admins set and the upkeep it drives (docs/operations.md).
 
 Opening hours and capacity (the intake gate), the disruption banner,
 escalation of long waits, absence handling, gradual rollout, retention,
@@ -7,7 +7,7 @@ backup, and the administration API behind ``/admin``.
 A feature module (``FEATURE_MODULES`` in :mod:`chatserver.app`):
 :func:`attach` installs the hooks and the sweeper; :func:`routes` adds the
 HTTP routes. The CLI (``chatserver backup``, ``chatserver retention run``)
-is :mod:`chatserver.operations.cli`.
+is :mod:`chatserver.admin.cli`.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 
 from starlette.routing import BaseRoute
 
-from chatserver.operations import admin_api
-from chatserver.operations.hours import DEFAULT_HOURS, Hours, Status, parse_hours, status
-from chatserver.operations.service import Operations, attach_hooks, of
-from chatserver.operations.store import Banner, OperationsStore
-from chatserver.operations.sweeper import Sweeper
+from chatserver.admin import api as admin_api
+from chatserver.admin.hours import DEFAULT_HOURS, Hours, Status, parse_hours, status
+from chatserver.admin.service import Operations, attach_hooks, of
+from chatserver.admin.store import Banner, OperationsStore
+from chatserver.admin.sweeper import Sweeper
 
 if TYPE_CHECKING:
     from chatserver.state import AppState

@@ -12,18 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from chatserver.admin.hours import DEFAULT_HOURS, Hours, Status, parse_hours, status
+from chatserver.admin.store import Banner, OperationsStore
 from chatserver.errors import StateConflict
 from chatserver.flow.intake import ALTERNATIVES
 from chatserver.logs import get_logger
-from chatserver.operations.hours import DEFAULT_HOURS, Hours, Status, parse_hours, status
-from chatserver.operations.store import Banner, OperationsStore
 from chatserver.storage.base import Unit
 from chatserver.ws import wire
 
 if TYPE_CHECKING:
     from chatserver.state import AppState
 
-log = get_logger("chatserver.operations")
+log = get_logger("chatserver.admin")
 
 # Banners kept in the history answered by the admin API.
 BANNER_HISTORY = 50
