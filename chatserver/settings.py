@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     intake_rate_limit: str = "60/minute"
     # Frames per WebSocket connection (see chatserver/ratelimit.py for the why).
     frame_rate_limit: str = "30/second"
-    # -- operations (chatserver/operations, docs/operations.md) --
+    # -- operations (chatserver/admin, docs/operations.md) --
     # Minutes before closing time when intake stops; chats already going on continue.
     intake_stop_before_close_min: int = Field(default=15, ge=0, le=240)
     # Escalation targets: a red-flag (acknowledged emergency) or urgent contact

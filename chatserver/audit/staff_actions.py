@@ -1,8 +1,8 @@
-"""Which staff WebSocket actions are audited, and how (called by ``staff_ws``).
+"""Which staff WebSocket actions are audited, and how (called by :mod:`chatserver.ws.staff`).
 
 Opening a contact is the access: ``pick`` (the transcript is handed out) and
 ``sync`` (history) are audited *before* the data leaves for this connection
-(``sync`` in ``staff_ws`` itself, ``pick`` here, before the reply is queued;
+(``sync`` in :mod:`chatserver.ws.staff` itself, ``pick`` here, before the reply is queued;
 a pick that cannot be audited puts the contact back at the front of its queue).
 ``close``, ``transfer``, ``override`` and ``note`` are audited after they took
 effect. Messages relayed by the assigned staff member are not new accesses and
