@@ -1,41 +1,48 @@
 """What happens to a contact, decided without I/O: the life cycle's actions.
 
-Every action (pick, message, transfer, requeue, close, override, note, a
-triage raise) is decided from the state as read and the request, around one
-conditional storage write::
+Pick, messages, typing, transfer, requeue, close, notes and overrides are
+decided from the state as read and the request, around one conditional
+storage write (triage raises and follow-up questions: :mod:`.retriage`)::
 
     decide_<action>(state, request, now) -> Refusal | <its write>
         The adapter performs the write. Storage answers None when the write's
         precondition went away meanwhile (picked by someone else, closed):
-        the adapter then raises the write's ``lost`` refusal, if it has one.
-    <action>_effects(write, before, after, ...) -> Effects
+        the adapter then raises the write's ``lost`` refusal.
+    <action>_effects(write, after, ...) -> Effects
         The reply to the acting connection, the frames to send to whom, and
-        the waiting rooms that changed; built from the committed contact.
+        the waiting rooms that changed; built from the contact as committed.
 
-:mod:`chatserver.flow.handling` loads the state, calls these, carries out the
-writes through storage and dispatches the effects. Nothing here awaits.
-
-A refusal is the documented error (:mod:`chatserver.errors`) that the adapter
-raises; two refusals are equal when their class, code and message are.
+The values are in :mod:`.effects`. :mod:`chatserver.flow.handling` loads the
+state, calls these, carries out the writes through storage and dispatches the
+effects. Nothing here awaits.
 
 This module is imported by its own name, not re-exported by
-:mod:`chatserver.core`: it builds :mod:`chatserver.ws.wire` frames, whose
-records come from :mod:`chatserver.storage.base`, which imports the core's
-life cycle.
+:mod:`chatserver.core` (see there why).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from collections.abc import Sequence
 
-import triage
 from chatserver.access import policy as access
+from chatserver.core.effects import (
+    CloseWrite,
+    Effects,
+    EventWrite,
+    LevelWrite,
+    PickWrite,
+    Plan,
+    Refusal,
+    RequeueWrite,
+    Send,
+    TransferWrite,
+    WaitingChange,
+    contact_closed,
+    unknown_contact,
+)
 from chatserver.core.lifecycle import ContactStatus, Transition, allows
-from chatserver.core.urgency import more_urgent
 from chatserver.core.waiting_room import TIER_FRONT, priority_key, tier_for
-from chatserver.errors import ChatError, Forbidden, InvalidInput, NotFoundError, StateConflict
+from chatserver.errors import Forbidden, NotFoundError, StateConflict
 from chatserver.storage.base import (
     AppendResult,
     Conflict,
@@ -48,174 +55,12 @@ from chatserver.storage.base import (
     User,
 )
 from chatserver.ws import wire
-from triage import screening
 
-# -- decision values ----------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Refusal:
-    """The action is refused with ``error`` (a documented code)."""
-
-    error: ChatError
-
-    def _key(self) -> tuple[type[ChatError], str, str]:
-        return (type(self.error), self.error.code, self.error.message)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Refusal) and self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def __repr__(self) -> str:
-        e = self.error
-        return f"Refusal({type(e).__name__}({e.code!r}, {e.message!r}))"
-
-
-@dataclass(frozen=True, slots=True)
-class Send:
-    """Deliver ``frame`` to every connection of a patient's contact or a staff
-    member, on every instance, except the connection ``exclude`` (the actor's
-    own, which gets the reply)."""
-
-    to: Literal["contact", "user"]
-    key: str | int
-    frame: wire.ServerFrame
-    exclude: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class WaitingChange:
-    """The waiting room of ``unit_id`` changed by ``contact`` (as committed)."""
-
-    contact: Contact
-    unit_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class Effects:
-    reply: wire.ServerFrame | None = None
-    sends: tuple[Send, ...] = ()
-    waiting: tuple[WaitingChange, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class PickWrite:
-    """``storage.pick``: the first waiting contact of ``queue_ids`` (or exactly ``contact_id``)."""
-
-    queue_ids: tuple[str, ...]
-    user_id: int
-    staff_name: str
-    at: float
-    contact_id: str | None
-    lost: Refusal
-
-
-@dataclass(frozen=True, slots=True)
-class CloseWrite:
-    """``storage.close_contact`` of ``contact`` (as read before the write)."""
-
-    contact: Contact
-    outcome: str
-    at: float
-    actor_user_id: int | None
-    lost: Refusal
-
-
-@dataclass(frozen=True, slots=True)
-class TransferWrite:
-    """``storage.transfer`` of ``contact``: back in a queue, keeping its place in time."""
-
-    contact: Contact
-    queue_id: str
-    priority_tier: int
-    priority_key: float
-    at: float
-    actor_user_id: int
-    note: str | None
-    lost: Refusal
-
-
-@dataclass(frozen=True, slots=True)
-class RequeueWrite:
-    """``storage.requeue`` of ``contact``: assigned, back in its own queue."""
-
-    contact: Contact
-    priority_tier: int
-    priority_key: float
-    at: float
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class LevelWrite:
-    """``storage.set_level`` of ``contact`` (a triage raise that finds the contact
-    closed meanwhile is dropped: the adapter does not answer ``lost``)."""
-
-    contact: Contact
-    level: str
-    tags: tuple[str, ...]
-    priority_key: float
-    at: float
-    actor_user_id: int | None
-    reason: str
-    added_reasons: tuple[Mapping[str, Any], ...]
-    lost: Refusal
-
-
-@dataclass(frozen=True, slots=True)
-class EventWrite:
-    """``storage.add_event``: a contact event (note, follow-up, model raise)."""
-
-    contact_id: str
-    kind: str
-    at: float
-    actor_user_id: int | None
-    data: Mapping[str, Any] = field(default_factory=dict)
-
-
-Write = PickWrite | CloseWrite | TransferWrite | RequeueWrite | LevelWrite | EventWrite
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """Writes whose results change nothing, and the effects once they are done."""
-
-    writes: tuple[EventWrite, ...]
-    effects: Effects
-
-
-@dataclass(frozen=True, slots=True)
-class Raise:
-    """A more urgent level: ``events`` first (what raised it), then ``write``."""
-
-    events: tuple[EventWrite, ...]
-    write: LevelWrite
-
-
-@dataclass(frozen=True, slots=True)
-class Answered:
-    """Follow-up answers: store ``event``, raise with ``raise_`` if any, reply ``reply``."""
-
-    event: EventWrite
-    raise_: LevelWrite | None
-    reply: wire.FollowupAckFrame
-
-
-# -- refusals (fresh errors each time: a raised exception carries its traceback) ---
-
-
-def _unknown_contact() -> Refusal:
-    return Refusal(NotFoundError("unknown_contact", "no such contact"))
-
-
-def _closed(message: str = "the contact is closed") -> Refusal:
-    return Refusal(StateConflict("contact_closed", message))
+# -- refusals ------------------------------------------------------------------------
 
 
 def _already_closed() -> Refusal:
-    return _closed("the contact is already closed")
+    return contact_closed("the contact is already closed")
 
 
 def _assigned_elsewhere() -> Refusal:
@@ -233,7 +78,7 @@ def readable(user: User, contact: Contact | None) -> Refusal | Contact:
     """The contact, if ``user`` may read it. "Does not exist" and "not yours" get
     the same answer: no probing other units."""
     if contact is None or not access.can_read_contact(user, contact):
-        return _unknown_contact()
+        return unknown_contact()
     return contact
 
 
@@ -243,7 +88,7 @@ def actionable(user: User, contact: Contact | None) -> Refusal | Contact:
     if isinstance(c, Refusal):
         return c
     if c.status == ContactStatus.CLOSED:
-        return _closed()
+        return contact_closed()
     if not access.can_act_on_contact(user, c):
         return _assigned_elsewhere()
     return c
@@ -320,7 +165,7 @@ def decide_close(
 ) -> Refusal | CloseWrite:
     """Close with ``outcome``; ``by`` None is the patient leaving."""
     if contact is None or (by is not None and not access.can_read_contact(by, contact)):
-        return _unknown_contact()
+        return unknown_contact()
     if not allows(contact.status, Transition.CLOSE):
         return _already_closed()
     if by is not None and not access.can_act_on_contact(by, contact):
@@ -374,7 +219,7 @@ def decide_transfer(
         at=now,
         actor_user_id=user.id,
         note=note,
-        lost=_closed(),
+        lost=contact_closed(),
     )
 
 
@@ -444,7 +289,7 @@ def decide_override(
         actor_user_id=user.id,
         reason=reason,
         added_reasons=(),
-        lost=_closed(),
+        lost=contact_closed(),
     )
 
 
@@ -456,12 +301,8 @@ def override_effects(write: LevelWrite, after: Contact, user: User, conn_id: str
     return Effects(
         reply=frame,
         sends=(Send("user", user.id, frame, exclude=conn_id),),
-        waiting=_if_waiting(after),
+        waiting=if_waiting(after),
     )
-
-
-def _if_waiting(after: Contact) -> tuple[WaitingChange, ...]:
-    return (WaitingChange(after, after.unit_id),) if after.status == ContactStatus.QUEUED else ()
 
 
 # -- typing -----------------------------------------------------------------------------
@@ -520,8 +361,8 @@ def append_refusal(exc: Conflict | NotFound) -> Refusal:
     if isinstance(exc, NotAssigned):
         return Refusal(StateConflict("not_assigned", "the contact is not assigned to you"))
     if isinstance(exc, Conflict):
-        return _closed()
-    return _unknown_contact()
+        return contact_closed()
+    return unknown_contact()
 
 
 def not_picked(user: User, contact: Contact | None) -> Refusal:
@@ -555,114 +396,6 @@ def append_effects(
     return Effects(reply=ack, sends=(to_patient,))
 
 
-# -- triage raises ---------------------------------------------------------------------
-
-
-def may_raise(result: triage.TriageResult) -> bool:
-    """Only a finding more urgent than 'standard' can change a contact's level
-    (decided before the contact is read, so most messages cost no read)."""
-    return more_urgent(result.level.value, triage.Level.STANDARD)
-
-
-def decide_retriage(
-    contact: Contact | None, result: triage.TriageResult, now: float
-) -> Raise | None:
-    """A patient message's finding raises the level if it is more urgent."""
-    new_level = result.level.value
-    if contact is None or contact.status == ContactStatus.CLOSED:
-        return None
-    if not may_raise(result) or not more_urgent(new_level, contact.level):
-        return None
-    events: tuple[EventWrite, ...] = ()
-    raised = [r for r in result.reasons if r.model is not None]
-    if raised:
-        data = {"level": new_level, "model": raised[0].model, "probability": raised[0].probability}
-        events = (EventWrite(contact.id, "model_raise", now, None, data),)
-    return Raise(events, decide_raise(contact, result, now, reason="patient_message"))
-
-
-def decide_raise(
-    contact: Contact, result: triage.TriageResult, now: float, *, reason: str
-) -> LevelWrite:
-    level = result.level.value
-    return LevelWrite(
-        contact=contact,
-        level=level,
-        tags=tuple(sorted(set(contact.tags) | set(result.tags))),
-        priority_key=priority_key(level, contact.queued_at or now),
-        at=now,
-        actor_user_id=None,
-        reason=reason,
-        added_reasons=tuple(r.to_dict() for r in result.reasons),
-        lost=_closed(),
-    )
-
-
-def raise_effects(write: LevelWrite, after: Contact) -> Effects:
-    """The patient is told with advice for the new level; the assigned staff
-    member without."""
-    before = write.contact
-    advice = triage.advice_for(write.level, before.lang, tags=list(write.tags)).to_dict()
-    patient = wire.TriageFrame(before.id, write.level, write.tags, write.added_reasons, advice)
-    sends = [Send("contact", before.id, patient)]
-    if after.assigned_user_id is not None:
-        notice = wire.TriageFrame(before.id, write.level, write.tags, write.added_reasons)
-        sends.append(Send("user", after.assigned_user_id, notice))
-    return Effects(sends=tuple(sends), waiting=_if_waiting(after))
-
-
-# -- follow-up questions -----------------------------------------------------------------
-
-
-def followups_for(patient: Contact, result: triage.TriageResult) -> list[screening.Question]:
-    """Questions of the symptom families a message names (none once it is an emergency)."""
-    if result.level is triage.Level.EMERGENCY:
-        return []
-    return screening.followups(result, patient.age)
-
-
-def decide_followups(
-    patient: Contact,
-    questions: Sequence[screening.Question],
-    asked: Mapping[str, bool | None],
-    now: float,
-) -> Plan | None:
-    """Ask the questions not asked before (each once per contact)."""
-    fresh = [q for q in questions if q.id not in asked]
-    if not fresh:
-        return None
-    frame = wire.FollowupFrame(patient.id, tuple(q.to_dict(patient.lang) for q in fresh))
-    return Plan(
-        writes=(
-            EventWrite(patient.id, "followup_asked", now, None, {"ids": [q.id for q in fresh]}),
-        ),
-        effects=Effects(sends=(Send("contact", patient.id, frame),)),
-    )
-
-
-def decide_followup_answers(
-    contact: Contact | None, answers: Mapping[str, bool], now: float
-) -> Refusal | Answered:
-    """Any yes raises the level to emergency."""
-    unknown = screening.unknown_ids(answers)
-    if unknown:
-        return Refusal(InvalidInput("invalid_field", f"unknown question id: {unknown[0][:64]}"))
-    if contact is None or contact.status == ContactStatus.CLOSED:
-        return _closed()
-    yes = screening.yes_answers(answers)
-    event = EventWrite(contact.id, "followup", now, None, {"answers": dict(answers), "yes": yes})
-    raise_: LevelWrite | None = None
-    if yes and contact.level != triage.Level.EMERGENCY:
-        current = triage.TriageResult(
-            level=triage.Level(contact.level),
-            tags=frozenset(contact.tags),
-            reasons=(),
-            advice=triage.advice_for(contact.level, contact.lang, tags=contact.tags),
-            ruleset_version=triage.RULESET_VERSION,
-        )
-        result = screening.answered_yes(
-            current, answers, contact.lang, prefix=screening.FOLLOWUP_RULE_PREFIX
-        )
-        raise_ = decide_raise(contact, result, now, reason="followup_answer")
-    level = triage.Level.EMERGENCY.value if yes else contact.level
-    return Answered(event, raise_, wire.FollowupAckFrame(contact.id, raise_ is not None, level))
+def if_waiting(after: Contact) -> tuple[WaitingChange, ...]:
+    """The waiting room changed when the contact is (still or again) queued."""
+    return (WaitingChange(after, after.unit_id),) if after.status == ContactStatus.QUEUED else ()

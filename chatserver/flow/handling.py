@@ -1,7 +1,7 @@
 """Messages and staff actions on a contact: the adapter between sockets and storage.
 
 Each method loads what the decision needs, asks :mod:`chatserver.core.decisions`
-(pure), carries out the write through storage (:meth:`Conversations.apply`)
+and :mod:`chatserver.core.retriage` (pure), carries out the write through storage (:meth:`Conversations.apply`)
 and dispatches the effects (:meth:`Conversations.dispatch`): the reply goes
 back to the caller, participants' other connections get their frames through
 the :class:`~chatserver.fanout.local.Fanout`, and changed waiting rooms are
@@ -16,7 +16,8 @@ from typing import TypeVar, assert_never
 
 import triage
 from chatserver.core import decisions as decide
-from chatserver.core.decisions import (
+from chatserver.core import retriage
+from chatserver.core.effects import (
     CloseWrite,
     Effects,
     EventWrite,
@@ -215,18 +216,18 @@ class Conversations:
         the level, and only then is the contact read to compare with it.
         """
         result = triage.assess(body, patient.age, patient.lang)
-        questions = decide.followups_for(patient, result)
+        questions = retriage.followups_for(patient, result)
         if questions:
             asked = await self.asked_followups(patient.id)
-            plan = decide.decide_followups(patient, questions, asked, self.clock())
+            plan = retriage.decide_followups(patient, questions, asked, self.clock())
             if plan is not None:
                 for write in plan.writes:
                     await self.apply(write)
                 await self.dispatch(plan.effects)
-        if not decide.may_raise(result):
+        if not retriage.may_raise(result):
             return
         contact = await self.storage.get_contact(patient.id)
-        raised = decide.decide_retriage(contact, result, self.clock())
+        raised = retriage.decide_retriage(contact, result, self.clock())
         if raised is not None:
             for event in raised.events:
                 await self.apply(event)
@@ -237,7 +238,7 @@ class Conversations:
         dropped (not refused) when the contact was closed meanwhile."""
         updated = await self.apply(write)
         if updated is not None:
-            await self.dispatch(decide.raise_effects(write, updated))
+            await self.dispatch(retriage.raise_effects(write, updated))
 
     async def asked_followups(self, contact_id: str) -> dict[str, bool | None]:
         """Follow-up question ids asked of this contact, each with its answer (None: open)."""
@@ -256,7 +257,7 @@ class Conversations:
     ) -> wire.FollowupAckFrame:
         """The patient answered follow-up questions: any yes raises the level to emergency."""
         contact = await self.storage.get_contact(patient.id)
-        answered = _refused(decide.decide_followup_answers(contact, answers, self.clock()))
+        answered = _refused(retriage.decide_followup_answers(contact, answers, self.clock()))
         await self.apply(answered.event)
         if answered.raise_ is not None:
             await self._raise_level(answered.raise_)

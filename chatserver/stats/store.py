@@ -23,7 +23,7 @@ import weakref
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from chatserver.storage.plan import Database, Dialect, Plan, all_rows, many, one, value
 
@@ -64,6 +64,9 @@ _OPERATIONS_COLUMNS = [
 ]
 
 
+T = TypeVar("T")
+
+
 class StatsStore:
     """The statistics' reads and the visit import, on either engine."""
 
@@ -80,6 +83,11 @@ class StatsStore:
     def dialect(self) -> Dialect:
         return self.db.dialect
 
+    async def _read(self, plan: Plan[T]) -> T:
+        """Every statistics read sees one snapshot: the marks of stored days and
+        the cells computed on the spot for the others must agree."""
+        return await self.db.read(plan, snapshot=True)
+
     # -- the rollup ---------------------------------------------------------------
 
     async def _days(self, f: ContactFilter) -> list[date]:
@@ -93,7 +101,7 @@ class StatsStore:
             return days
         units = list(f.unit_ids)
         async with self._fill_lock():
-            marked = await self.db.read(
+            marked = await self._read(
                 rollup_sql.marked_days(self.dialect, units, settled[0], settled[-1])
             )
             for day in settled:
@@ -122,9 +130,7 @@ class StatsStore:
         if not days:
             return 0
         units = await self.unit_ids()
-        marked = await self.db.read(
-            rollup_sql.marked_days(self.dialect, units, min(days), max(days))
-        )
+        marked = await self._read(rollup_sql.marked_days(self.dialect, units, min(days), max(days)))
         stored = 0
         for day in days:
             for unit in units:
@@ -138,7 +144,7 @@ class StatsStore:
     async def _cells(self, f: ContactFilter, columns: Sequence[str]) -> list[tuple[Any, ...]]:
         days = await self._days(f)
         plan = rollup_sql.read_cells(self.dialect, f, days, columns, stored=self.rollup)
-        return await self.db.read(plan)
+        return await self._read(plan)
 
     # -- the figures ----------------------------------------------------------------
 
@@ -175,25 +181,25 @@ class StatsStore:
             overrides=dict(transitions),
             override_contacts=sum(int(n) for n in changed),
             staff_spans=staff,
-            staff_names=await self.db.read(_staff_names(self.dialect, staff.members())),
+            staff_names=await self._read(_staff_names(self.dialect, staff.members())),
             satisfaction=satisfaction,
         )
 
     async def satisfaction(self, f: ContactFilter) -> Satisfaction:
         """Survey answers of chats *closed* in the period (not rolled up: answers
         arrive after the chat, and closing is not intake)."""
-        return await self.db.read(_satisfaction(self.dialect, f))
+        return await self._read(_satisfaction(self.dialect, f))
 
     async def safety_events(self, f: ContactFilter) -> list[SafetyEvent]:
         """Screening, follow-up, safety-net and staff triage events of the period's contacts."""
         where, params = where_of(self.dialect, f, "c")
-        rows = await self.db.read(_rows(SAFETY_EVENTS_SQL.format(where=where), *params))
+        rows = await self._read(_rows(SAFETY_EVENTS_SQL.format(where=where), *params))
         return [event_from_row(r) for r in rows]
 
     async def contact_rows(self, f: ContactFilter, limit: int) -> list[ContactRow]:
         """The period's contacts in intake order, at most ``limit``."""
         where, params = where_of(self.dialect, f)
-        rows = await self.db.read(
+        rows = await self._read(
             _rows(
                 "SELECT unit_id, queue_id, created_at, status, outcome, intake_level, level,"
                 " would_otherwise, emergency_acknowledged, queued_at, first_picked_at,"
@@ -209,7 +215,7 @@ class StatsStore:
         ]
 
     async def unit_ids(self) -> list[str]:
-        return [str(r[0]) for r in await self.db.read(_rows("SELECT id FROM units ORDER BY id"))]
+        return [str(r[0]) for r in await self._read(_rows("SELECT id FROM units ORDER BY id"))]
 
     # -- imported visit counts --------------------------------------------------------
 
@@ -224,7 +230,7 @@ class StatsStore:
     ) -> dict[tuple[date, str], int]:
         """Imported counts summed over the units, per (local date, channel)."""
         units, params = self.dialect.any_of("unit_id", unit_ids)
-        rows = await self.db.read(
+        rows = await self._read(
             _rows(
                 f"SELECT date, channel, SUM(count) FROM visit_counts WHERE {units}"
                 " AND date >= ? AND date <= ? GROUP BY date, channel",

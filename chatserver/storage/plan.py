@@ -279,8 +279,12 @@ class Database(Protocol):
     @property
     def dialect(self) -> Dialect: ...
 
-    async def read(self, plan: Plan[T]) -> T:
-        """Run a read-only plan (SQLite: on a reader connection)."""
+    async def read(self, plan: Plan[T], *, snapshot: bool = False) -> T:
+        """Run a read-only plan (SQLite: on a reader connection, always inside
+        one read transaction, so every statement of the plan sees the same
+        snapshot). ``snapshot=True`` asks the same of PostgreSQL (a read-only
+        REPEATABLE READ transaction, two more round trips); without it each
+        PostgreSQL statement sees what was committed when it started."""
         ...
 
     async def write(self, plan: Plan[T]) -> T:

@@ -48,7 +48,7 @@ class PlannedStorage(ABC):
     # -- what an engine supplies ------------------------------------------
 
     @abstractmethod
-    async def read(self, plan: Plan[T]) -> T:
+    async def read(self, plan: Plan[T], *, snapshot: bool = False) -> T:
         """Run a read-only plan (the :class:`~.plan.Database` port)."""
 
     @abstractmethod

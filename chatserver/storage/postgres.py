@@ -78,10 +78,14 @@ class PostgresStorage(PlannedStorage):
 
     # -- running plans (the Database port) --------------------------------
 
-    async def read(self, plan: Plan[T]) -> T:
-        """Run a read-only plan on a pooled connection."""
+    async def read(self, plan: Plan[T], *, snapshot: bool = False) -> T:
+        """Run a read-only plan on a pooled connection; with ``snapshot`` in one
+        read-only REPEATABLE READ transaction (every statement sees one snapshot)."""
         async with self.pool.acquire() as conn:
-            return await run_async(conn, plan)
+            if not snapshot:
+                return await run_async(conn, plan)
+            async with conn.transaction(isolation="repeatable_read", readonly=True):
+                return await run_async(conn, plan)
 
     async def write(self, plan: Plan[T]) -> T:
         """Run a plan in one short transaction; constraint violations become

@@ -67,9 +67,11 @@ class SqliteStorage(PlannedStorage):
 
     # -- running plans (the Database port) --------------------------------
 
-    async def read(self, plan: Plan[T]) -> T:
-        """Run a read-only plan on a reader connection."""
-        return await self._read(lambda conn: run_sync(conn, plan))
+    async def read(self, plan: Plan[T], *, snapshot: bool = False) -> T:
+        """Run a read-only plan on a reader connection, in one read transaction
+        (one WAL snapshot for all its statements, whatever ``snapshot`` says:
+        on SQLite it costs two statements on the same thread)."""
+        return await self._read(lambda conn: _in_snapshot(conn, plan))
 
     async def write(self, plan: Plan[T]) -> T:
         """Run a plan through the single writer, group-committed."""
@@ -134,3 +136,11 @@ class SqliteStorage(PlannedStorage):
     async def append_message(self, new: NewMessage) -> AppendResult:
         """Batched with the other appends of the same group commit."""
         return await self._writer.append(new)
+
+
+def _in_snapshot(conn: sqlite3.Connection, plan: Plan[T]) -> T:
+    conn.execute("BEGIN")
+    try:
+        return run_sync(conn, plan)
+    finally:
+        conn.execute("COMMIT")
