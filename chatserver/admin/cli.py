@@ -9,20 +9,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from chatserver.cli.common import settings_from_args
 from chatserver.settings import Settings
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    data_dir = getattr(args, "data_dir", None) or os.environ.get("CHATSERVER_DATA_DIR")
-    if data_dir:
-        return Settings(data_dir=Path(data_dir))
-    return Settings()
 
 
 def _sqlite_only(settings: Settings) -> bool:
@@ -39,7 +32,7 @@ def _sqlite_only(settings: Settings) -> bool:
 def cmd_backup(args: argparse.Namespace) -> int:
     from chatserver.admin.backup import BackupError, backup_sqlite  # noqa: PLC0415
 
-    settings = _settings(args)
+    settings = settings_from_args(args)
     if not _sqlite_only(settings):
         return 2
     try:
@@ -80,7 +73,7 @@ def _set_aside_checkpoint(settings: Settings) -> Path | None:
 def cmd_restore(args: argparse.Namespace) -> int:
     from chatserver.admin.backup import BackupError, restore_sqlite  # noqa: PLC0415
 
-    settings = _settings(args)
+    settings = settings_from_args(args)
     if not _sqlite_only(settings):
         return 2
     try:
@@ -108,7 +101,7 @@ def cmd_retention_run(args: argparse.Namespace) -> int:
     from chatserver.admin.service import of  # noqa: PLC0415
     from chatserver.app import create_app  # noqa: PLC0415
 
-    settings = _settings(args)
+    settings = settings_from_args(args)
     # The whole app, so the audit log (a feature module) records each purge.
     state = create_app(settings).state.chat
     ops = of(state)

@@ -33,19 +33,19 @@ class Transition(enum.StrEnum):
     CLOSE = "close"
 
 
-# The contract's outcome list (PROTOCOL.md, "Staff actions").
-OUTCOMES: frozenset[str] = frozenset(
-    {
-        "resolved_in_chat",
-        "physical_visit_booked",
-        "video_visit_booked",
-        "phone_callback",
-        "referred_emergency",
-        "referred_other_unit",
-        "patient_left",
-        "no_response",
-    }
+# The contract's outcome list (PROTOCOL.md, "Staff actions"), in the contract's
+# order (statistics report them in this order).
+OUTCOME_ORDER: tuple[str, ...] = (
+    "resolved_in_chat",
+    "physical_visit_booked",
+    "video_visit_booked",
+    "phone_callback",
+    "referred_emergency",
+    "referred_other_unit",
+    "patient_left",
+    "no_response",
 )
+OUTCOMES: frozenset[str] = frozenset(OUTCOME_ORDER)
 
 _S = ContactStatus
 _T = Transition

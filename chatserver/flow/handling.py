@@ -1,10 +1,11 @@
 """Messages and staff actions on a contact: the adapter between sockets and storage.
 
-Each method loads what the decision needs, asks :mod:`chatserver.core.decisions`
-and :mod:`chatserver.core.retriage` (pure), carries out the write through storage (:meth:`Conversations.apply`)
-and dispatches the effects (:meth:`Conversations.dispatch`): the reply goes
-back to the caller, participants' other connections get their frames through
-the :class:`~chatserver.fanout.local.Fanout`, and changed waiting rooms are
+Each method loads what the decision needs, asks the pure core
+(:mod:`chatserver.core.decisions`, :mod:`chatserver.core.retriage`), carries
+out the write through storage (:meth:`Conversations.apply`) and dispatches the
+effects (:meth:`Conversations.dispatch`): the reply goes back to the caller,
+participants' other connections get their frames through the
+:class:`~chatserver.fanout.local.Fanout`, and changed waiting rooms are
 announced to the :class:`~chatserver.flow.waiting.QueueService`.
 """
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from chatserver.core.lifecycle import OUTCOME_ORDER
 from chatserver.core.urgency import LEVELS  # most to least urgent
 
 from .concurrency import Spans, concurrency_of_spans
@@ -29,16 +30,7 @@ __all__ = [
     "override_direction",
 ]
 
-OUTCOMES = (
-    "resolved_in_chat",
-    "physical_visit_booked",
-    "video_visit_booked",
-    "phone_callback",
-    "referred_emergency",
-    "referred_other_unit",
-    "patient_left",
-    "no_response",
-)
+OUTCOMES = OUTCOME_ORDER
 
 
 @dataclass(frozen=True, slots=True)

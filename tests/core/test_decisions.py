@@ -3,22 +3,16 @@ the write it asks for and the exact frames it sends to whom."""
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any
-
 import pytest
 
-import triage
 from chatserver.core import decisions as d
-from chatserver.core.decisions import (
-    Answered,
+from chatserver.core.effects import (
     CloseWrite,
     Effects,
     EventWrite,
     LevelWrite,
     PickWrite,
     Plan,
-    Raise,
     Refusal,
     RequeueWrite,
     Send,
@@ -27,106 +21,29 @@ from chatserver.core.decisions import (
 )
 from chatserver.core.lifecycle import ContactStatus
 from chatserver.core.waiting_room import TIER_FRONT, TIER_NORMAL, priority_key
-from chatserver.errors import Forbidden, InvalidInput, NotFoundError, StateConflict
-from chatserver.storage.base import (
-    AppendResult,
-    Conflict,
-    Contact,
-    Message,
-    NewMessage,
-    NotAssigned,
-    NotFound,
-    Queue,
-    User,
-)
+from chatserver.errors import Forbidden, NotFoundError, StateConflict
+from chatserver.storage.base import AppendResult, Conflict, NewMessage, NotAssigned, NotFound, User
 from chatserver.ws import wire
-from triage.screening import CATALOGUE
-
-S = ContactStatus
-T0 = 1_800_000_000.0
-CONN = "i1:7"
-
-NURSE = User(
-    id=1,
-    username="nurse1",
-    display_name="Nina Nurse",
-    role="nurse",
-    password_hash="",
-    totp_secret=None,
-    disabled=False,
-    created_at=T0,
-    unit_ids=("hc1",),
+from tests.core.builders import (
+    ALREADY_CLOSED,
+    CLOSED,
+    COLLEAGUE,
+    CONN,
+    DISABLED,
+    ELSEWHERE,
+    FOREIGN,
+    MANAGER,
+    MINE,
+    NOT_WAITING,
+    NURSE,
+    QUEUE_EMPTY,
+    T0,
+    UNKNOWN_CONTACT,
+    UNKNOWN_QUEUE,
+    S,
+    contact,
+    message,
 )
-COLLEAGUE = dataclasses.replace(
-    NURSE, id=2, username="doctor1", display_name="Doris", role="doctor"
-)
-MANAGER = dataclasses.replace(NURSE, id=3, username="manager1", role="manager")
-FOREIGN = dataclasses.replace(NURSE, id=4, username="nurse_hc2", unit_ids=("hc2",))
-DISABLED = dataclasses.replace(NURSE, id=5, disabled=True)
-MINE = (
-    Queue("hc1:doctor", "hc1", "doctor", "Läkare"),
-    Queue("hc1:nurse", "hc1", "nurse", "Sjuksköterska"),
-)
-
-# Refusals as the contract names them.
-UNKNOWN_CONTACT = Refusal(NotFoundError("unknown_contact", "no such contact"))
-UNKNOWN_QUEUE = Refusal(NotFoundError("unknown_queue", "no such queue"))
-CLOSED = Refusal(StateConflict("contact_closed", "the contact is closed"))
-ALREADY_CLOSED = Refusal(StateConflict("contact_closed", "the contact is already closed"))
-ELSEWHERE = Refusal(Forbidden("not_assigned", "the contact is assigned to someone else"))
-NOT_WAITING = Refusal(StateConflict("not_waiting", "the contact is no longer waiting"))
-QUEUE_EMPTY = Refusal(StateConflict("queue_empty", "nobody is waiting"))
-
-
-def contact(status: ContactStatus = S.QUEUED, **changes: Any) -> Contact:
-    """A contact of hc1's nurse queue; assigned ones are Nina's unless told otherwise."""
-    assigned = status is S.ASSIGNED
-    base = Contact(
-        id="c1",
-        unit_id="hc1",
-        queue_id="hc1:nurse",
-        status=status,
-        level="standard",
-        intake_level="standard",
-        tags=("ent",),
-        reasons=(),
-        red_flag=False,
-        emergency_acknowledged=False,
-        lang="sv",
-        age=40,
-        name="Petra",
-        text="Ont i halsen",
-        would_otherwise="physical_visit",
-        created_at=T0 - 600,
-        queued_at=None if status is S.EMERGENCY_ADVISED else T0 - 600,
-        priority_tier=TIER_NORMAL,
-        priority_key=T0 - 600 - 3600,
-        assigned_user_id=NURSE.id if assigned else None,
-        assigned_name=NURSE.display_name if assigned else None,
-        assigned_at=T0 - 60 if assigned else None,
-        first_picked_at=T0 - 60 if assigned else None,
-        first_staff_reply_at=None,
-        closed_at=T0 - 1 if status is S.CLOSED else None,
-        outcome="resolved_in_chat" if status is S.CLOSED else None,
-        last_seq=0,
-    )
-    return dataclasses.replace(base, **changes)
-
-
-def message(seq: int, sender: str = "patient") -> Message:
-    return Message("c1", seq, sender, "Petra", f"m{seq}", f"hej {seq}", T0 + seq)
-
-
-def result(level: triage.Level, *tags: str, model: str | None = None) -> triage.TriageResult:
-    reason = triage.Reason(f"R-{level.value}", level, ("ord",), model, 0.9 if model else None)
-    return triage.TriageResult(
-        level=level,
-        tags=frozenset(tags),
-        reasons=(reason,),
-        advice=triage.advice_for(level, "sv"),
-        ruleset_version="test",
-    )
-
 
 # -- refusals and access ---------------------------------------------------------------------
 
@@ -521,137 +438,4 @@ def test_a_duplicate_is_acked_again_and_not_relayed() -> None:
     result = AppendResult(message(2), True, S.ASSIGNED, NURSE.id)
     assert d.append_effects(result, S.ASSIGNED, NURSE.id, CONN) == Effects(
         reply=wire.AckFrame("m2", "c1", 2, duplicate=True)
-    )
-
-
-# -- triage raises -------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("level", "raises"),
-    [
-        (triage.Level.EMERGENCY, True),
-        (triage.Level.URGENT, True),
-        (triage.Level.STANDARD, False),
-        (triage.Level.NON_URGENT, False),
-    ],
-)
-def test_only_findings_above_standard_can_raise(level: triage.Level, raises: bool) -> None:
-    """Most messages change nothing and cost no read of the contact."""
-    assert d.may_raise(result(level)) is raises
-
-
-def test_retriage_raises_to_a_more_urgent_level_only() -> None:
-    """An urgent finding raises a standard contact; not an urgent, an emergency or a closed one."""
-    c = contact(S.ASSIGNED)
-    found = result(triage.Level.URGENT, "cardiac")
-    assert d.decide_retriage(c, found, T0) == Raise(
-        events=(),
-        write=LevelWrite(
-            contact=c,
-            level="urgent",
-            tags=("cardiac", "ent"),
-            priority_key=priority_key("urgent", T0 - 600),
-            at=T0,
-            actor_user_id=None,
-            reason="patient_message",
-            added_reasons=({"rule_id": "R-urgent", "level": "urgent", "matched": ["ord"]},),
-            lost=CLOSED,
-        ),
-    )
-    assert d.decide_retriage(contact(S.ASSIGNED, level="urgent"), found, T0) is None
-    assert d.decide_retriage(contact(S.ASSIGNED, level="emergency"), found, T0) is None
-    assert d.decide_retriage(contact(S.CLOSED), found, T0) is None
-    assert d.decide_retriage(None, found, T0) is None
-    assert d.decide_retriage(c, result(triage.Level.STANDARD), T0) is None
-
-
-def test_a_raise_by_the_safety_net_is_recorded_first() -> None:
-    """A raise by the learned model is recorded as a model_raise event before the level."""
-    found = result(triage.Level.EMERGENCY, model="net-1")
-    raised = d.decide_retriage(contact(), found, T0)
-    assert raised is not None
-    assert raised.events == (
-        EventWrite(
-            "c1",
-            "model_raise",
-            T0,
-            None,
-            {"level": "emergency", "model": "net-1", "probability": 0.9},
-        ),
-    )
-    assert raised.write.level == "emergency"
-
-
-def test_raise_effects() -> None:
-    """The patient gets the new level with advice, the assigned nurse without;
-    a waiting contact's room changes instead."""
-    c = contact(S.ASSIGNED)
-    write = d.decide_raise(c, result(triage.Level.URGENT, "cardiac"), T0, reason="patient_message")
-    advice = triage.advice_for("urgent", "sv", tags=["cardiac", "ent"]).to_dict()
-    reasons = ({"rule_id": "R-urgent", "level": "urgent", "matched": ["ord"]},)
-    tags = ("cardiac", "ent")
-    after = contact(S.ASSIGNED, level="urgent")
-    assert d.raise_effects(write, after) == Effects(
-        sends=(
-            Send("contact", "c1", wire.TriageFrame("c1", "urgent", tags, reasons, advice)),
-            Send("user", NURSE.id, wire.TriageFrame("c1", "urgent", tags, reasons)),
-        ),
-    )
-    waiting = contact(S.QUEUED, level="urgent")
-    assert d.raise_effects(write, waiting) == Effects(
-        sends=(Send("contact", "c1", wire.TriageFrame("c1", "urgent", tags, reasons, advice)),),
-        waiting=(WaitingChange(waiting, "hc1"),),
-    )
-
-
-# -- follow-up questions -------------------------------------------------------------------
-
-
-def test_followups_are_asked_once() -> None:
-    """Questions not asked before are stored and pushed; asked ones never again."""
-    questions = [CATALOGUE["chest_pain_spreading"], CATALOGUE["chest_pain_15_minutes"]]
-    ids = [q.id for q in questions]
-    plan = d.decide_followups(contact(), questions, {}, T0)
-    frame = wire.FollowupFrame("c1", tuple(q.to_dict("sv") for q in questions))
-    assert plan == Plan(
-        writes=(EventWrite("c1", "followup_asked", T0, None, {"ids": ids}),),
-        effects=Effects(sends=(Send("contact", "c1", frame),)),
-    )
-    assert d.decide_followups(contact(), questions, dict.fromkeys(ids), T0) is None
-    assert d.followups_for(contact(), result(triage.Level.EMERGENCY, "cardiac")) == []
-
-
-def test_followup_answers() -> None:
-    """A no is stored; a yes raises to emergency (unless it already is); an unknown
-    question or a closed contact is refused."""
-    c = contact(S.QUEUED)
-    assert d.decide_followup_answers(c, {"nope": True}, T0) == Refusal(
-        InvalidInput("invalid_field", "unknown question id: nope")
-    )
-    assert (
-        d.decide_followup_answers(contact(S.CLOSED), {"chest_pain_spreading": True}, T0) == CLOSED
-    )
-    assert d.decide_followup_answers(None, {"chest_pain_spreading": True}, T0) == CLOSED
-    no = {"chest_pain_spreading": False}
-    assert d.decide_followup_answers(c, no, T0) == Answered(
-        event=EventWrite("c1", "followup", T0, None, {"answers": no, "yes": []}),
-        raise_=None,
-        reply=wire.FollowupAckFrame("c1", False, "standard"),
-    )
-    yes = {"chest_pain_spreading": True}
-    answered = d.decide_followup_answers(c, yes, T0)
-    assert isinstance(answered, Answered)
-    assert answered.event == EventWrite(
-        "c1", "followup", T0, None, {"answers": yes, "yes": ["chest_pain_spreading"]}
-    )
-    assert answered.reply == wire.FollowupAckFrame("c1", True, "emergency")
-    assert answered.raise_ is not None
-    assert (answered.raise_.level, answered.raise_.reason) == ("emergency", "followup_answer")
-    assert answered.raise_.added_reasons[0]["rule_id"] == "FOLLOWUP-chest_pain_spreading"
-    already = d.decide_followup_answers(contact(level="emergency"), yes, T0)
-    assert isinstance(already, Answered)
-    assert (already.raise_, already.reply) == (
-        None,
-        wire.FollowupAckFrame("c1", False, "emergency"),
     )
