@@ -69,7 +69,8 @@ chatserver_lines() {
   .venv/bin/coverage json -q --include='chatserver/*' -o "$json" || { rm -f "$json"; return 1; }
   .venv/bin/python - "$json" "$1" <<'PY'
 import json, sys
-data, floor = json.load(open(sys.argv[1])), float(sys.argv[2])
+with open(sys.argv[1]) as f:
+    data, floor = json.load(f), float(sys.argv[2])
 rows = sorted((f["summary"]["percent_statements_covered"], -f["summary"]["missing_lines"], name)
               for name, f in data["files"].items())
 print("least covered chatserver/ modules (lines):")
@@ -89,7 +90,7 @@ PY
 if [ $# -eq 0 ]; then
   stage "coverage triage/ (branches, floor 100 %)" .venv/bin/coverage report \
     --include='triage/*' --show-missing --skip-covered --fail-under=100
-  stage "coverage chatserver/ (lines, floor CHATSERVER_FLOOR %)" chatserver_lines CHATSERVER_FLOOR
+  stage "coverage chatserver/ (lines, floor 82 %)" chatserver_lines 82
 fi
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED stages: ${failed[*]}"

@@ -17,7 +17,6 @@ from typing import TypeVar, assert_never
 
 import triage
 from chatserver.core import decisions as decide
-from chatserver.core import retriage
 from chatserver.core.effects import (
     CloseWrite,
     Effects,
@@ -28,6 +27,14 @@ from chatserver.core.effects import (
     RequeueWrite,
     TransferWrite,
     Write,
+)
+from chatserver.core.retriage import (
+    decide_followup_answers,
+    decide_followups,
+    decide_retriage,
+    followups_for,
+    may_raise,
+    raise_effects,
 )
 from chatserver.errors import NotFoundError
 from chatserver.fanout.local import Fanout
@@ -217,18 +224,18 @@ class Conversations:
         the level, and only then is the contact read to compare with it.
         """
         result = triage.assess(body, patient.age, patient.lang)
-        questions = retriage.followups_for(patient, result)
+        questions = followups_for(patient, result)
         if questions:
             asked = await self.asked_followups(patient.id)
-            plan = retriage.decide_followups(patient, questions, asked, self.clock())
+            plan = decide_followups(patient, questions, asked, self.clock())
             if plan is not None:
                 for write in plan.writes:
                     await self.apply(write)
                 await self.dispatch(plan.effects)
-        if not retriage.may_raise(result):
+        if not may_raise(result):
             return
         contact = await self.storage.get_contact(patient.id)
-        raised = retriage.decide_retriage(contact, result, self.clock())
+        raised = decide_retriage(contact, result, self.clock())
         if raised is not None:
             for event in raised.events:
                 await self.apply(event)
@@ -239,7 +246,7 @@ class Conversations:
         dropped (not refused) when the contact was closed meanwhile."""
         updated = await self.apply(write)
         if updated is not None:
-            await self.dispatch(retriage.raise_effects(write, updated))
+            await self.dispatch(raise_effects(write, updated))
 
     async def asked_followups(self, contact_id: str) -> dict[str, bool | None]:
         """Follow-up question ids asked of this contact, each with its answer (None: open)."""
@@ -258,7 +265,7 @@ class Conversations:
     ) -> wire.FollowupAckFrame:
         """The patient answered follow-up questions: any yes raises the level to emergency."""
         contact = await self.storage.get_contact(patient.id)
-        answered = _refused(retriage.decide_followup_answers(contact, answers, self.clock()))
+        answered = _refused(decide_followup_answers(contact, answers, self.clock()))
         await self.apply(answered.event)
         if answered.raise_ is not None:
             await self._raise_level(answered.raise_)

@@ -188,7 +188,7 @@ async def test_fill_never_waits_and_writes_wait_for_a_fill(tmp_path: Path, pg_ur
                 )
                 late = C("late", SPRING.bounds[0] + 60, queue="hc1:doctor")
                 write = asyncio.create_task(storage.write(load([late], {})))
-                await asyncio.sleep(0.3)
+                await asyncio.sleep(0.3)  # a window: the write must NOT finish under the lock
                 assert not write.done()
             await write
         finally:
