@@ -5,7 +5,9 @@ Order
 1. Tier first: tier 0 (``TIER_FRONT``) holds acknowledged emergencies and
    contacts sent back to the front (their staff member vanished); everything
    else is tier 1 (``TIER_NORMAL``).
-2. Within a tier, by ``priority_key`` ascending, then arrival, then id.
+2. Within a tier, by ``priority_key`` ascending, then arrival (``created_at``,
+   the intake time), then id. The database orders picks the same way
+   (``storage.contacts.WAITING_ORDER``, checked by tests/core/test_waiting_room.py).
 
 Ageing rule
 -----------
@@ -67,11 +69,12 @@ class WaitingEntry:
     priority_tier: int
     priority_key: float
     queued_at: float
+    created_at: float  # intake time: the tie-break after the priority key
     # What raised the level (triage reasons as stored), shown on the staff's queue row.
     reasons: tuple[Mapping[str, Any], ...] = field(default=(), compare=False)
 
     def sort_key(self) -> tuple[int, float, float, str]:
-        return (self.priority_tier, self.priority_key, self.queued_at, self.contact_id)
+        return (self.priority_tier, self.priority_key, self.created_at, self.contact_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,6 +63,7 @@ def entry_of(c: Contact) -> WaitingEntry:
         priority_tier=c.priority_tier,
         priority_key=c.priority_key if c.priority_key is not None else c.created_at,
         queued_at=c.queued_at if c.queued_at is not None else c.created_at,
+        created_at=c.created_at,
         reasons=c.reasons,
     )
 

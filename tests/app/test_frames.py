@@ -86,7 +86,7 @@ USER = User(1, "nurse1", "Nina Nurse", "nurse", "", None, False, T0, ("hc1",))
 VIEW = wire.QueueView(
     Queue("hc1:nurse", "hc1", "nurse", "Sjuksköterska"),
     QueueSummary(count=1, oldest_wait_s=60, red_flags=0, by_level={"standard": 1}),
-    (WaitingEntry("c2", "standard", ("ent",), False, 1, T0 - 3600, T0 - 60),),
+    (WaitingEntry("c2", "standard", ("ent",), False, 1, T0 - 3600, T0 - 60, T0 - 60),),
     T0,
 )
 VIEW_JSON = {

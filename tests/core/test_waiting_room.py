@@ -26,6 +26,7 @@ def entry(cid: str, level: str, at: float, *, red_flag: bool = False) -> Waiting
         priority_tier=tier_for(level, red_flag=red_flag),
         priority_key=priority_key(level, at),
         queued_at=at,
+        created_at=at,
     )
 
 

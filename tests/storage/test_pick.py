@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+from chatserver.core.waiting_room import WaitingRoom
+from chatserver.flow.waiting import entry_of
 from chatserver.storage import Storage
 
 from .factories import T0, Seed, new_contact
@@ -112,3 +114,39 @@ async def test_concurrent_picks_assign_each_contact_once(storage: Storage, seede
         pick_events.update(e.kind for e in await storage.events(f"c{i:02}"))
     assert pick_events["pick"] == 50
     assert await storage.recent_pick_times("u1:nurse", T0) == [T0 + 100] * 50
+
+
+async def test_database_order_is_the_waiting_room_order(storage: Storage, seeded: Seed) -> None:
+    """The database's waiting order (what `pick` takes first) and the core's
+    WaitingRoom (what patients are told as their position) agree, ties included:
+    equal priority keys fall back to intake time, then id, in both, even for an
+    acknowledged emergency queued long after its intake."""
+    specs = [
+        ("b-tie", T0 + 10, 1, T0 + 100),
+        ("a-tie", T0 + 10, 1, T0 + 100),
+        ("early-intake", T0 + 5, 1, T0 + 100),
+        ("front", T0 + 50, 0, T0 + 200),
+        ("later-key", T0 + 1, 1, T0 + 101),
+    ]
+    for cid, created, tier, key in specs:
+        await storage.create_contact(
+            new_contact(cid, created_at=created, priority_tier=tier, priority_key=key)
+        )
+    acked = new_contact(
+        "acked", status="emergency_advised", created_at=T0, priority_tier=0, priority_key=None
+    )
+    await storage.create_contact(acked)
+    await storage.acknowledge_emergency(
+        "acked",
+        patient_token_hash="tok-acked-2",
+        priority_tier=0,
+        priority_key=T0 + 200,
+        at=T0 + 900,
+    )
+    from_db = [c.id for c in await storage.waiting(["u1:nurse"])]
+    room = WaitingRoom(entry_of(c) for c in await storage.waiting(["u1:nurse"]))
+    assert from_db == ["acked", "front", "early-intake", "a-tie", "b-tie", "later-key"]
+    assert [e.contact_id for e in room.entries] == from_db
+    first = await storage.pick(["u1:nurse"], user_id=seeded.alice.id, staff_name="A", at=T0 + 999)
+    assert first is not None
+    assert first.id == from_db[0]
