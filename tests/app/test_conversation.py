@@ -7,6 +7,7 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from tests.helpers import ORIGIN, Seed, intake, login, receive_until
+from tests.poll import wait_until
 
 WS = {"origin": ORIGIN}
 
@@ -268,6 +269,11 @@ def test_units_and_health(client: TestClient) -> None:
         ("hc2", "Hälsocentralen Två", True),
     ]
     intake(client)
-    metrics = client.get("/metrics").text
-    assert "chat_intakes_total" in metrics
-    assert 'chat_waiting_contacts{queue="hc1:nurse"}' in metrics
+    assert "chat_intakes_total" in client.get("/metrics").text
+    # The waiting-room gauges are set by the queue refresher after the intake
+    # returns (flow/waiting.py), so the gauge appears within moments, not at once.
+    wait_until(
+        lambda: 'chat_waiting_contacts{queue="hc1:nurse"}' in client.get("/metrics").text,
+        timeout=10,
+        message="the waiting gauge of hc1:nurse never appeared",
+    )
