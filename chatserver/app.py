@@ -57,6 +57,7 @@ FEATURE_MODULES: tuple[str, ...] = (
     "chatserver.admin",
     "chatserver.audit",
     "chatserver.stats.feature",
+    "chatserver.identity",
 )
 
 

@@ -5,12 +5,15 @@
     ChatError                      (code, HTTP status; WebSocket: an `error` frame)
      ├── InvalidInput        422   invalid_json, invalid_message, unknown_type, invalid_field
      │    └── TooLarge       413   body_too_large
-     ├── Unauthenticated     401   not_authenticated, invalid_credentials, otp_required
-     ├── Forbidden           403   forbidden, csrf_failed, origin_refused
+     ├── Unauthenticated     401   not_authenticated, invalid_credentials, otp_required,
+     │                             invalid_state, invalid_id_token, invalid_personnummer,
+     │                             sign_in_failed
+     ├── Forbidden           403   forbidden, csrf_failed, origin_refused, unknown_account
      ├── NotFoundError       404   unknown_unit, unknown_contact, unknown_queue, not_found
      ├── StateConflict       409   unit_closed, queue_full, queue_empty, contact_closed,
      │                             not_assigned, not_waiting, duplicate_hello, already_exists
-     └── RateLimited         429   rate_limited
+     ├── RateLimited         429   rate_limited
+     └── ServiceUnavailable  503   identity_unavailable
 
 HTTP answers ``{"error": {"code", "message", "fields"?}}`` with the status;
 WebSocket answers ``{"type": "error", "code", "message", ...}`` (built by
@@ -83,6 +86,11 @@ class StateConflict(ChatError):
 class RateLimited(ChatError):
     status = 429
     default_code = "rate_limited"
+
+
+class ServiceUnavailable(ChatError):
+    status = 503
+    default_code = "unavailable"
 
 
 # WebSocket close codes (PROTOCOL.md "WebSocket").

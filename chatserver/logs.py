@@ -36,6 +36,9 @@ SENSITIVE_KEYS = frozenset(
         "note",
         "comment",
         "personnummer",
+        "pnr",
+        "samordningsnummer",
+        "personalidentitynumber",  # the Swedish OIDC profile's claim name
         "authorization",
     }
 )

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -65,6 +65,21 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=180, ge=0)
     # Settled days of statistics stored ahead of the dashboard (SQLite; 0 = off).
     stats_warmup_days: int = Field(default=400, ge=0, le=1100)
+    # -- sign-in with e-legitimation (OpenID Connect; docs/identity.md) --
+    # The service's external base URL; the redirect URIs are made from it.
+    public_url: str | None = None
+    # The patients' identity broker (BankID, Freja eID+); absent = anonymous patients only.
+    patient_oidc_issuer: str | None = None
+    patient_oidc_client_id: str | None = None
+    patient_oidc_client_secret: SecretStr | None = None
+    # The claim holding the personnummer (Swedish OIDC profile, id.oidc.se).
+    patient_oidc_pnr_claim: str = "https://id.oidc.se/claim/personalIdentityNumber"
+    # The staff identity provider (SITHS eID); absent = password + TOTP only.
+    staff_oidc_issuer: str | None = None
+    staff_oidc_client_id: str | None = None
+    staff_oidc_client_secret: SecretStr | None = None
+    # The claim matched against a staff account's HSA-id.
+    staff_oidc_user_claim: str = "employeeHsaId"
 
     @field_validator("allowed_origins", mode="before")
     @classmethod
@@ -72,6 +87,11 @@ class Settings(BaseSettings):
         if isinstance(v, str):
             return tuple(o.strip().rstrip("/") for o in v.split(",") if o.strip())
         return v
+
+    @field_validator("public_url", "patient_oidc_issuer", "staff_oidc_issuer", mode="after")
+    @classmethod
+    def _strip_slash(cls, v: str | None) -> str | None:
+        return v.rstrip("/") if v else None
 
     @property
     def sqlite_path(self) -> Path:

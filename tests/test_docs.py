@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PROTOCOL = (ROOT / "docs" / "protocol.md").read_text(encoding="utf-8")
 ERROR_CLASSES = (
     "ChatError|InvalidInput|TooLarge|Unauthenticated|Forbidden|NotFoundError|StateConflict"
-    "|RateLimited"
+    "|RateLimited|ServiceUnavailable"
 )
 _RAISED = re.compile(rf"\b(?:{ERROR_CLASSES})\(\s*\"([a-z_]+)\"")
 

@@ -8,6 +8,7 @@ import orjson
 import structlog
 
 from chatserver import logs
+from chatserver.identity.personnummer import parse
 
 PNR = "19121212-1212"
 TOKEN = "Zx9_" + "a1B2c3D4" * 5  # 44 characters of base64url, like a patient token
@@ -57,3 +58,22 @@ def test_event_name_scrubbed_too() -> None:
     """Even the event message is scrubbed of personnummer."""
     line = capture(f"lookup {PNR}")
     assert line["event"] == "lookup [pnr]"
+
+
+def test_personnummer_keys_and_values_never_logged() -> None:
+    """A personnummer under its own key, the OIDC claim name, or as a parsed value
+    (or its 12 digits anywhere) never reaches the output."""
+    value = parse(PNR)
+    line = capture(
+        "x",
+        personnummer=value.digits,
+        pnr=PNR,
+        personalIdentityNumber=value.digits,
+        claims={"https://id.oidc.se/claim/personalIdentityNumber": value.digits},
+        identity=value,
+    )
+    assert line["personnummer"] == "[redacted]"
+    assert line["pnr"] == "[redacted]"
+    assert line["personalIdentityNumber"] == "[redacted]"
+    assert line["claims"] == {"https://id.oidc.se/claim/personalIdentityNumber": "[pnr]"}
+    assert line["identity"] == "Personnummer('19121212-****')"

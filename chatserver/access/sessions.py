@@ -72,6 +72,11 @@ class SessionService:
                 raise Unauthenticated("invalid_credentials", "wrong username or password")
         if needs_rehash(user.password_hash):
             await self.storage.set_password_hash(user.id, hash_password(password))
+        return await self.start(user)
+
+    async def start(self, user: User) -> LoginResult:
+        """A new session for ``user``, who has proven who they are (a password and
+        second factor, or a SITHS sign-in, chatserver/identity)."""
         cookie_value = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(32)
         now = self.clock()

@@ -3,7 +3,8 @@
 What goes: the patient's name and own words (contact ``name``, ``text`` and
 the quotes in triage reasons), every message body, the patient's name as
 sender, free text in contact events (internal notes, transfer notes,
-override reasons) and survey comments. What stays: the contact row with its
+override reasons), survey comments and the identified person (personnummer
+and name of ``contact_identities``). What stays: the contact row with its
 times, levels, tags, outcome and queue (statistics), message sequence numbers
 and times, contact events without their text, and the audit log.
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from chatserver.admin.store import PURGE_BATCH, OperationsStore
+from chatserver.identity.store import IdentityStore
 from chatserver.logs import get_logger
 
 if TYPE_CHECKING:
@@ -47,6 +49,7 @@ async def run_retention(state: AppState, store: OperationsStore, now: float) -> 
         total += len(ids)
         if len(ids) < PURGE_BATCH:
             break
+    await IdentityStore(state.storage).forget_purged()  # the personnummer goes with the words
     if total:
         log.info("retention_purged", contacts=total, retention_days=days)
     return total

@@ -5,15 +5,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import sys
 from collections.abc import Sequence
 
 from chatserver.access.policy import ROLES
 from chatserver.audit.cli import record_cli_event
 from chatserver.cli.common import add_unit, add_user, settings_from_args, with_storage
+from chatserver.identity.login_store import set_hsa_id, user_id_by_hsa_id
 from chatserver.storage.base import Conflict, NotFound
 
 UNIT_ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
+# An HSA-id: country code, the issuing organisation's number, '-', a serial
+# (e.g. SE2321000016-1003; Inera's HSA specification allows up to 31 characters).
+HSA_ID = re.compile(r"[A-Z]{2}[0-9A-Z]{10}-[0-9A-Za-z]{1,31}")
 
 # Feature modules that add subcommands: each has
 # ``register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)``.
@@ -58,6 +63,9 @@ def cmd_unit_add(args: argparse.Namespace) -> int:
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
+    if args.hsa_id is not None and not HSA_ID.fullmatch(args.hsa_id):
+        print("error: --hsa-id is not an HSA-id (e.g. SE2321000016-1003)", file=sys.stderr)
+        return 2
     if not args.password_stdin:
         print("error: pass the password on stdin with --password-stdin", file=sys.stderr)
         return 2
@@ -70,9 +78,14 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     async def run() -> int:
         storage = await with_storage(settings)
         try:
+            if args.hsa_id and await storage.read(user_id_by_hsa_id(args.hsa_id)) is not None:
+                print(f"error: another account has the HSA-id {args.hsa_id}", file=sys.stderr)
+                return 1
             user_id, uri = await add_user(
                 storage, settings, args.username, password, args.role, args.unit, args.display_name
             )
+            if args.hsa_id is not None:
+                await storage.write(set_hsa_id(args.username, args.hsa_id))
             if not await record_cli_event(
                 storage,
                 settings.data_dir,
@@ -82,6 +95,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
                     "username": args.username,
                     "role": args.role,
                     "units": list(args.unit),
+                    **({"hsa_id": args.hsa_id} if args.hsa_id else {}),
                 },
             ):
                 return 1
@@ -96,6 +110,38 @@ def cmd_user_add(args: argparse.Namespace) -> int:
         if uri:
             print(uri)
         print(f"user {args.username} created ({args.role})", file=sys.stderr)
+        return 0
+
+    return asyncio.run(run())
+
+
+def cmd_user_set_hsa_id(args: argparse.Namespace) -> int:
+    hsa_id = None if args.hsa_id == "-" else args.hsa_id
+    if hsa_id is not None and not HSA_ID.fullmatch(hsa_id):
+        print("error: not an HSA-id (e.g. SE2321000016-1003)", file=sys.stderr)
+        return 2
+    settings = settings_from_args(args)
+
+    async def run() -> int:
+        storage = await with_storage(settings)
+        try:
+            user_id = await storage.write(set_hsa_id(args.username, hsa_id))
+            if not await record_cli_event(
+                storage,
+                settings.data_dir,
+                "admin_user_set_hsa_id",
+                detail={"user_id": user_id, "username": args.username, "hsa_id": hsa_id},
+            ):
+                return 1
+        except Conflict:
+            print(f"error: another account has the HSA-id {hsa_id}", file=sys.stderr)
+            return 1
+        except NotFound:
+            print(f"error: no user {args.username!r}", file=sys.stderr)
+            return 1
+        finally:
+            await storage.close()
+        print(f"user {args.username}: HSA-id {hsa_id or 'removed'}", file=sys.stderr)
         return 0
 
     return asyncio.run(run())
@@ -140,7 +186,14 @@ def build_parser() -> argparse.ArgumentParser:
     us.add_argument("--unit", required=True, action="append", help="repeat for several units")
     us.add_argument("--password-stdin", action="store_true")
     us.add_argument("--display-name")
+    us.add_argument("--hsa-id", help="the SITHS HSA-id that signs in as this account")
     us.set_defaults(func=cmd_user_add)
+    uh = user.add_parser(
+        "set-hsa-id", parents=[common], help="set (or with '-' remove) an account's HSA-id"
+    )
+    uh.add_argument("username")
+    uh.add_argument("hsa_id", metavar="ID")
+    uh.set_defaults(func=cmd_user_set_hsa_id)
 
     import importlib  # noqa: PLC0415
 

@@ -1,0 +1,216 @@
+"""HTTP routes of the sign-in with e-legitimation (PROTOCOL.md, "Patient and
+staff sign-in with e-legitimation").
+
+- ``GET /auth/patient/login?return_to=/path``, ``GET /auth/staff/login`` → 302 to the issuer
+- ``GET /auth/patient/callback``, ``GET /auth/staff/callback`` → the session cookie and
+  303 to ``return_to``
+- ``GET /api/patient/me`` → ``{"identified": true, "name", "personnummer"}`` or 401
+
+Every sign-in, refused sign-in and callback error is audited (``oidc_sign_in``)
+with the side and the reason, never a token or a personnummer.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from limits import parse as parse_limit
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from chatserver.errors import (
+    ChatError,
+    Forbidden,
+    InvalidInput,
+    NotFoundError,
+    RateLimited,
+    Unauthenticated,
+)
+from chatserver.http.util import json_response
+from chatserver.identity.login_store import user_id_by_hsa_id
+from chatserver.identity.oidc import RelyingParty, Side
+from chatserver.identity.personnummer import InvalidPersonnummer, parse
+from chatserver.identity.return_to import safe_return_to
+from chatserver.identity.sessions import PatientSessions, patient_of
+from chatserver.identity.signin import SignInFailed, begin, finish
+
+if TYPE_CHECKING:
+    from chatserver.state import AppState
+
+__all__ = ["IdentityProviders", "routes"]
+
+
+# Where a sign-in lands without return_to: the patient and staff pages.
+DEFAULT_RETURN = {"patient": "/", "staff": "/staff"}
+# Sign-ins started per client address: each stores a pending row, so an
+# unauthenticated flood must not grow the table; a person needs one or two,
+# a waiting room behind one NAT a few a minute.
+SIGN_IN_PER_ADDRESS = parse_limit("30/minute")
+# A name longer than this is not a person's name from a broker.
+MAX_NAME_CHARS = 200
+
+
+class IdentityProviders:
+    """The configured relying parties (absent side = not configured)."""
+
+    def __init__(self, patient: RelyingParty | None, staff: RelyingParty | None) -> None:
+        self.by_side: dict[str, RelyingParty] = {}
+        if patient is not None:
+            self.by_side["patient"] = patient
+        if staff is not None:
+            self.by_side["staff"] = staff
+
+
+def _state(request: Request) -> AppState:
+    state: AppState = request.app.state.chat
+    return state
+
+
+def _rp(state: AppState, side: Side) -> RelyingParty:
+    rp = state.extensions.get(IdentityProviders).by_side.get(side)
+    if rp is None:
+        raise NotFoundError("not_found", f"{side} sign-in is not configured")
+    return rp
+
+
+async def _login(request: Request, side: Side) -> Response:
+    state = _state(request)
+    rp = _rp(state, side)
+    address = request.client.host if request.client else "unknown"
+    if not state.limits.hit(SIGN_IN_PER_ADDRESS, "oidc-login-addr", address):
+        raise RateLimited("rate_limited", "too many sign-ins started; wait a minute")
+    return_to = safe_return_to(request.query_params.get("return_to"), DEFAULT_RETURN[side])
+    if return_to is None:
+        raise InvalidInput(
+            "invalid_field",
+            "return_to must be a path of this service",
+            fields={"return_to": "a path starting with a single /"},
+        )
+    try:
+        url = await begin(rp, state.storage, return_to, state.clock())
+    except ChatError as exc:  # the issuer cannot be reached (503)
+        await _audit(state, request, side, exc.code, step="login")
+        raise
+    return RedirectResponse(url, status_code=302, headers={"cache-control": "no-store"})
+
+
+async def patient_login(request: Request) -> Response:
+    return await _login(request, "patient")
+
+
+async def staff_login(request: Request) -> Response:
+    return await _login(request, "staff")
+
+
+async def _audit(state: AppState, request: Request, side: Side, result: str, **detail: Any) -> None:
+    await state.audit_event(
+        request, None, "oidc_sign_in", result=result, detail={"side": side, **detail}
+    )
+
+
+async def _verified(request: Request, side: Side) -> tuple[AppState, dict[str, Any], str]:
+    state = _state(request)
+    rp = _rp(state, side)
+    try:
+        verified = await finish(rp, state.storage, request.query_params, state.clock())
+    except SignInFailed as exc:
+        await _audit(state, request, side, exc.code, reason=exc.reason)
+        raise
+    except ChatError as exc:  # the broker down (503)
+        await _audit(state, request, side, exc.code)
+        raise
+    return state, verified.claims, verified.return_to
+
+
+async def patient_callback(request: Request) -> Response:
+    state, claims, return_to = await _verified(request, "patient")
+    raw = claims.get(state.settings.patient_oidc_pnr_claim)
+    try:
+        if not isinstance(raw, str):
+            raise InvalidPersonnummer("missing")
+        personnummer = parse(raw)
+    except InvalidPersonnummer:
+        await _audit(state, request, "patient", "invalid_personnummer")
+        raise Unauthenticated(
+            "invalid_personnummer", "the identity provider sent no valid personnummer"
+        ) from None
+    name = _name_of(claims)
+    sessions = state.extensions.get(PatientSessions)
+    cookie_value, _ = await sessions.create(personnummer, name)
+    await _audit(state, request, "patient", "ok")
+    resp = RedirectResponse(return_to, status_code=303, headers={"cache-control": "no-store"})
+    sessions.set_cookie(resp, cookie_value)
+    return resp
+
+
+def _name_of(claims: dict[str, Any]) -> str:
+    name = claims.get("name")
+    if not isinstance(name, str) or not name.strip():
+        parts = [claims.get("given_name"), claims.get("family_name")]
+        name = " ".join(p for p in parts if isinstance(p, str) and p.strip())
+    return name.strip()[:MAX_NAME_CHARS]
+
+
+async def staff_callback(request: Request) -> Response:
+    state, claims, return_to = await _verified(request, "staff")
+    claim = state.settings.staff_oidc_user_claim
+    hsa_id = claims.get(claim)
+    user = None
+    if isinstance(hsa_id, str) and hsa_id:
+        user_id = await state.storage.read(user_id_by_hsa_id(hsa_id))
+        user = None if user_id is None else await state.storage.get_user(user_id)
+    if user is None or user.disabled:
+        await _audit(
+            state,
+            request,
+            "staff",
+            "unknown_account",
+            hsa_id=hsa_id[:64] if isinstance(hsa_id, str) else None,
+        )
+        raise Forbidden("unknown_account", "no staff account has this SITHS identity")
+    result = await state.sessions.start(user)
+    try:
+        await state.audit_event(
+            request, user, "oidc_sign_in", result="ok", detail={"side": "staff"}
+        )
+    except Exception:
+        # No audit record, no access (as the password sign-in).
+        await state.sessions.logout(result.session_hash)
+        raise
+    resp = RedirectResponse(return_to, status_code=303, headers={"cache-control": "no-store"})
+    # Lax, not the password sign-in's Strict: the cookie is set on the
+    # redirect back from the identity provider (PROTOCOL.md).
+    resp.set_cookie(
+        state.sessions.cookie_name,
+        result.cookie_value,
+        httponly=True,
+        samesite="lax",
+        secure=state.settings.tls,
+        path="/",
+    )
+    return resp
+
+
+async def patient_me(request: Request) -> Response:
+    session = await patient_of(request)
+    if session is None:
+        raise Unauthenticated("not_authenticated", "sign in with e-legitimation first")
+    return json_response(
+        {
+            "identified": True,
+            "name": session.name,
+            "personnummer": session.personnummer.digits,
+        },
+        headers={"cache-control": "no-store"},
+    )
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/auth/patient/login", patient_login),
+        Route("/auth/patient/callback", patient_callback),
+        Route("/auth/staff/login", staff_login),
+        Route("/auth/staff/callback", staff_callback),
+        Route("/api/patient/me", patient_me),
+    ]
