@@ -7,7 +7,7 @@
      │    └── TooLarge       413   body_too_large
      ├── Unauthenticated     401   not_authenticated, invalid_credentials, otp_required,
      │                             invalid_state, invalid_id_token, invalid_personnummer,
-     │                             sign_in_failed
+     │                             sign_in_failed, identification_required
      ├── Forbidden           403   forbidden, csrf_failed, origin_refused, unknown_account
      ├── NotFoundError       404   unknown_unit, unknown_contact, unknown_queue, not_found
      ├── StateConflict       409   unit_closed, queue_full, queue_empty, contact_closed,

@@ -9,7 +9,7 @@ built still takes effect, and nothing is patched.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -18,7 +18,15 @@ from starlette.requests import Request
 from chatserver.logs import get_logger
 from chatserver.storage.base import Unit, User
 
-__all__ = ["AlwaysOpen", "AuditRecorder", "Hooks", "OpeningPolicy", "log_audit_event"]
+__all__ = [
+    "AlwaysOpen",
+    "AuditRecorder",
+    "BindContact",
+    "Hooks",
+    "IntakeIdentity",
+    "OpeningPolicy",
+    "log_audit_event",
+]
 
 log = get_logger("chatserver.audit")
 
@@ -87,9 +95,22 @@ def _no_extra(role: str) -> dict[str, Any]:
     return {}
 
 
+# What to do with a new contact's id once the intake has created it.
+BindContact = Callable[[str], Awaitable[None]]
+# Called before an intake: raises to refuse it (``identification_required``),
+# or returns how to bind the new contact to the person making it (None: anonymous).
+IntakeIdentity = Callable[[Request], Awaitable[BindContact | None]]
+
+
+async def _anonymous(request: Request) -> BindContact | None:
+    return None
+
+
 @dataclass(eq=False)
 class Hooks:
     opening: OpeningPolicy = field(default_factory=AlwaysOpen)
     audit: AuditRecorder = log_audit_event
     # Extra fields of the patient/staff ``welcome`` (operations: the banner).
     welcome_extra: Callable[[str], dict[str, Any]] = _no_extra
+    # Who makes an intake (identity: the patient session); the core's: anonymous.
+    intake_identity: IntakeIdentity = _anonymous

@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     patient_oidc_client_secret: SecretStr | None = None
     # The claim holding the personnummer (Swedish OIDC profile, id.oidc.se).
     patient_oidc_pnr_claim: str = "https://id.oidc.se/claim/personalIdentityNumber"
+    # With the patient issuer set: "required" refuses an anonymous intake
+    # (401 identification_required); "optional" takes both.
+    patient_identification: Literal["optional", "required"] = "optional"
     # The staff identity provider (SITHS eID); absent = password + TOTP only.
     staff_oidc_issuer: str | None = None
     staff_oidc_client_id: str | None = None

@@ -69,8 +69,14 @@ async def units(request: Request) -> Response:
 async def create_contact(request: Request) -> Response:
     state = _state(request)
     state.check_intake_rate(request)
+    # Refuses an anonymous intake when identification is required (nothing stored).
+    bind = await state.hooks.intake_identity(request)
     req = parse_intake(await read_json(request))
     status, body = await state.intake.intake(req)
+    contact_id = body.get("contact_id")
+    # Only a new contact: acknowledging an emergency names an existing one.
+    if bind is not None and req.contact_id is None and isinstance(contact_id, str):
+        await bind(contact_id)
     return json_response(body, status)
 
 

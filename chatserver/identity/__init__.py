@@ -9,14 +9,19 @@ service is a relying party of those issuers (docs/identity.md).
 - :mod:`.sessions` identified patients' sessions and :func:`patient_of`
 - :mod:`.routes` the HTTP routes; :mod:`.return_to` where a sign-in may lead
 - :mod:`.personnummer`, :mod:`.store` the identity data of contacts
+- :mod:`.patient_api` the identified patient's intake binding, contacts and access log
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from starlette.routing import BaseRoute
+
+from chatserver.identity import patient_api
+from chatserver.identity import routes as signin_routes
 from chatserver.identity.oidc import Provider, RelyingParty, Side
-from chatserver.identity.routes import IdentityProviders, routes
+from chatserver.identity.routes import IdentityProviders
 from chatserver.identity.sessions import PatientSession, PatientSessions, patient_of
 from chatserver.settings import Settings
 
@@ -65,5 +70,16 @@ def providers_from(state: AppState) -> IdentityProviders:
 
 
 def attach(state: AppState) -> None:
-    state.extensions.put(providers_from(state))
+    providers = providers_from(state)
+    if state.settings.patient_identification == "required" and "patient" not in providers.by_side:
+        raise ValueError(
+            "CHATSERVER_PATIENT_IDENTIFICATION=required needs CHATSERVER_PATIENT_OIDC_ISSUER"
+        )
+    state.extensions.put(providers)
     state.extensions.put(PatientSessions(state.storage, state.settings, state.clock))
+    if "patient" in providers.by_side:
+        state.hooks.intake_identity = patient_api.intake_identity
+
+
+def routes() -> list[BaseRoute]:
+    return [*signin_routes.routes(), *patient_api.routes()]

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from chatserver.core.lifecycle import ContactStatus
 from chatserver.identity.personnummer import Personnummer, parse
 from chatserver.storage.base import Conflict, NotFound
 from chatserver.storage.plan import Database, Dialect, Plan, all_rows, count, one, value
@@ -111,6 +112,11 @@ class IdentityStore:
         """
         return await self.db.read(_access_log(personnummer.digits, limit))
 
+    async def reissue_token(self, contact_id: str, token_hash: str) -> bool:
+        """Replace the patient token of a contact that is not closed (the old
+        token stops working); False if the contact is closed or gone."""
+        return await self.db.write(_reissue_token(self.db.dialect, contact_id, token_hash))
+
     async def forget_purged(self) -> int:
         """Delete the binding of every contact whose free text retention purged;
         the number deleted. Idempotent: the retention run calls it every time."""
@@ -192,6 +198,14 @@ def _access_log(digits: str, limit: int) -> Plan[list[AccessEntry]]:
         limit,
     )
     return [AccessEntry(*r) for r in rows]
+
+
+def _reissue_token(d: Dialect, contact_id: str, token_hash: str) -> Plan[bool]:
+    row = yield one(f"SELECT status FROM contacts WHERE id = ?{d.for_update}", contact_id)
+    if row is None or row[0] == ContactStatus.CLOSED:
+        return False
+    yield count("UPDATE contacts SET patient_token_hash = ? WHERE id = ?", token_hash, contact_id)
+    return True
 
 
 def _forget_purged() -> Plan[int]:

@@ -96,6 +96,23 @@ async def test_contacts_of_a_person_newest_first(storage: Storage, seeded: Seed)
     assert await store.contacts_of(parse("19701063-2391")) == []
 
 
+async def test_reissue_token_replaces_an_open_contacts_token(
+    storage: Storage, seeded: Seed
+) -> None:
+    """A fresh token hash replaces the old one while the contact is open; a
+    closed or unknown contact keeps what it has (False)."""
+    await _contacts(storage, "open", "done")
+    await storage.close_contact("done", outcome="resolved_in_chat", at=T0 + 5, actor_user_id=None)
+    store = IdentityStore(storage)
+    assert await store.reissue_token("open", "h" * 64) is True
+    found = await storage.get_contact_by_token_hash("h" * 64)
+    assert found is not None
+    assert found.id == "open"
+    assert await store.reissue_token("done", "g" * 64) is False
+    assert await storage.get_contact_by_token_hash("g" * 64) is None
+    assert await store.reissue_token("nobody", "f" * 64) is False
+
+
 def _event(i: int, contact_id: str | None, **actor: object) -> AuditEvent:
     return AuditEvent(
         at=f"2026-11-24T06:00:{i:02d}.000000Z",

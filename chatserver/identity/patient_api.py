@@ -1,0 +1,131 @@
+"""The identified patient's side of the service (PROTOCOL.md, "Patient and
+staff sign-in with e-legitimation"):
+
+- an intake made with a patient session is bound to that person
+  (:func:`intake_identity`, the core's ``hooks.intake_identity``); with
+  ``CHATSERVER_PATIENT_IDENTIFICATION=required`` an anonymous one is refused
+  (401 ``identification_required``) before anything is stored;
+- ``GET /api/patient/contacts`` → their contacts, newest first, each open one
+  with a fresh ``patient_token`` (the way back after closing the tab);
+- ``GET /api/patient/access-log`` → who in the staff read or changed their data
+  (PDL 8 kap. 5 §).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from chatserver.access.sessions import hash_secret
+from chatserver.core.lifecycle import ContactStatus
+from chatserver.errors import Unauthenticated
+from chatserver.hooks import BindContact
+from chatserver.http.util import json_response
+from chatserver.identity.sessions import PatientSession, patient_of
+from chatserver.identity.store import IdentityStore
+
+if TYPE_CHECKING:
+    from chatserver.state import AppState
+
+__all__ = ["IDENTITY_METHOD", "intake_identity", "routes"]
+
+# The sign-in does not say which e-legitimation (BankID, Freja) the broker used.
+IDENTITY_METHOD = "oidc"
+# Entries of the access log one request returns.
+ACCESS_LOG_LIMIT = 200
+NO_STORE = {"cache-control": "no-store"}
+
+
+def _state(request: Request) -> AppState:
+    state: AppState = request.app.state.chat
+    return state
+
+
+async def intake_identity(request: Request) -> BindContact | None:
+    """The intake hook: how to bind the new contact, None for an anonymous
+    intake; raises ``identification_required`` when the settings ask for a person."""
+    state = _state(request)
+    session = await patient_of(request)
+    if session is None:
+        if state.settings.patient_identification == "required":
+            raise Unauthenticated(
+                "identification_required", "sign in with e-legitimation before starting a chat"
+            )
+        return None
+    store = IdentityStore(state.storage)
+
+    async def bind(contact_id: str) -> None:
+        await store.bind(
+            contact_id, session.personnummer, session.name, IDENTITY_METHOD, state.clock()
+        )
+
+    return bind
+
+
+async def _signed_in(request: Request) -> tuple[AppState, PatientSession]:
+    session = await patient_of(request)
+    if session is None:
+        raise Unauthenticated("not_authenticated", "sign in with e-legitimation first")
+    return _state(request), session
+
+
+def _iso(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).isoformat().replace("+00:00", "Z")
+
+
+async def patient_contacts(request: Request) -> Response:
+    state, session = await _signed_in(request)
+    store = IdentityStore(state.storage)
+    out: list[dict[str, Any]] = []
+    for c in await store.contacts_of(session.personnummer):
+        item: dict[str, Any] = {
+            "contact_id": c.contact_id,
+            "status": c.status,
+            "created_at": _iso(c.created_at),
+        }
+        if c.status != ContactStatus.CLOSED:
+            token = secrets.token_urlsafe(32)
+            if await store.reissue_token(c.contact_id, hash_secret(token)):
+                item["patient_token"] = token
+            else:  # closed in between
+                item["status"] = ContactStatus.CLOSED
+        out.append(item)
+    # The patient's own read: no staff account, so not in their access log.
+    await state.audit_event(
+        request, None, "patient_contacts_listed", result="ok", detail={"count": len(out)}
+    )
+    return json_response({"contacts": out}, headers=NO_STORE)
+
+
+async def patient_access_log(request: Request) -> Response:
+    state, session = await _signed_in(request)
+    entries = await IdentityStore(state.storage).access_log(session.personnummer, ACCESS_LOG_LIMIT)
+    return json_response(
+        {
+            "entries": [
+                {
+                    "at": e.at,
+                    "contact_id": e.contact_id,
+                    "action": e.action,
+                    "name": e.user_name,
+                    "role": e.role,
+                    "unit_id": e.unit_id,
+                    "unit_name": e.unit_name,
+                }
+                for e in entries
+            ]
+        },
+        headers=NO_STORE,
+    )
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/api/patient/contacts", patient_contacts),
+        Route("/api/patient/access-log", patient_access_log),
+    ]
