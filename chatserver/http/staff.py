@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -87,15 +87,24 @@ async def login(request: Request) -> Response:
         raise Unauthenticated("invalid_credentials", "wrong username or password")
     result = await state.auth.login(request, username, password, otp)
     resp = json_response({"user": user_body(result.user), "csrf_token": result.csrf_token})
+    set_session_cookie(resp, state, result.cookie_value, samesite="strict")
+    return resp
+
+
+def set_session_cookie(
+    resp: Response, state: AppState, cookie_value: str, *, samesite: Literal["strict", "lax"]
+) -> None:
+    """The staff session cookie: HttpOnly, Secure over TLS. ``strict`` for the
+    password sign-in; ``lax`` when it is set on the redirect back from an
+    identity provider (PROTOCOL.md), which a Strict cookie would not survive."""
     resp.set_cookie(
         state.sessions.cookie_name,
-        result.cookie_value,
+        cookie_value,
         httponly=True,
-        samesite="strict",
+        samesite=samesite,
         secure=state.settings.tls,
         path="/",
     )
-    return resp
 
 
 async def logout(request: Request) -> Response:

@@ -27,6 +27,7 @@ from chatserver.errors import (
     RateLimited,
     Unauthenticated,
 )
+from chatserver.http.staff import set_session_cookie
 from chatserver.http.util import json_response
 from chatserver.identity.login_store import user_id_by_hsa_id
 from chatserver.identity.oidc import RelyingParty, Side
@@ -179,16 +180,7 @@ async def staff_callback(request: Request) -> Response:
         await state.sessions.logout(result.session_hash)
         raise
     resp = RedirectResponse(return_to, status_code=303, headers={"cache-control": "no-store"})
-    # Lax, not the password sign-in's Strict: the cookie is set on the
-    # redirect back from the identity provider (PROTOCOL.md).
-    resp.set_cookie(
-        state.sessions.cookie_name,
-        result.cookie_value,
-        httponly=True,
-        samesite="lax",
-        secure=state.settings.tls,
-        path="/",
-    )
+    set_session_cookie(resp, state, result.cookie_value, samesite="lax")
     return resp
 
 
