@@ -7,6 +7,7 @@ from starlette.testclient import TestClient
 from chatserver.app import create_app
 from chatserver.settings import Settings
 from tests.helpers import ORIGIN, Seed, intake
+from tests.poll import wait_until
 
 
 class Clock:
@@ -32,10 +33,16 @@ def test_waiting_and_oldest_wait_gauges(settings: Settings, seed: Seed) -> None:
         intake(client)
         clock.now += 30
         intake(client, name="Två")
-        # The refresher applies changes in the background: apply the pending one now.
-        client.portal.call(app.state.chat.queues.flush)  # type: ignore[union-attr]
-        app.state.chat.queues.update_gauges()
-        assert sample(client, "chat_waiting_contacts", 'queue="hc1:nurse"') == 2.0
+        # The refresher applies changes in the background, and may be mid-way
+        # through the second one when flush() finds nothing pending: wait for it.
+        queues = app.state.chat.queues  # type: ignore[union-attr]
+
+        def both_waiting() -> bool:
+            client.portal.call(queues.flush)
+            queues.update_gauges()
+            return sample(client, "chat_waiting_contacts", 'queue="hc1:nurse"') == 2.0
+
+        wait_until(both_waiting, timeout=10, message="the waiting gauge never reached 2")
         assert sample(client, "chat_oldest_wait_seconds", 'queue="hc1:nurse"') == 30.0
         clock.now += 600
         app.state.chat.queues.update_gauges()
