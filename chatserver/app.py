@@ -8,6 +8,7 @@ as many independent apps as they like.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import time
 from collections.abc import AsyncIterator, Callable
@@ -22,6 +23,7 @@ from starlette.routing import BaseRoute, WebSocketRoute
 
 from chatserver.access.sessions import SessionService
 from chatserver.access.signin import Auth
+from chatserver.access.totp_secrets import seal_at_start
 from chatserver.errors import ChatError
 from chatserver.fanout.local import Fanout, LocalFanout
 from chatserver.flow.handling import Conversations
@@ -30,6 +32,7 @@ from chatserver.flow.waiting import QueueService
 from chatserver.hooks import Hooks
 from chatserver.http import public as http_api
 from chatserver.http import staff as staff_http
+from chatserver.http.nul_guard import RefuseNul
 from chatserver.http.request_log import RequestLog
 from chatserver.http.security_headers import SecurityHeaders
 from chatserver.http.util import json_response
@@ -39,7 +42,8 @@ from chatserver.presence.local import Presence
 from chatserver.ratelimit import Limits
 from chatserver.settings import Settings
 from chatserver.state import AppState
-from chatserver.storage.base import Storage
+from chatserver.storage.base import Storage, StorageUnavailable
+from chatserver.storage_watch import RETRY_AFTER_S, StorageWatch
 from chatserver.ws.hub import Hub
 from chatserver.ws.patient import patient_endpoint
 from chatserver.ws.staff import staff_endpoint
@@ -106,10 +110,10 @@ def build_state(settings: Settings, clock: Callable[[], float], storage: Storage
     limits = Limits(settings.frame_rate_limit)
     hooks = Hooks()
     hub = Hub(metrics, instance_id)
-    queues = QueueService(storage, hub, metrics, clock)
+    queues = QueueService(storage, hub, metrics, clock, hooks)
     fanout = open_fanout(settings, hub, queues.changed, instance_id)
     sessions = SessionService(storage, settings, clock)
-    return AppState(
+    state = AppState(
         settings=settings,
         clock=clock,
         storage=storage,
@@ -123,17 +127,47 @@ def build_state(settings: Settings, clock: Callable[[], float], storage: Storage
         queues=queues,
         fanout=fanout,
         sessions=sessions,
-        auth=Auth(storage, clock, limits, sessions, hooks),
-        conversations=Conversations(storage, queues, fanout, metrics, clock),
+        auth=Auth(
+            storage,
+            clock,
+            limits,
+            sessions,
+            hooks,
+            failures_per_address=parse(settings.login_failure_rate_limit),
+        ),
+        conversations=Conversations(storage, queues, fanout, metrics, clock, hooks),
         intake=IntakeService(storage, queues, fanout, metrics, clock, hooks),
+        storage_watch=StorageWatch(storage, metrics),
     )
+    state.on_stop.append(sessions.passwords.close)
+    return state
 
 
 async def _chat_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ChatError)
     state: AppState = request.app.state.chat
     state.metrics.errors.labels(exc.code).inc()
-    return json_response(exc.http_body(), exc.status)
+    retry_after = exc.extra.get("retry_after_s")
+    headers = {"Retry-After": str(retry_after)} if isinstance(retry_after, int) else None
+    return json_response(exc.http_body(), exc.status, headers)
+
+
+async def _storage_unavailable(request: Request, exc: Exception) -> Response:
+    """A write the database could not take: 503, retry later (nothing was stored)."""
+    state: AppState = request.app.state.chat
+    state.storage_watch.failed(exc, path=request.url.path)
+    return json_response(
+        {
+            "error": {
+                "code": "storage_unavailable",
+                "message": "the service cannot save right now; try again shortly",
+                "retryable": True,
+                "retry_after_s": RETRY_AFTER_S,
+            }
+        },
+        503,
+        {"Retry-After": str(RETRY_AFTER_S)},
+    )
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -162,10 +196,19 @@ def create_app(
 ) -> Starlette:
     settings = settings or Settings()
     state = build_state(settings, clock, storage or open_storage(settings))
+    # Clear-text TOTP secrets of older versions are sealed, and a wrong TOTP key
+    # stops the start (chatserver/access/totp_secrets.py).
+    state.on_start.append(lambda: seal_at_start(state.storage, settings))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await state.start()
+        try:
+            await state.start()
+        except BaseException:
+            # A refused start (e.g. a feature's check) releases what it opened.
+            with contextlib.suppress(Exception):
+                await state.stop()
+            raise
         try:
             yield
         finally:
@@ -193,11 +236,13 @@ def create_app(
         lifespan=lifespan,
         exception_handlers={
             ChatError: _chat_error,
+            StorageUnavailable: _storage_unavailable,
             HTTPException: _http_error,
             Exception: _unexpected,
         },
     )
     app.state.chat = state
+    app.add_middleware(RefuseNul)  # innermost: its 422 still gets the headers below
     app.add_middleware(SecurityHeaders, tls=settings.tls)
     app.add_middleware(RequestLog)
     return app

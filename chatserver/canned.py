@@ -22,6 +22,7 @@ from starlette.routing import BaseRoute, Route
 
 from chatserver.access import policy as access
 from chatserver.errors import InvalidInput, NotFoundError, StateConflict
+from chatserver.http.params import path_id
 from chatserver.http.staff import current_session, staff_session_for_change
 from chatserver.http.util import json_response, read_json_object
 from chatserver.storage.base import User
@@ -165,7 +166,9 @@ async def delete_canned(request: Request) -> Response:
     state = _state(request)
     active = await staff_session_for_change(request)
     unit_id = _unit_for(active.user, request)
-    canned_id = request.path_params["canned_id"]
+    canned_id = path_id(
+        request.path_params, "canned_id", "unknown_canned", "no such canned response"
+    )
     if not await CannedStore(state.storage).delete(unit_id, canned_id):
         raise NotFoundError("unknown_canned", "no such canned response")
     return json_response({"deleted": canned_id})
@@ -175,5 +178,6 @@ def routes() -> list[BaseRoute]:
     return [
         Route("/api/units/{unit_id}/canned", list_canned, methods=["GET"]),
         Route("/api/units/{unit_id}/canned", create_canned, methods=["POST"]),
-        Route("/api/units/{unit_id}/canned/{canned_id:int}", delete_canned, methods=["DELETE"]),
+        # A str parameter: Starlette's int converter takes any number of digits.
+        Route("/api/units/{unit_id}/canned/{canned_id}", delete_canned, methods=["DELETE"]),
     ]

@@ -11,7 +11,8 @@
      ├── Forbidden           403   forbidden, csrf_failed, origin_refused, unknown_account
      ├── NotFoundError       404   unknown_unit, unknown_contact, unknown_queue, not_found
      ├── StateConflict       409   unit_closed, queue_full, queue_empty, contact_closed,
-     │                             not_assigned, not_waiting, duplicate_hello, already_exists
+     │                             not_assigned, not_waiting, duplicate_hello, already_exists,
+     │                             unseen_messages
      ├── RateLimited         429   rate_limited
      └── ServiceUnavailable  503   identity_unavailable
 

@@ -9,22 +9,29 @@ built still takes effect, and nothing is patched.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from starlette.requests import Request
 
+from chatserver.core.identification import VerifiedIdentity
+from chatserver.errors import Unauthenticated
 from chatserver.logs import get_logger
 from chatserver.storage.base import Unit, User
 
 __all__ = [
     "AlwaysOpen",
+    "Anonymous",
     "AuditRecorder",
     "BindContact",
+    "ContactIdentities",
     "Hooks",
+    "Identification",
     "IntakeIdentity",
+    "NoIdentities",
     "OpeningPolicy",
+    "identification_required",
     "log_audit_event",
 ]
 
@@ -91,19 +98,77 @@ async def log_audit_event(
     )
 
 
+class ContactIdentities(Protocol):
+    """Who identified contacts are, for staff (the identity feature fills it).
+
+    Each method is one query for the whole set of contacts; contacts that are
+    not identified are simply absent. Neither is called on the message path.
+    """
+
+    async def identified(self, contact_ids: Sequence[str]) -> set[str]:
+        """Those of ``contact_ids`` bound to a person (no personal data read)."""
+        ...
+
+    async def verified(self, contact_ids: Sequence[str]) -> Mapping[str, VerifiedIdentity]:
+        """The person of each identified contact, by contact id. Patient data:
+        the caller audits every personnummer it hands to staff."""
+        ...
+
+
+class NoIdentities:
+    """The core's: every contact is anonymous (identity not configured)."""
+
+    async def identified(self, contact_ids: Sequence[str]) -> set[str]:
+        return set()
+
+    async def verified(self, contact_ids: Sequence[str]) -> Mapping[str, VerifiedIdentity]:
+        return {}
+
+
 def _no_extra(role: str) -> dict[str, Any]:
     return {}
 
 
 # What to do with a new contact's id once the intake has created it.
 BindContact = Callable[[str], Awaitable[None]]
-# Called before an intake: raises to refuse it (``identification_required``),
-# or returns how to bind the new contact to the person making it (None: anonymous).
-IntakeIdentity = Callable[[Request], Awaitable[BindContact | None]]
+# A unit's patient identification as ``GET /api/units`` shows it: "none" (no
+# patient sign-in configured), "optional" or "required" (docs/identity.md).
+Identification = Literal["none", "optional", "required"]
 
 
-async def _anonymous(request: Request) -> BindContact | None:
-    return None
+def identification_required() -> Unauthenticated:
+    """The error of an anonymous intake to a unit that requires identification."""
+    return Unauthenticated(
+        "identification_required", "sign in with e-legitimation before starting a chat"
+    )
+
+
+class IntakeIdentity(Protocol):
+    """Who makes an intake, and whether a unit takes anonymous ones."""
+
+    def mode(self, unit: Unit) -> Identification:
+        """The unit's ``identification`` in ``GET /api/units``."""
+        ...
+
+    async def __call__(self, request: Request, unit: Unit) -> BindContact | None:
+        """Called before an intake to ``unit``: raises to refuse it
+        (``identification_required``, nothing stored), or returns how to bind
+        the new contact to the person making it (None: anonymous)."""
+        ...
+
+
+class Anonymous:
+    """The core's: no patient sign-in, every intake anonymous. A unit set to
+    ``required`` takes none (fail closed); the identity feature refuses to start
+    with such a unit and no patient issuer."""
+
+    def mode(self, unit: Unit) -> Identification:
+        return "none"
+
+    async def __call__(self, request: Request, unit: Unit) -> BindContact | None:
+        if unit.identification == "required":
+            raise identification_required()
+        return None
 
 
 @dataclass(eq=False)
@@ -113,4 +178,6 @@ class Hooks:
     # Extra fields of the patient/staff ``welcome`` (operations: the banner).
     welcome_extra: Callable[[str], dict[str, Any]] = _no_extra
     # Who makes an intake (identity: the patient session); the core's: anonymous.
-    intake_identity: IntakeIdentity = _anonymous
+    intake_identity: IntakeIdentity = field(default_factory=Anonymous)
+    # Who identified contacts are, for staff frames (identity); the core's: nobody.
+    identities: ContactIdentities = field(default_factory=NoIdentities)

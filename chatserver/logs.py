@@ -5,6 +5,10 @@ can hold patient data or secrets and masks Swedish personal identity numbers
 (personnummer / samordningsnummer) and long random tokens in any remaining
 string. A test proves message bodies, names, tokens and personnummer never
 reach the output.
+
+:class:`RepeatedErrors` keeps an outage from flooding the log: the first
+error of a kind is logged in full (with its traceback), repeats only as a
+count per interval.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import MutableMapping
+import time
+from collections.abc import Callable, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -99,3 +105,71 @@ def configure(level: str = "info", stream: Any = None) -> None:
 
 def get_logger(name: str) -> Any:
     return structlog.get_logger(name)
+
+
+# While the same error keeps coming, one line with its count per this many
+# seconds; after this long without it, the next one is logged in full again.
+REPEAT_LOG_INTERVAL_S = 10.0
+
+
+@dataclass(slots=True)
+class _Burst:
+    window_start: float  # start of the interval being counted
+    last_at: float  # the latest occurrence
+    count: int = 0  # occurrences in this interval not logged yet
+    total: int = 1  # occurrences in the whole burst
+
+
+class RepeatedErrors:
+    """Rate-limited error logging: the first ``event`` of a burst is logged in
+    full (with its traceback), then one ``<event>_repeated`` line with a count
+    per ``interval_s`` while it keeps coming (a full disk failed every write:
+    3,190 tracebacks in 30 s before this). :meth:`flush` logs the count of an
+    interval that is over even when no later error comes to trigger it."""
+
+    def __init__(
+        self,
+        logger: Any,
+        interval_s: float = REPEAT_LOG_INTERVAL_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._log = logger
+        self._interval = interval_s
+        self._clock = clock
+        self._bursts: dict[str, _Burst] = {}
+
+    def error(self, event: str, exc: BaseException, **fields: Any) -> None:
+        now = self._clock()
+        burst = self._bursts.get(event)
+        if burst is None or now - burst.last_at >= self._interval:
+            self._report(event, burst)
+            self._log.error(event, exc_info=exc, error=type(exc).__name__, **fields)
+            self._bursts[event] = _Burst(window_start=now, last_at=now)
+            return
+        burst.last_at = now
+        burst.count += 1
+        burst.total += 1
+        if now - burst.window_start >= self._interval:
+            self._report(event, burst)
+            burst.window_start = now
+
+    def flush(self) -> None:
+        """Log the counts of intervals that are over; forget finished bursts."""
+        now = self._clock()
+        for event, burst in list(self._bursts.items()):
+            if now - burst.window_start >= self._interval:
+                self._report(event, burst)
+                burst.window_start = now
+            if now - burst.last_at >= self._interval:
+                del self._bursts[event]
+
+    def _report(self, event: str, burst: _Burst | None) -> None:
+        if burst is None or burst.count == 0:
+            return
+        self._log.warning(
+            f"{event}_repeated",
+            count=burst.count,
+            burst_total=burst.total,
+            interval_s=self._interval,
+        )
+        burst.count = 0

@@ -39,6 +39,11 @@ class Limits:
         """Moving-window check for logins and intakes (per address or account)."""
         return self.moving.hit(item, *key)
 
+    def allows(self, item: RateLimitItem, *key: str) -> bool:
+        """Whether one more :meth:`hit` would pass, without counting one
+        (sign-ins count only their failures)."""
+        return self.moving.test(item, *key)
+
 
 class FrameLimiter:
     __slots__ = ("_key", "_limits", "_refused")

@@ -44,6 +44,15 @@ class Settings(BaseSettings):
     intake_rate_limit: str = "60/minute"
     # Frames per WebSocket connection (see chatserver/ratelimit.py for the why).
     frame_rate_limit: str = "30/second"
+    # FAILED staff sign-ins per client address (`limits` notation); successful
+    # ones are not counted, so a clinic's nurses behind one NAT all sign in at
+    # shift start. Per-account lockout (security/lockout.py) stops guessing one name.
+    login_failure_rate_limit: str = "10/minute"
+    # Threads verifying staff passwords (argon2id, ~0.19 s CPU and 64 MiB each),
+    # off the event loop; at most this many run at once.
+    password_workers: int = Field(default=2, ge=1, le=32)
+    # Sign-ins that may wait for a password thread; more are refused with 503 `busy`.
+    password_queue: int = Field(default=32, ge=0, le=1000)
     # -- operations (chatserver/admin, docs/operations.md) --
     # Minutes before closing time when intake stops; chats already going on continue.
     intake_stop_before_close_min: int = Field(default=15, ge=0, le=240)

@@ -34,6 +34,7 @@ from chatserver.presence.local import Presence
 from chatserver.ratelimit import Limits
 from chatserver.settings import Settings
 from chatserver.storage.base import Storage, Unit, User
+from chatserver.storage_watch import StorageWatch
 from chatserver.ws.hub import Hub
 
 __all__ = ["SESSION_SWEEP_S", "AppState", "Extensions", "Hooks"]
@@ -84,6 +85,7 @@ class AppState:
     auth: Auth
     conversations: Conversations
     intake: IntakeService
+    storage_watch: StorageWatch
     extensions: Extensions = field(default_factory=Extensions)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     # Extra start/stop callbacks registered by feature modules (``attach``).
@@ -144,6 +146,7 @@ class AppState:
         await self.presence.start()
         await self.queues.start()
         self.tasks.append(asyncio.get_running_loop().create_task(self._sweep_sessions()))
+        self.tasks.append(asyncio.get_running_loop().create_task(self.storage_watch.run()))
         for cb in self.on_start:
             res = cb()
             if asyncio.iscoroutine(res):

@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from chatserver.access.sessions import hash_secret
 from chatserver.errors import InvalidInput, NotFoundError, StateConflict, Unauthenticated
+from chatserver.http.params import json_int, parse_epoch
 from chatserver.http.util import json_response, read_json_object
 from chatserver.storage.plan import Database, Plan, count, one
 
@@ -140,9 +141,7 @@ def _token(request: Request, data: dict[str, Any]) -> str:
 
 def parse_answer(data: dict[str, Any]) -> tuple[int, str | None]:
     """``rating`` 1..5 (an integer, not a bool) and an optional ``comment``."""
-    rating = data.get("rating")
-    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
-        raise InvalidInput("invalid_field", "rating must be 1..5", fields={"rating": "1..5"})
+    rating = json_int(data.get("rating"), "rating", low=1, high=5)
     comment = data.get("comment")
     if comment is not None and not isinstance(comment, str):
         raise InvalidInput("invalid_field", "comment must be text", fields={"comment": "string"})
@@ -182,13 +181,9 @@ async def unit_summary(request: Request) -> Response:
     unit_id = request.query_params.get("unit", "")
     if not access.can_view_stats(active.user, unit_id):
         raise NotFoundError("unknown_unit", "no such care unit")
-    try:
-        start = float(request.query_params.get("from", "0"))
-        end = float(request.query_params.get("to", str(state.clock() + 1)))
-    except ValueError:
-        raise InvalidInput(
-            "invalid_field", "from and to are epoch seconds", fields={"from": "number"}
-        ) from None
+    params = request.query_params
+    start = parse_epoch(params["from"], "from") if "from" in params else 0.0
+    end = parse_epoch(params["to"], "to") if "to" in params else state.clock() + 1
     return json_response((await summary(state.storage, unit_id, start, end)).to_dict())
 
 

@@ -31,6 +31,7 @@ from typing import Any
 import httpx
 import orjson
 import uvloop
+from cryptography.fernet import Fernet
 from websockets.asyncio.client import ClientConnection, connect
 
 from chatserver.settings import Settings
@@ -167,7 +168,13 @@ def postgres_cluster(root: Path) -> Iterator[tuple[LiveServer, LiveServer, dict[
         db = pg.create_database(template=migrated_template(pg))
         url = pg.url(db)
         seed = asyncio.run(seed_directory(Settings(data_dir=root / "seed", database_url=url)))
-        env = {**LIMITS, "CHATSERVER_DATABASE_URL": url, "CHATSERVER_REDIS_URL": redis.url}
+        env = {
+            **LIMITS,
+            "CHATSERVER_DATABASE_URL": url,
+            "CHATSERVER_REDIS_URL": redis.url,
+            # Instances sharing a database share the key of its TOTP secrets.
+            "CHATSERVER_TOTP_KEY": Fernet.generate_key().decode(),
+        }
         for name in ("a", "b"):
             (root / name).mkdir()
             servers.append(LiveServer(root / name / "data", env=env).start())

@@ -19,7 +19,9 @@ from dataclasses import dataclass
 
 import pyotp
 
+from chatserver.access.password_pool import PasswordPool
 from chatserver.access.passwords import hash_password, needs_rehash, verify_password
+from chatserver.access.totp_secrets import open_secret
 from chatserver.errors import Unauthenticated
 from chatserver.security.totp import FORGET_AFTER_STEPS, current_step, matching_step
 from chatserver.settings import Settings
@@ -55,6 +57,8 @@ class SessionService:
         self.storage = storage
         self.settings = settings
         self.clock = clock
+        # argon2 runs here, never on the event loop (password_pool.py).
+        self.passwords = PasswordPool(settings.password_workers, settings.password_queue)
 
     @property
     def cookie_name(self) -> str:
@@ -62,7 +66,9 @@ class SessionService:
 
     async def login(self, username: str, password: str, otp: str | None) -> LoginResult:
         user = await self.storage.get_user_by_username(username)
-        ok = verify_password(user.password_hash if user else None, password)
+        ok = await self.passwords.run(
+            verify_password, user.password_hash if user else None, password
+        )
         if not ok or user is None or user.disabled:
             raise Unauthenticated("invalid_credentials", "wrong username or password")
         if user.totp_secret:
@@ -71,7 +77,8 @@ class SessionService:
             if not await self._use_otp(user, otp):
                 raise Unauthenticated("invalid_credentials", "wrong username or password")
         if needs_rehash(user.password_hash):
-            await self.storage.set_password_hash(user.id, hash_password(password))
+            new_hash = await self.passwords.run(hash_password, password)
+            await self.storage.set_password_hash(user.id, new_hash)
         return await self.start(user)
 
     async def start(self, user: User) -> LoginResult:
@@ -94,15 +101,16 @@ class SessionService:
         """True when ``otp`` is the user's code of a step within the drift window
         that has not signed in before (nor has a later step)."""
         assert user.totp_secret is not None
+        secret = open_secret(self.settings, user.totp_secret)  # sealed at rest
         now = self.clock()
-        step = matching_step(user.totp_secret, otp, now)
+        step = matching_step(secret, otp, now)
         if step is None:
             return False
         return await self.storage.use_totp_step(
             user.id,
             step,
             at=now,
-            forget_before=current_step(user.totp_secret, now) - FORGET_AFTER_STEPS,
+            forget_before=current_step(secret, now) - FORGET_AFTER_STEPS,
         )
 
     async def resolve(self, cookie_value: str | None) -> ActiveSession | None:

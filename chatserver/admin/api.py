@@ -23,6 +23,7 @@ from chatserver.admin.retention import run_retention
 from chatserver.admin.service import BANNER_HISTORY, Operations, of
 from chatserver.admin.store import UNSET
 from chatserver.errors import InvalidInput, NotFoundError, StateConflict
+from chatserver.http.params import path_id
 from chatserver.http.util import json_response, read_json_object
 from chatserver.storage.base import Conflict, NotFound, Queue, Unit
 
@@ -46,11 +47,22 @@ def unit_dict(ops: Operations, u: Unit, queues: list[Queue], now: float) -> dict
         "id": u.id,
         "name": u.name,
         "rollout": u.rollout,
+        "identification": u.identification,
         "created_at": u.created_at,
         **ops.unit_status(u, now),
         "hours": (configured or DEFAULT_HOURS).to_dict(),
         "queues": [queue_dict(q) for q in queues if q.unit_id == u.id],
     }
+
+
+def _check_identification(state: AppState, identification: str | None) -> None:
+    """``required`` needs patient sign-in, else no patient could reach the unit."""
+    if identification == "required" and not state.settings.patient_oidc_issuer:
+        raise InvalidInput(
+            "invalid_field",
+            "required identification needs patient sign-in",
+            fields={"identification": "needs CHATSERVER_PATIENT_OIDC_ISSUER"},
+        )
 
 
 async def _unit(state: AppState, unit_id: str) -> Unit:
@@ -77,12 +89,14 @@ async def create_unit(request: Request) -> Response:
     active = await require_admin(request, change=True)
     state = state_of(request)
     body = v.parse(v.UnitCreate, await read_json_object(request))
+    _check_identification(state, body.identification)
     unit = Unit(
         id=body.id,
         name=body.name,
         always_open=body.always_open,
         rollout=body.rollout,
         created_at=state.clock(),
+        identification=body.identification,
     )
     queue = Queue(id=f"{body.id}:nurse", unit_id=body.id, competence="nurse", name="Sjuksköterska")
     try:
@@ -95,7 +109,11 @@ async def create_unit(request: Request) -> Response:
         active,
         "admin_unit_create",
         unit_id=unit.id,
-        detail={"rollout": unit.rollout, "always_open": unit.always_open},
+        detail={
+            "rollout": unit.rollout,
+            "always_open": unit.always_open,
+            "identification": unit.identification,
+        },
     )
     return json_response(unit_dict(of(state), unit, [queue], state.clock()), 201)
 
@@ -106,8 +124,15 @@ async def update_unit(request: Request) -> Response:
     unit_id = request.path_params["unit_id"]
     await _unit(state, unit_id)
     body = v.parse(v.UnitUpdate, await read_json_object(request))
+    identification = body.identification if "identification" in body.model_fields_set else UNSET
+    if identification is not UNSET:
+        _check_identification(state, identification)
     unit = await of(state).store.update_unit(
-        unit_id, name=body.name, always_open=body.always_open, rollout=body.rollout
+        unit_id,
+        name=body.name,
+        always_open=body.always_open,
+        rollout=body.rollout,
+        identification=identification,
     )
     if unit is None:
         raise NotFoundError("unknown_unit", "no such care unit")
@@ -257,7 +282,7 @@ async def create_banner(request: Request) -> Response:
 async def end_banner(request: Request) -> Response:
     active = await require_admin(request, change=True)
     state = state_of(request)
-    banner_id = int(request.path_params["banner_id"])
+    banner_id = path_id(request.path_params, "banner_id", "unknown_banner", "no such banner")
     banner = await of(state).end_banner(banner_id, active.user.id)
     if banner is None:
         raise NotFoundError("unknown_banner", "no such banner")
@@ -332,7 +357,9 @@ async def delete_unit_canned(request: Request) -> Response:
     active = await require_admin(request, change=True)
     state = state_of(request)
     unit = await _unit(state, request.path_params["unit_id"])
-    canned_id = int(request.path_params["canned_id"])
+    canned_id = path_id(
+        request.path_params, "canned_id", "unknown_canned", "no such canned response"
+    )
     if not await canned.CannedStore(state.storage).delete(unit.id, canned_id):
         raise NotFoundError("unknown_canned", "no such canned response")
     await audit(
@@ -354,15 +381,17 @@ def routes() -> list[BaseRoute]:
         Route(f"{a}/units/{{unit_id}}/queues", create_queue, methods=["POST"]),
         Route(f"{a}/units/{{unit_id}}/canned", list_unit_canned),
         Route(f"{a}/units/{{unit_id}}/canned", create_unit_canned, methods=["POST"]),
+        # Ids are str parameters parsed by chatserver.http.params: Starlette's
+        # int converter takes any number of digits.
         Route(
-            f"{a}/units/{{unit_id}}/canned/{{canned_id:int}}",
+            f"{a}/units/{{unit_id}}/canned/{{canned_id}}",
             delete_unit_canned,
             methods=["DELETE"],
         ),
         Route(f"{a}/queues/{{queue_id}}", update_queue, methods=["PATCH"]),
         Route(f"{a}/banners", list_banners),
         Route(f"{a}/banners", create_banner, methods=["POST"]),
-        Route(f"{a}/banners/{{banner_id:int}}/end", end_banner, methods=["POST"]),
+        Route(f"{a}/banners/{{banner_id}}/end", end_banner, methods=["POST"]),
         Route(f"{a}/contacts/{{contact_id}}/legal-hold", legal_hold, methods=["PUT"]),
         Route(f"{a}/retention/run", retention_run, methods=["POST"]),
         *admin_users.routes(),

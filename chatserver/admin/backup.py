@@ -6,7 +6,8 @@ and in WAL mode that never blocks the running service's writer. (A stepwise
 backup restarts whenever another connection writes, so under a busy service
 it might never finish.) The copy is written to a temporary file next to the
 target, checked with ``PRAGMA quick_check``, fsynced and renamed into place,
-so PATH is either the old file or a complete new backup.
+so PATH is either the old file or a complete new backup. Backups and restored
+files are created 0600 (directories 0700): they hold patient data.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import os
 import sqlite3
 from pathlib import Path
 
+from chatserver.security.files import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE
 from chatserver.storage.sqlite_connection import BUSY_TIMEOUT_MS
 
 SQLITE_SUFFIXES = ("", "-wal", "-shm")
@@ -37,9 +39,10 @@ def backup_sqlite(source: Path, target: Path) -> int:
         raise BackupError(f"no database at {source}")
     if target.resolve() == source.resolve():
         raise BackupError("the backup must not replace the database itself")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.partial")
     tmp.unlink(missing_ok=True)
+    _create_private(tmp)  # patient data: 0600 whatever the umask
     src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
     try:
         src.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -76,8 +79,10 @@ def restore_sqlite(backup: Path, database: Path, *, force: bool) -> None:
         raise BackupError(f"not a usable SQLite database: {exc}") from None
     if database.exists() and not force:
         raise BackupError(f"{database} exists; stop the service and pass --force to replace it")
-    database.parent.mkdir(parents=True, exist_ok=True)
+    database.parent.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
     tmp = database.with_name(f".{database.name}.restoring")
+    tmp.unlink(missing_ok=True)
+    _create_private(tmp)
     tmp.write_bytes(backup.read_bytes())
     _fsync(tmp)
     # The old WAL belongs to the old database: applied to the restored file it
@@ -86,6 +91,11 @@ def restore_sqlite(backup: Path, database: Path, *, force: bool) -> None:
         Path(f"{database}{suffix}").unlink(missing_ok=True)
     os.replace(tmp, database)
     _fsync_dir(database.parent)
+
+
+def _create_private(path: Path) -> None:
+    """An empty file readable and writable by this account only (0600)."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
 
 
 def _fsync(path: Path) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from chatserver.errors import InvalidInput
+from chatserver.http.params import DAY_MAX, DAY_MIN, iso_day, json_int
 
 TZ = ZoneInfo("Europe/Stockholm")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -34,8 +35,10 @@ SEARCH_DAYS = 366
 MAX_INTERVALS_PER_DAY = 6
 # At most this many dated exceptions per unit: a few years of holidays.
 MAX_EXCEPTIONS = 400
+# Intake may stop at most four hours before closing.
+MAX_INTAKE_STOP_MIN = 240
 
-_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$", re.ASCII)
 
 Interval = tuple[time, time | None]  # None close = midnight at the end of the day
 
@@ -196,21 +199,17 @@ def parse_hours(data: Any) -> Hours:
     exceptions: dict[date, tuple[Interval, ...]] = {}
     for key, v in exc_in.items():
         try:
-            day = date.fromisoformat(key)
+            day = iso_day(key)
         except ValueError:
             raise InvalidInput(
                 "invalid_field",
-                "exception dates are YYYY-MM-DD",
-                fields={f"exceptions.{key}": "date"},
+                f"exception dates are YYYY-MM-DD, {DAY_MIN}..{DAY_MAX}",
+                fields={f"exceptions.{key[:64]}": "date"},
             ) from None
         exceptions[day] = _parse_intervals(v, f"exceptions.{key}")
     stop = data.get("intake_stop_min")
-    if stop is not None and (
-        not isinstance(stop, int) or isinstance(stop, bool) or not 0 <= stop <= 240
-    ):
-        raise InvalidInput(
-            "invalid_field", "intake_stop_min is 0..240", fields={"intake_stop_min": "0..240"}
-        )
+    if stop is not None:
+        stop = json_int(stop, "intake_stop_min", low=0, high=MAX_INTAKE_STOP_MIN)
     return Hours(weekly=weekly, exceptions=exceptions, intake_stop_min=stop)
 
 

@@ -10,13 +10,20 @@ and times, contact events without their text, and the audit log.
 
 Contacts on legal hold are skipped until the hold is lifted. Every purged
 contact is an audit event (``retention_purge``).
+
+Blanking a row does not erase the old text from the disk, so after a purge
+:meth:`~chatserver.storage.base.Storage.erase_freed` runs: on SQLite (every
+connection has ``secure_delete`` on) a ``wal_checkpoint(TRUNCATE)`` moves
+the zeroed pages into the main file and empties the WAL; on PostgreSQL a
+``VACUUM`` of the purged tables. Backups keep the text until they are
+deleted (docs/operations.md, "Retention and legal hold").
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from chatserver.admin.store import PURGE_BATCH, OperationsStore
+from chatserver.admin.store import FEATURE_FREE_TEXT, PURGE_BATCH, OperationsStore
 from chatserver.identity.store import IdentityStore
 from chatserver.logs import get_logger
 
@@ -26,6 +33,14 @@ if TYPE_CHECKING:
 log = get_logger("chatserver.admin.retention")
 
 DAY_S = 86400.0
+# Every table a purge overwrites or deletes from (erase_freed after it).
+PURGED_TABLES: tuple[str, ...] = (
+    "contacts",
+    "messages",
+    "contact_events",
+    *(table for table, _, _ in FEATURE_FREE_TEXT),
+    "contact_identities",
+)
 
 
 async def run_retention(state: AppState, store: OperationsStore, now: float) -> int:
@@ -49,7 +64,12 @@ async def run_retention(state: AppState, store: OperationsStore, now: float) -> 
         total += len(ids)
         if len(ids) < PURGE_BATCH:
             break
-    await IdentityStore(state.storage).forget_purged()  # the personnummer goes with the words
+    # The personnummer goes with the words.
+    forgotten = await IdentityStore(state.storage).forget_purged()
+    if total or forgotten:
+        # Blank rows are not enough: the old text must also leave the files
+        # (SQLite's WAL, PostgreSQL's dead tuples).
+        await state.storage.erase_freed(PURGED_TABLES)
     if total:
         log.info("retention_purged", contacts=total, retention_days=days)
     return total

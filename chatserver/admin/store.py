@@ -97,10 +97,18 @@ class OperationsStore:
 
     # -- units and queues --------------------------------------------------
     async def update_unit(
-        self, unit_id: str, *, name: str | None, always_open: bool | None, rollout: str | None
+        self,
+        unit_id: str,
+        *,
+        name: str | None,
+        always_open: bool | None,
+        rollout: str | None,
+        identification: Any = UNSET,
     ) -> Unit | None:
+        """``identification``: 'optional', 'required', None (the global setting)
+        or the ``UNSET`` sentinel (unchanged)."""
         changes = {"name": name, "always_open": always_open, "rollout": rollout}
-        return await self.db.write(_update_unit(unit_id, changes))
+        return await self.db.write(_update_unit(unit_id, changes, identification))
 
     async def add_queue(self, queue: Queue) -> None:
         """Conflict if the unit already has that competence; NotFound for an unknown unit."""
@@ -240,8 +248,10 @@ def _set_hours(unit_id: str, hours: dict[str, Any] | None, at: float, by: int | 
     )
 
 
-def _update_unit(unit_id: str, changes: dict[str, Any]) -> Plan[Unit | None]:
+def _update_unit(unit_id: str, changes: dict[str, Any], identification: Any) -> Plan[Unit | None]:
     yield from _set_columns("units", unit_id, changes)
+    if identification is not UNSET:  # None is a value here: "the global setting"
+        yield from directory.set_unit_identification(unit_id, identification)
     return (yield from directory.get_unit(unit_id))
 
 

@@ -11,10 +11,12 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from chatserver.access.sessions import new_totp_secret, provisioning_uri
+from chatserver.access.totp_secrets import seal_secret
 from chatserver.admin import validation as v
 from chatserver.admin.guard import audit, changed_fields, require_admin, state_of
 from chatserver.admin.service import of
 from chatserver.errors import CLOSE_POLICY, InvalidInput, NotFoundError, StateConflict
+from chatserver.http.params import path_id
 from chatserver.http.util import json_response, read_json_object
 from chatserver.storage.base import Conflict, NotFound, User
 
@@ -83,7 +85,7 @@ async def _end_sessions(state: AppState, user_id: int, reason: str) -> int:
 async def update_user(request: Request) -> Response:
     active = await require_admin(request, change=True)
     state = state_of(request)
-    user_id = int(request.path_params["user_id"])
+    user_id = path_id(request.path_params, "user_id", "unknown_user", "no such user")
     body = v.parse(v.UserUpdate, await read_json_object(request))
     if user_id == active.user.id and (body.disabled or body.role not in (None, "admin")):
         raise StateConflict("cannot_change_self", "you cannot disable or demote yourself")
@@ -118,12 +120,12 @@ async def update_user(request: Request) -> Response:
 async def reset_second_factor(request: Request) -> Response:
     active = await require_admin(request, change=True)
     state = state_of(request)
-    user_id = int(request.path_params["user_id"])
+    user_id = path_id(request.path_params, "user_id", "unknown_user", "no such user")
     user = await state.storage.get_user(user_id)
     if user is None:
         raise NotFoundError("unknown_user", "no such user")
     secret = new_totp_secret()
-    await of(state).store.set_totp_secret(user_id, secret)
+    await of(state).store.set_totp_secret(user_id, seal_secret(state.settings, secret))
     ended = await _end_sessions(state, user_id, "second factor reset")
     await audit(
         request,
@@ -145,6 +147,7 @@ def routes() -> list[BaseRoute]:
     return [
         Route(a, list_users),
         Route(a, create_user, methods=["POST"]),
-        Route(f"{a}/{{user_id:int}}", update_user, methods=["PATCH"]),
-        Route(f"{a}/{{user_id:int}}/reset-second-factor", reset_second_factor, methods=["POST"]),
+        # str parameters: Starlette's int converter takes any number of digits.
+        Route(f"{a}/{{user_id}}", update_user, methods=["PATCH"]),
+        Route(f"{a}/{{user_id}}/reset-second-factor", reset_second_factor, methods=["POST"]),
     ]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chatserver.admin.hours import TZ
 from chatserver.errors import InvalidInput
+from chatserver.http.params import parse_moment
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -36,12 +36,16 @@ class UnitCreate(_Body):
     name: Name
     always_open: bool = False
     rollout: Literal["live", "pilot"] = "pilot"
+    # Patient identification; null = CHATSERVER_PATIENT_IDENTIFICATION.
+    identification: Literal["optional", "required"] | None = None
 
 
 class UnitUpdate(_Body):
     name: Name | None = None
     always_open: bool | None = None
     rollout: Literal["live", "pilot"] | None = None
+    # Present and null = back to the global setting; absent = unchanged.
+    identification: Literal["optional", "required"] | None = None
 
 
 class QueueCreate(_Body):
@@ -105,13 +109,6 @@ def parse(model: type[M], data: Any) -> M:
 
 
 def parse_time(value: str, field: str) -> float:
-    """ISO 8601 → epoch seconds; a time without offset is Stockholm time."""
-    try:
-        dt = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(
-            "invalid_field", f"{field} is an ISO 8601 time", fields={field: "ISO 8601"}
-        ) from None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=TZ)
-    return dt.timestamp()
+    """ISO 8601 → epoch seconds; a time without offset is Stockholm time
+    (bounded: :func:`chatserver.http.params.parse_moment`)."""
+    return parse_moment(value, field, zone=TZ).timestamp()

@@ -45,7 +45,7 @@ def load_key(data_dir: Path, configured: SecretStr | None = None, *, create: boo
         return value.encode()
     path = data_dir / KEY_FILE
     if not path.exists() and create:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         try:
             # O_EXCL: two processes starting at once never overwrite each other's key.
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -16,11 +16,9 @@ never shows up as a care unit's access in a patient's log extract.
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +31,16 @@ from chatserver.access import policy as access
 from chatserver.audit.chain import AuditEvent
 from chatserver.audit.service import AuditLog, iso_utc
 from chatserver.audit.store import AuditQuery
-from chatserver.errors import Forbidden, InvalidInput
+from chatserver.csv_cells import to_csv
+from chatserver.errors import Forbidden
+from chatserver.http.params import (
+    SQL_INT_MAX,
+    parse_day,
+    parse_int,
+    parse_moment,
+    query_int,
+    sql_id,
+)
 from chatserver.http.staff import current_session
 from chatserver.http.util import json_response
 
@@ -56,9 +63,6 @@ CSV_COLUMNS = (
     "request_id",
     "detail",
 )
-# Spreadsheet formula injection: a cell starting with one of these is prefixed
-# with a quote (failed sign-ins carry attacker-chosen usernames).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def audit_log_of(state: AppState) -> AuditLog:
@@ -82,60 +86,41 @@ def event_dict(ev: AuditEvent) -> dict[str, Any]:
     }
 
 
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+def _csv_row(ev: AuditEvent) -> list[Any]:
+    d = event_dict(ev)
+    d["actor_units"] = ev.actor_units
+    d["detail"] = orjson.dumps(d["detail"], option=orjson.OPT_SORT_KEYS).decode()
+    return [d[c] for c in CSV_COLUMNS]
 
 
 def events_csv(events: list[AuditEvent]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for ev in events:
-        d = event_dict(ev)
-        d["actor_units"] = ev.actor_units
-        d["detail"] = orjson.dumps(d["detail"], option=orjson.OPT_SORT_KEYS).decode()
-        writer.writerow([_cell(d[c]) for c in CSV_COLUMNS])
-    return out.getvalue()
+    """Formula-escaped (:mod:`chatserver.csv_cells`): failed sign-ins carry
+    attacker-chosen usernames."""
+    return to_csv(CSV_COLUMNS, [_csv_row(ev) for ev in events])
 
 
 def _time_param(request: Request, name: str, *, end: bool) -> str | None:
-    """``YYYY-MM-DD`` (a whole day; ``to`` includes it) or ISO 8601 (UTC if no offset)."""
+    """``YYYY-MM-DD`` (a whole day; ``to`` includes it) or ISO 8601 (UTC if no
+    offset), bounded by :mod:`chatserver.http.params`."""
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return None
-    try:
-        if len(raw) == 10:
-            day = datetime.strptime(raw, "%Y-%m-%d").replace(tzinfo=UTC)
-            moment = day + timedelta(days=1) if end else day
-        else:
-            moment = datetime.fromisoformat(raw)
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=UTC)
-    except ValueError:
-        raise InvalidInput(
-            "invalid_field",
-            f"{name} must be YYYY-MM-DD or ISO 8601",
-            fields={name: "YYYY-MM-DD or ISO 8601"},
-        ) from None
+    if len(raw) == 10:
+        day = parse_day(raw, name)
+        moment = datetime.combine(day + timedelta(days=1) if end else day, time(0), tzinfo=UTC)
+    else:
+        moment = parse_moment(raw, name)
     return iso_utc(moment.timestamp())
 
 
 def _int_param(request: Request, name: str, default: int, high: int) -> int:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit() or not 1 <= int(raw) <= high:
-        raise InvalidInput(
-            "invalid_field", f"{name} must be 1..{high}", fields={name: f"integer 1..{high}"}
-        )
-    return int(raw)
+    return query_int(request.query_params, name, low=1, high=high, default=default)
 
 
 def _query(request: Request, limit: int) -> AuditQuery:
     p = request.query_params
     user = p.get("user")
-    user_id = int(user) if user is not None and user.isdigit() else None
+    user_id = sql_id(user) if user is not None else None
     return AuditQuery(
         user_id=user_id,
         username=user if user is not None and user_id is None else None,
@@ -203,7 +188,9 @@ async def sample(request: Request) -> Response:
     state, user = await _admin(request)
     n = _int_param(request, "n", 20, MAX_SAMPLE)
     seed_raw = request.query_params.get("seed")
-    seed = int(seed_raw) if seed_raw is not None and seed_raw.isdigit() else secrets.randbits(32)
+    seed = (
+        parse_int(seed_raw, "seed", low=0, high=SQL_INT_MAX) if seed_raw else secrets.randbits(32)
+    )
     q = _query(request, MAX_LIMIT)
     await state.audit_event(
         request,

@@ -8,15 +8,24 @@ a pick that cannot be audited puts the contact back at the front of its queue).
 effect. Messages relayed by the assigned staff member are not new accesses and
 are not audited (keeps audit writes off the chat's hot path). Refused attempts
 on a contact (another unit's, someone else's) are audited with the error code.
+
+A personnummer handed to staff is an access of its own: one ``personnummer_read``
+event per contact (``detail.via``: ``pick`` after the pick's own event, before
+the reply; ``welcome`` for each identified contact of the staff ``welcome``, whose
+personnummer is withheld when the event cannot be written).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, assert_never
 
+from starlette.requests import Request
+
 from chatserver.audit.service import AuditUnavailableError
+from chatserver.core.identification import PERSONNUMMER_READ, ReadVia, VerifiedIdentity
 from chatserver.logs import get_logger
-from chatserver.storage.base import User
+from chatserver.storage.base import Contact, User
 from chatserver.ws import wire
 
 if TYPE_CHECKING:
@@ -25,7 +34,12 @@ if TYPE_CHECKING:
 log = get_logger("chatserver.audit")
 
 # Refusals worth a security event: someone reaching for a contact not theirs.
-_DENIALS = frozenset({"unknown_contact", "forbidden", "not_assigned", "unknown_queue"})
+# Refusals worth a line in the audit log. ``unseen_messages`` (a close refused
+# for a newer patient message) records that the close was tried and that the
+# messages after ``last_seen_seq`` went to the (assigned) staff member.
+_DENIALS = frozenset(
+    {"unknown_contact", "forbidden", "not_assigned", "unknown_queue", "unseen_messages"}
+)
 
 
 def action_of(frame: wire.StaffFrame) -> str | None:
@@ -85,6 +99,8 @@ async def audit_staff_action(
         await state.audit_event(
             None, user, action, result="ok", unit_id=unit_id, contact_id=contact_id, detail=detail
         )
+        if isinstance(reply, wire.StaffAssignedFrame) and _carries_personnummer(reply.identity):
+            await audit_personnummer_read(state, None, user, reply.contact, "pick")
     except AuditUnavailableError:
         if action == "pick" and contact_id is not None:
             # The transcript is not handed out; nor is the patient left assigned
@@ -93,6 +109,48 @@ async def audit_staff_action(
             if picked is not None:
                 await state.conversations.requeue_front(picked, "audit_unavailable")
         raise
+
+
+def _carries_personnummer(identity: VerifiedIdentity | None) -> bool:
+    return identity is not None and identity.personnummer is not None
+
+
+async def audit_personnummer_read(
+    state: AppState, request: Request | None, user: User, contact: Contact, via: ReadVia
+) -> None:
+    """Record that ``user`` was handed the personnummer of ``contact`` (raises
+    :class:`AuditUnavailableError` when it cannot: the number is then not handed out)."""
+    await state.audit_event(
+        request,
+        user,
+        PERSONNUMMER_READ,
+        result="ok",
+        unit_id=contact.unit_id,
+        contact_id=contact.id,
+        detail={"via": via},
+    )
+
+
+async def welcome_identities(
+    state: AppState, user: User, assigned: Sequence[Contact]
+) -> Mapping[str, VerifiedIdentity]:
+    """Who the identified contacts of a staff ``welcome`` are (one lookup), each
+    personnummer audited before it leaves, or withheld when it cannot be."""
+    if not assigned:
+        return {}
+    found = await state.hooks.identities.verified([c.id for c in assigned])
+    out: dict[str, VerifiedIdentity] = {}
+    for c in assigned:
+        identity = found.get(c.id)
+        if identity is None:
+            continue
+        try:
+            await audit_personnummer_read(state, None, user, c, "welcome")
+        except AuditUnavailableError:
+            log.error("personnummer_withheld", contact_id=c.id)
+            identity = identity.withheld()
+        out[c.id] = identity
+    return out
 
 
 async def audit_staff_refusal(

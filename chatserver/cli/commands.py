@@ -13,7 +13,9 @@ from chatserver.access.policy import ROLES
 from chatserver.audit.cli import record_cli_event
 from chatserver.cli.common import add_unit, add_user, settings_from_args, with_storage
 from chatserver.identity.login_store import set_hsa_id, user_id_by_hsa_id
+from chatserver.security.files import restrict_umask
 from chatserver.storage.base import Conflict, NotFound
+from chatserver.storage.directory import set_unit_identification
 
 UNIT_ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
 # An HSA-id: country code, the issuing organisation's number, '-', a serial
@@ -27,6 +29,7 @@ FEATURE_CLIS: tuple[str, ...] = (
     "chatserver.admin.cli",
     "chatserver.audit",
     "chatserver.stats.cli",
+    "chatserver.cli.keys",
 )
 
 
@@ -36,19 +39,43 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(settings_from_args(args), demo=args.demo)
 
 
+def _identification_refused(args: argparse.Namespace, identification: str | None) -> bool:
+    """``required`` needs a patient issuer (else no patient could reach the unit,
+    and ``serve`` would not start): say so and refuse."""
+    if identification != "required" or settings_from_args(args).patient_oidc_issuer:
+        return False
+    print(
+        "error: 'required' needs patient sign-in: set CHATSERVER_PATIENT_OIDC_ISSUER"
+        " (and its client id and secret) first, see docs/identity.md",
+        file=sys.stderr,
+    )
+    return True
+
+
 def cmd_unit_add(args: argparse.Namespace) -> int:
     if not args.id or set(args.id.lower()) - UNIT_ID_CHARS or len(args.id) > 64:
         print("error: a unit id is 1-64 characters of a-z, 0-9, - and _", file=sys.stderr)
+        return 2
+    if _identification_refused(args, args.identification):
         return 2
 
     async def run() -> int:
         storage = await with_storage(settings_from_args(args))
         try:
             await add_unit(
-                storage, args.id, args.name, always_open=args.always_open, rollout=args.rollout
+                storage,
+                args.id,
+                args.name,
+                always_open=args.always_open,
+                rollout=args.rollout,
+                identification=args.identification,
             )
             if not await record_cli_event(
-                storage, settings_from_args(args).data_dir, "admin_unit_create", unit_id=args.id
+                storage,
+                settings_from_args(args).data_dir,
+                "admin_unit_create",
+                unit_id=args.id,
+                detail={"identification": args.identification},
             ):
                 return 1
         except Conflict:
@@ -57,6 +84,35 @@ def cmd_unit_add(args: argparse.Namespace) -> int:
         finally:
             await storage.close()
         print(f"unit {args.id} created with queue {args.id}:nurse")
+        return 0
+
+    return asyncio.run(run())
+
+
+def cmd_unit_set_identification(args: argparse.Namespace) -> int:
+    identification = None if args.identification == "default" else args.identification
+    if _identification_refused(args, identification):
+        return 2
+    settings = settings_from_args(args)
+
+    async def run() -> int:
+        storage = await with_storage(settings)
+        try:
+            if not await storage.write(set_unit_identification(args.id, identification)):
+                print(f"error: no unit {args.id!r}", file=sys.stderr)
+                return 1
+            if not await record_cli_event(
+                storage,
+                settings.data_dir,
+                "admin_unit_update",
+                unit_id=args.id,
+                detail={"identification": identification},
+            ):
+                return 1
+        finally:
+            await storage.close()
+        shown = identification or "default (CHATSERVER_PATIENT_IDENTIFICATION)"
+        print(f"unit {args.id}: patient identification {shown}", file=sys.stderr)
         return 0
 
     return asyncio.run(run())
@@ -175,7 +231,26 @@ def build_parser() -> argparse.ArgumentParser:
     ua.add_argument("--name", required=True)
     ua.add_argument("--always-open", action="store_true")
     ua.add_argument("--rollout", choices=["live", "pilot"], default="live")
+    ua.add_argument(
+        "--identification",
+        choices=["optional", "required"],
+        help="patient sign-in with e-legitimation: 'required' refuses anonymous chats"
+        " (needs CHATSERVER_PATIENT_OIDC_ISSUER); default: CHATSERVER_PATIENT_IDENTIFICATION",
+    )
     ua.set_defaults(func=cmd_unit_add)
+    ui = unit.add_parser(
+        "set-identification",
+        parents=[common],
+        help="whether a unit requires patient sign-in with e-legitimation",
+    )
+    ui.add_argument("id")
+    ui.add_argument(
+        "identification",
+        choices=["optional", "required", "default"],
+        help="'required' refuses anonymous chats (needs CHATSERVER_PATIENT_OIDC_ISSUER);"
+        " 'default' follows CHATSERVER_PATIENT_IDENTIFICATION",
+    )
+    ui.set_defaults(func=cmd_unit_set_identification)
 
     user = sub.add_parser("user", parents=[common], help="staff accounts").add_subparsers(
         dest="user_command", required=True
@@ -203,11 +278,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not hasattr(args, "data_dir"):
-        args.data_dir = os.environ.get("CHATSERVER_DATA_DIR")
-    return int(args.func(args))
+    # Everything a command creates (database, WAL, SHM, keys, backups) is
+    # private to the service's account: files 0600, directories 0700. (Put
+    # back afterwards only for callers that run commands in-process, as tests do.)
+    umask = restrict_umask()
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not hasattr(args, "data_dir"):
+            args.data_dir = os.environ.get("CHATSERVER_DATA_DIR")
+        return int(args.func(args))
+    finally:
+        os.umask(umask)
 
 
 if __name__ == "__main__":

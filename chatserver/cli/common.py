@@ -35,10 +35,21 @@ async def with_storage(settings: Settings) -> Storage:
 
 
 async def add_unit(
-    storage: Storage, unit_id: str, name: str, *, always_open: bool, rollout: str = "live"
+    storage: Storage,
+    unit_id: str,
+    name: str,
+    *,
+    always_open: bool,
+    rollout: str = "live",
+    identification: str | None = None,
 ) -> Unit:
     unit = Unit(
-        id=unit_id, name=name, always_open=always_open, rollout=rollout, created_at=time.time()
+        id=unit_id,
+        name=name,
+        always_open=always_open,
+        rollout=rollout,
+        created_at=time.time(),
+        identification=identification,
     )
     queues = [
         Queue(id=f"{unit_id}:nurse", unit_id=unit_id, competence="nurse", name="Sjuksköterska")
@@ -59,6 +70,7 @@ async def add_user(
     """Create a user; returns (id, otpauth URI or None)."""
     from chatserver.access.passwords import hash_password  # noqa: PLC0415
     from chatserver.access.sessions import new_totp_secret, provisioning_uri  # noqa: PLC0415
+    from chatserver.access.totp_secrets import seal_secret  # noqa: PLC0415
 
     secret = new_totp_secret() if settings.require_otp else None
     user = await storage.add_user(
@@ -66,7 +78,7 @@ async def add_user(
         display_name=display_name or username,
         role=role,
         password_hash=hash_password(password),
-        totp_secret=secret,
+        totp_secret=seal_secret(settings, secret) if secret else None,
         unit_ids=list(unit_ids),
         created_at=time.time(),
     )

@@ -10,8 +10,12 @@ import sys
 import uvicorn
 
 from chatserver import logs
+from chatserver.logs import get_logger
+from chatserver.security.files import DataDirError, secure_data_dir
 from chatserver.settings import Settings
 from chatserver.ws.wire import MAX_FRAME_BYTES
+
+log = get_logger("chatserver.cli.serve")
 
 DEMO_UNIT = "demo"
 DEMO_USERS = (
@@ -56,8 +60,28 @@ async def seed_demo(settings: Settings) -> list[str]:
     return lines
 
 
+def private_data_dir(settings: Settings) -> bool:
+    """Make the data directory and what is in it private (0700/0600), warning for
+    each change; False (after saying why on stderr) when that is impossible."""
+    try:
+        fixes = secure_data_dir(settings.data_dir)
+    except DataDirError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return False
+    for fix in fixes:
+        log.warning(
+            "data_path_mode_fixed",
+            path=str(fix.path),
+            old_mode=f"{fix.old_mode:04o}",
+            new_mode=f"{fix.new_mode:04o}",
+        )
+    return True
+
+
 def serve(settings: Settings, *, demo: bool = False) -> int:
     logs.configure(settings.log_level)
+    if not private_data_dir(settings):
+        return 2
     from chatserver.app import create_app  # noqa: PLC0415
 
     accounts = asyncio.run(seed_demo(settings)) if demo else None

@@ -40,6 +40,7 @@ from chatserver.core.effects import (
     contact_closed,
     unknown_contact,
 )
+from chatserver.core.identification import VerifiedIdentity
 from chatserver.core.lifecycle import ContactStatus, Transition, allows
 from chatserver.core.waiting_room import TIER_FRONT, priority_key, tier_for
 from chatserver.errors import Forbidden, NotFoundError, StateConflict
@@ -142,11 +143,15 @@ def decide_pick(
 
 
 def pick_effects(
-    picked: Contact, messages: Sequence[Message], user: User, conn_id: str | None
+    picked: Contact,
+    messages: Sequence[Message],
+    user: User,
+    conn_id: str | None,
+    identity: VerifiedIdentity | None = None,
 ) -> Effects:
-    """The picker gets the contact and its transcript (their other tabs too);
-    the patient learns who picked them."""
-    assigned = wire.StaffAssignedFrame(picked, tuple(messages))
+    """The picker gets the contact and its transcript (their other tabs too),
+    with who the patient is when identified; the patient learns who picked them."""
+    assigned = wire.StaffAssignedFrame(picked, tuple(messages), identity)
     return Effects(
         reply=assigned,
         sends=(
@@ -161,16 +166,41 @@ def pick_effects(
 
 
 def decide_close(
-    contact: Contact | None, outcome: str, now: float, *, by: User | None
+    contact: Contact | None,
+    outcome: str,
+    now: float,
+    *,
+    by: User | None,
+    last_seen_seq: int | None = None,
 ) -> Refusal | CloseWrite:
-    """Close with ``outcome``; ``by`` None is the patient leaving."""
+    """Close with ``outcome``; ``by`` None is the patient leaving. With
+    ``last_seen_seq`` (staff), storage refuses while a newer patient message exists."""
     if contact is None or (by is not None and not access.can_read_contact(by, contact)):
         return unknown_contact()
     if not allows(contact.status, Transition.CLOSE):
         return _already_closed()
     if by is not None and not access.can_act_on_contact(by, contact):
         return _assigned_elsewhere()
-    return CloseWrite(contact, outcome, now, by.id if by else None, _already_closed())
+    return CloseWrite(
+        contact, outcome, now, by.id if by else None, _already_closed(), last_seen_seq
+    )
+
+
+def unseen_messages(
+    contact_id: str, newest_seq: int, unseen: Sequence[Message], user: User
+) -> tuple[Refusal, Effects]:
+    """A close refused for patient messages newer than the closer's
+    ``last_seen_seq``: the refusal, and those messages (a ``history`` from
+    ``last_seen_seq`` on) to every connection of the closer, sent before it."""
+    refusal = Refusal(
+        StateConflict(
+            "unseen_messages",
+            "the patient wrote after the last message you saw; read it before closing",
+            extra={"contact_id": contact_id, "newest_seq": newest_seq},
+        )
+    )
+    history = wire.HistoryFrame(contact_id, tuple(unseen))
+    return refusal, Effects(sends=(Send("user", user.id, history),))
 
 
 def close_effects(write: CloseWrite, after: Contact, conn_id: str | None) -> Effects:
@@ -384,7 +414,7 @@ def append_effects(
     Routed by the state at commit: a pick that committed before this message
     sees it in its own history read, one after it gets it live."""
     m = result.message
-    ack = wire.AckFrame(m.client_id, m.contact_id, m.seq, result.duplicate)
+    ack = wire.AckFrame(m.client_id, m.contact_id, m.seq, result.duplicate, m.sent_at)
     if result.duplicate:
         return Effects(reply=ack)
     frame = wire.MessageFrame(m)

@@ -85,13 +85,15 @@ class PickWrite:
 
 @dataclass(frozen=True, slots=True)
 class CloseWrite:
-    """``storage.close_contact`` of ``contact`` (as read before the write)."""
+    """``storage.close_contact`` of ``contact`` (as read before the write);
+    ``last_seen_seq``: only if no patient message is newer (the staff ``close``)."""
 
     contact: Contact
     outcome: str
     at: float
     actor_user_id: int | None
     lost: Refusal
+    last_seen_seq: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

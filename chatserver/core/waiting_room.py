@@ -72,6 +72,8 @@ class WaitingEntry:
     created_at: float  # intake time: the tie-break after the priority key
     # What raised the level (triage reasons as stored), shown on the staff's queue row.
     reasons: tuple[Mapping[str, Any], ...] = field(default=(), compare=False)
+    # Bound to a person (e-legitimation): the staff's queue row shows it, nothing more.
+    identified: bool = False
 
     def sort_key(self) -> tuple[int, float, float, str]:
         return (self.priority_tier, self.priority_key, self.created_at, self.contact_id)

@@ -13,6 +13,18 @@ when another instance announces that one of its publishes failed, the
 instance therefore closes its local WebSockets with 1012 ("service restart"):
 clients reconnect and resync by ``seq`` (patient ``hello.last_seq``, staff
 ``sync``) and get fresh queues in their ``welcome``. Nothing is lost or doubled.
+
+One Redis restart makes one such wave per instance, not two or three:
+
+* on every resubscription the idle pooled connections (sockets to the old
+  server) are dropped first, so the first publishes afterwards do not fail
+  or reconnect on them;
+* the reconnect callback is taken off the subscription's connection before
+  that connection goes back to the pool (redis-py keeps it on the connection:
+  each later reconnect of a publish on it used to start another wave);
+* a failed publish is announced with the Redis ``run_id`` it last saw. An
+  instance whose subscription has since been re-established on another Redis
+  (a restart) has already resynced after that publish failed, and skips it.
 """
 
 from __future__ import annotations
@@ -65,6 +77,12 @@ class RedisFanout:
         self._announcer: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
         self.reconnects = 0  # subscriptions re-established after a failure
+        self.resyncs = 0  # times this instance closed its sockets to resync (tests)
+        # The run_id of the Redis server the subscription is on (None: unknown),
+        # and the one known when a publish first failed (sent with the announcement).
+        self._epoch: str | None = None
+        self._failed_epoch: str | None = None
+        self._gap_task: asyncio.Task[None] | None = None
 
     # -- life cycle ----------------------------------------------------------
     async def start(self) -> None:
@@ -79,12 +97,12 @@ class RedisFanout:
 
     async def stop(self) -> None:
         # Bounded: a Redis that does not answer must not hold up shutdown.
-        for task in (self._announcer, self._task):
+        for task in (self._announcer, self._gap_task, self._task):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await asyncio.wait_for(task, STOP_TIMEOUT_S)
-        self._announcer = self._task = None
+        self._announcer = self._gap_task = self._task = None
         if self._client is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._client.aclose(), STOP_TIMEOUT_S)
@@ -148,12 +166,15 @@ class RedisFanout:
 
     def _schedule_announce(self) -> None:
         if self._announcer is None or self._announcer.done():
+            self._failed_epoch = self._epoch
             self._announcer = asyncio.get_running_loop().create_task(self._announce_resync())
 
     async def _announce_resync(self) -> None:
         """Publish a resync request (with backoff) until Redis accepts it."""
         delay = BACKOFF_MIN_S
-        envelope = orjson.dumps({"op": "resync", "from": self.instance_id})
+        envelope = orjson.dumps(
+            {"op": "resync", "from": self.instance_id, "epoch": self._failed_epoch}
+        )
         while self._client is not None:
             await asyncio.sleep(delay * (0.5 + random.random() / 2))  # noqa: S311
             try:
@@ -172,6 +193,12 @@ class RedisFanout:
         elif op == "queue":
             self._on_queue_change(str(envelope["unit"]))
         elif op == "resync":
+            epoch = envelope.get("epoch")
+            if epoch is not None and self._epoch is not None and epoch != self._epoch:
+                # Lost on a Redis server that has restarted since: this instance
+                # resubscribed to the new one, and resynced, after that loss.
+                log.info("redis_resync_skipped", reason="older_server")
+                return
             self._resync_local()
         elif op == "close":
             self.hub.close_target(
@@ -185,12 +212,34 @@ class RedisFanout:
         Never skipped: every gap in the subscription, and every frame another
         instance failed to publish, may hide a frame that clients already
         reconnected after an earlier resync have not seen."""
+        self.resyncs += 1
         closed = self.hub.close_target("all", "", CLOSE_RESYNC, "resync")
         log.warning("redis_resync", closed=closed, reconnects=self.reconnects)
 
     async def _reconnected(self, connection: object) -> None:
+        """redis-py reconnected (and resubscribed) the subscription by itself."""
+        self._epoch = None  # unknown until asked: announcements are not skipped
+        if self._gap_task is None or self._gap_task.done():
+            self._gap_task = asyncio.get_running_loop().create_task(self._after_gap())
+
+    async def _after_gap(self) -> None:
+        """The subscription is back after a gap: drop the pool's idle sockets
+        (to the old server), learn which server this is, resync local clients once."""
         self.reconnects += 1
+        if self._client is not None:
+            with contextlib.suppress(Exception):
+                await self._client.connection_pool.disconnect(inuse_connections=False)
+        await self._learn_epoch()
         self._resync_local()
+
+    async def _learn_epoch(self) -> None:
+        self._epoch = None
+        if self._client is None:
+            return
+        with contextlib.suppress(RedisError, OSError, TimeoutError):
+            info = await asyncio.wait_for(self._client.info("server"), PING_TIMEOUT_S)
+            run_id = info.get("run_id")
+            self._epoch = str(run_id) if run_id else None
 
     async def _listen(self) -> None:
         delay = BACKOFF_MIN_S
@@ -198,16 +247,19 @@ class RedisFanout:
         while True:
             assert self._client is not None
             pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+            connection: Any = None
             try:
                 await pubsub.subscribe(CHANNEL)
                 # redis-py reconnects and resubscribes a PubSub by itself on a
                 # dropped connection: hear about it, since frames may be lost.
-                if pubsub.connection is not None:
-                    pubsub.connection.register_connect_callback(self._reconnected)
-                self._subscribed.set()
+                connection = pubsub.connection
+                if connection is not None:
+                    connection.register_connect_callback(self._reconnected)
                 if failed:
-                    self.reconnects += 1
-                    self._resync_local()
+                    await self._after_gap()
+                else:
+                    await self._learn_epoch()
+                self._subscribed.set()
                 failed = False
                 delay = BACKOFF_MIN_S
                 while True:
@@ -225,7 +277,17 @@ class RedisFanout:
                     log.warning("redis_subscription_lost", error=type(exc).__name__)
                 failed = True
                 self._subscribed.clear()
+                # The pool's idle sockets are to the server just lost: a new
+                # subscription must not take one (SUBSCRIBE is written without
+                # waiting for an answer, so it would "succeed" and fail again
+                # at the next read: a second wave).
+                with contextlib.suppress(Exception):
+                    await self._client.connection_pool.disconnect(inuse_connections=False)
             finally:
+                # The connection goes back to the pool for publishes: without the
+                # callback, or each reconnect of a publish would resync again.
+                if connection is not None:
+                    connection.deregister_connect_callback(self._reconnected)
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()  # type: ignore[no-untyped-call]
             if failed:

@@ -39,6 +39,7 @@ from chatserver.core.retriage import (
 from chatserver.errors import NotFoundError
 from chatserver.fanout.local import Fanout
 from chatserver.flow.waiting import QueueService
+from chatserver.hooks import Hooks
 from chatserver.metrics import Metrics
 from chatserver.storage.base import (
     Conflict,
@@ -47,6 +48,7 @@ from chatserver.storage.base import (
     NotAssigned,
     NotFound,
     Storage,
+    UnseenMessages,
     User,
 )
 from chatserver.ws import wire
@@ -77,12 +79,15 @@ class Conversations:
         fanout: Fanout,
         metrics: Metrics,
         clock: Callable[[], float],
+        hooks: Hooks | None = None,
     ) -> None:
         self.storage = storage
         self.queues = queues
         self.fanout = fanout
         self.metrics = metrics
         self.clock = clock
+        # Who identified contacts are (hooks.identities, read at each pick).
+        self.hooks = hooks if hooks is not None else Hooks()
 
     # -- carrying out decisions --------------------------------------------------
     async def apply(self, write: Write) -> Contact | None:
@@ -104,6 +109,7 @@ class Conversations:
                     outcome=write.outcome,
                     at=write.at,
                     actor_user_id=write.actor_user_id,
+                    seen_seq=write.last_seen_seq,
                 )
             case TransferWrite():
                 return await s.transfer(
@@ -290,12 +296,34 @@ class Conversations:
         picked = await self.commit(write)
         self.queues.record_pick(picked.queue_id, now)
         msgs = await self.storage.messages_after(picked.id, 0)
-        return await self.dispatch(decide.pick_effects(picked, msgs, staff.user, staff.conn_id))
+        # Who the patient is, when identified (one lookup; the delivery is audited
+        # with the pick, chatserver/audit/staff_actions.py).
+        identity = (await self.hooks.identities.verified([picked.id])).get(picked.id)
+        return await self.dispatch(
+            decide.pick_effects(picked, msgs, staff.user, staff.conn_id, identity)
+        )
 
-    async def close(self, staff: Staff, contact_id: str, outcome: str) -> wire.ServerFrame | None:
+    async def close(
+        self, staff: Staff, contact_id: str, outcome: str, last_seen_seq: int | None = None
+    ) -> wire.ServerFrame | None:
+        """Close; with ``last_seen_seq`` refused (``unseen_messages``) while the
+        patient wrote something newer, which is sent to the staff member first."""
         contact = await self.storage.get_contact(contact_id)
-        write = _refused(decide.decide_close(contact, outcome, self.clock(), by=staff.user))
-        closed = await self.commit(write)
+        write = _refused(
+            decide.decide_close(
+                contact, outcome, self.clock(), by=staff.user, last_seen_seq=last_seen_seq
+            )
+        )
+        try:
+            closed = await self.commit(write)
+        except UnseenMessages as exc:
+            after = last_seen_seq or 0
+            unseen = await self.storage.messages_after(contact_id, after)
+            refusal, effects = decide.unseen_messages(
+                contact_id, exc.newest_seq, unseen, staff.user
+            )
+            await self.dispatch(effects)
+            raise refusal.error from None
         return await self.dispatch(decide.close_effects(write, closed, staff.conn_id))
 
     async def patient_leave(self, contact_id: str) -> wire.ServerFrame | None:

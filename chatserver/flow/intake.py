@@ -20,7 +20,8 @@ from chatserver.core.waiting_room import TIER_FRONT, priority_key, tier_for
 from chatserver.errors import InvalidInput, NotFoundError, StateConflict
 from chatserver.fanout.local import Fanout
 from chatserver.flow.waiting import QueueService
-from chatserver.hooks import Hooks
+from chatserver.hooks import BindContact, Hooks
+from chatserver.http.params import query_int
 from chatserver.metrics import Metrics
 from chatserver.storage.base import Contact, NewContact, Storage, Unit
 from triage import screening
@@ -79,12 +80,7 @@ def parse_questions_query(params: Mapping[str, str]) -> tuple[str, int]:
     lang = params.get("lang", "sv")
     if lang not in ("sv", "en"):
         raise InvalidInput("invalid_field", "lang must be sv or en", fields={"lang": "sv or en"})
-    raw_age = params.get("age", "")
-    if not raw_age.isascii() or not raw_age.isdigit() or int(raw_age) > MAX_AGE:
-        raise InvalidInput(
-            "invalid_field", "age must be a whole number 0..120", fields={"age": "0..120"}
-        )
-    return lang, int(raw_age)
+    return lang, query_int(params, "age", low=0, high=MAX_AGE)
 
 
 def questions_body(lang: str, age: int) -> dict[str, Any]:
@@ -95,6 +91,27 @@ def questions_body(lang: str, age: int) -> dict[str, Any]:
 def followup_body(result: triage.TriageResult, age: int, lang: str) -> list[dict[str, str]]:
     """Follow-up questions for a queued contact whose text names an emergency family."""
     return [q.to_dict(lang) for q in screening.followups(result, age)]
+
+
+def refused_intake_safety(req: IntakeRequest) -> dict[str, Any]:
+    """What a refused intake (``identification_required``) still tells the patient:
+    where to turn, and when the words or the screen's answers name an emergency,
+    the triage and the 112 advice, so that asking for a sign-in never silences a
+    red flag. Pure: nothing is stored or counted."""
+    result = triage.assess(req.text, req.age, req.lang)
+    if req.answers:
+        result = screening.answered_yes(
+            result, req.answers, req.lang, prefix=screening.SCREEN_RULE_PREFIX
+        )
+    out: dict[str, Any] = {"alternatives": ALTERNATIVES}
+    if result.level is triage.Level.EMERGENCY:
+        out["triage"] = {
+            "level": result.level.value,
+            "tags": sorted(result.tags),
+            "reasons": [r.to_dict() for r in result.reasons],
+        }
+        out["advice"] = result.advice.to_dict()
+    return out
 
 
 def triage_body(c: Contact) -> dict[str, Any]:
@@ -119,8 +136,12 @@ class IntakeService:
         # hooks.opening raises StateConflict('unit_closed') outside opening hours.
         self.hooks = hooks
 
-    async def intake(self, req: IntakeRequest) -> tuple[int, dict[str, Any]]:
-        """Returns (HTTP status, body)."""
+    async def intake(
+        self, req: IntakeRequest, bind: BindContact | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        """Returns (HTTP status, body). ``bind``: how to bind a new contact to the
+        person making it (identified intake), done before the contact is announced
+        so that staff see it identified from its first queue push."""
         unit = await self.storage.get_unit(req.unit_id)
         if unit is None:
             raise NotFoundError("unknown_unit", "no such care unit")
@@ -168,6 +189,8 @@ class IntakeService:
                 priority_key=None if advised else priority_key(level, now),
             )
         )
+        if bind is not None:
+            await bind(contact.id)
         await self._record_triage_events(contact.id, req, result, now)
         if token is None:
             return 200, {

@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 
 from chatserver.core.lifecycle import ContactStatus
 from chatserver.core.wait_estimate import WINDOW_S, PickRate, Place
 from chatserver.core.waiting_room import WaitingEntry, WaitingRoom
 from chatserver.fanout.local import Fanout
+from chatserver.hooks import Hooks
 from chatserver.logs import get_logger
 from chatserver.metrics import Metrics
 from chatserver.storage.base import Contact, Queue, Storage
@@ -54,7 +55,7 @@ RELOAD_S = 2.0
 VERIFY_S = GAUGE_REFRESH_S
 
 
-def entry_of(c: Contact) -> WaitingEntry:
+def entry_of(c: Contact, identified: bool = False) -> WaitingEntry:
     return WaitingEntry(
         contact_id=c.id,
         level=c.level,
@@ -65,17 +66,26 @@ def entry_of(c: Contact) -> WaitingEntry:
         queued_at=c.queued_at if c.queued_at is not None else c.created_at,
         created_at=c.created_at,
         reasons=c.reasons,
+        identified=identified,
     )
 
 
 class QueueService:
     def __init__(
-        self, storage: Storage, hub: Hub, metrics: Metrics, clock: Callable[[], float]
+        self,
+        storage: Storage,
+        hub: Hub,
+        metrics: Metrics,
+        clock: Callable[[], float],
+        hooks: Hooks | None = None,
     ) -> None:
         self.storage = storage
         self.hub = hub
         self.metrics = metrics
         self.clock = clock
+        # Which waiting contacts are identified (hooks.identities): one query
+        # per room load and per round of announced arrivals, never per message.
+        self.hooks = hooks if hooks is not None else Hooks()
         self._queues: dict[str, Queue] = {}
         self._rooms: dict[str, WaitingRoom] = {}
         self._rates: dict[str, PickRate] = {}
@@ -208,13 +218,27 @@ class QueueService:
 
     # -- snapshots ---------------------------------------------------------
     async def load_room(self, queue_id: str) -> WaitingRoom:
-        room = WaitingRoom(entry_of(c) for c in await self.storage.waiting([queue_id]))
+        waiting = await self.storage.waiting([queue_id])
+        identified = await self._identified(waiting)
+        room = WaitingRoom(entry_of(c, c.id in identified) for c in waiting)
         self._rooms[queue_id] = room
         return room
 
-    def _apply(self, unit_id: str, queues: list[Queue], changes: Iterable[Contact]) -> bool:
+    async def _identified(self, contacts: Iterable[Contact]) -> set[str]:
+        """Those of the waiting ``contacts`` that are identified (one query, none if empty)."""
+        ids = [c.id for c in contacts if c.status == ContactStatus.QUEUED]
+        return await self.hooks.identities.identified(ids) if ids else set()
+
+    def _apply(
+        self,
+        unit_id: str,
+        queues: list[Queue],
+        changes: Iterable[Contact],
+        identified: Container[str] = frozenset(),
+    ) -> bool:
         """Apply announced changes to the unit's rooms; False if one cannot be
-        applied (a queue not loaded here: the caller reloads instead)."""
+        applied (a queue not loaded here: the caller reloads instead).
+        ``identified``: those of the changed contacts bound to a person."""
         rooms: dict[str, WaitingRoom] = {}
         for q in queues:
             room = self._rooms.get(q.id)
@@ -233,7 +257,7 @@ class QueueService:
             for room in rooms.values():
                 room.remove(c.id)
             if target is not None:
-                target.add(entry_of(c))
+                target.add(entry_of(c, c.id in identified))
         return True
 
     async def rate(self, queue_id: str) -> PickRate:
@@ -272,10 +296,11 @@ class QueueService:
         verifying = unit_id in self._verify
         self._verify.discard(unit_id)
         reload = (
-            unit_id in self._stale
-            or now - self._loaded_at.get(unit_id, float("-inf")) >= RELOAD_S
-            or not self._apply(unit_id, queues, changes.values())
+            unit_id in self._stale or now - self._loaded_at.get(unit_id, float("-inf")) >= RELOAD_S
         )
+        if not reload:
+            identified = await self._identified(changes.values())
+            reload = not self._apply(unit_id, queues, changes.values(), identified)
         if reload:
             # Announced changes popped above committed before this read: the
             # reload includes them. Later ones wait in _pending for the next round.

@@ -17,6 +17,8 @@ PAGES = {
     "/manager": "manager.html",
     "/admin": "admin.html",
     "/tillganglighet": "accessibility.html",
+    # The identified patient's access log ("Vem har läst mina uppgifter").
+    "/atkomstlogg": "access-log.html",
 }
 
 

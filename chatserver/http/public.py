@@ -9,7 +9,13 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from chatserver.flow.intake import parse_intake, parse_questions_query, questions_body
+from chatserver.errors import NotFoundError, Unauthenticated
+from chatserver.flow.intake import (
+    parse_intake,
+    parse_questions_query,
+    questions_body,
+    refused_intake_safety,
+)
 from chatserver.http.util import json_response, read_json
 
 if TYPE_CHECKING:
@@ -29,6 +35,8 @@ async def readyz(request: Request) -> Response:
     state = _state(request)
     checks = {
         "storage": await _safe(state.storage.ping()),
+        # False while writes fail (disk full, database restarting): see storage_watch.
+        "writes": state.storage_watch.writes_ok,
         "fanout": await _safe(state.fanout.healthy()),
     }
     ok = all(checks.values())
@@ -62,21 +70,38 @@ async def units(request: Request) -> Response:
             continue
         if wanted and u.id != wanted:
             continue
-        out.append({"id": u.id, "name": u.name, "rollout": u.rollout, **state.unit_status(u, now)})
+        out.append(
+            {
+                "id": u.id,
+                "name": u.name,
+                "rollout": u.rollout,
+                # "none" | "optional" | "required": whether to offer anonymous
+                # chat and the e-legitimation sign-in (docs/identity.md).
+                "identification": state.hooks.intake_identity.mode(u),
+                **state.unit_status(u, now),
+            }
+        )
     return json_response(out)
 
 
 async def create_contact(request: Request) -> Response:
     state = _state(request)
     state.check_intake_rate(request)
-    # Refuses an anonymous intake when identification is required (nothing stored).
-    bind = await state.hooks.intake_identity(request)
     req = parse_intake(await read_json(request))
-    status, body = await state.intake.intake(req)
-    contact_id = body.get("contact_id")
-    # Only a new contact: acknowledging an emergency names an existing one.
-    if bind is not None and req.contact_id is None and isinstance(contact_id, str):
-        await bind(contact_id)
+    unit = await state.storage.get_unit(req.unit_id)
+    if unit is None:
+        raise NotFoundError("unknown_unit", "no such care unit")
+    # Refuses an anonymous intake when the unit requires identification (nothing stored).
+    try:
+        bind = await state.hooks.intake_identity(request, unit)
+    except Unauthenticated as exc:
+        # Asking for a sign-in must not silence a red flag: the refusal carries
+        # the 112 advice when the text or the screen names an emergency.
+        exc.extra.update(refused_intake_safety(req))
+        raise
+    # Bound inside the intake, before the new contact is announced (acknowledging
+    # an emergency names an existing contact, bound at its first intake).
+    status, body = await state.intake.intake(req, bind)
     return json_response(body, status)
 
 

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from chatserver.errors import InvalidInput, TooLarge
+from chatserver.http.params import MAX_INT_CHARS
 
 # 64 KiB: an intake is at most ~2,000 characters of text plus a few fields;
 # a visits import of a year of daily rows for a unit is well under this too.
@@ -26,9 +27,10 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
 async def read_body(request: Request, limit: int = MAX_JSON_BODY) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None:
-        if not declared.isdigit():
+        # ASCII digits only ("²" passes isdigit), and no int() of thousands of them.
+        if not declared.isascii() or not declared.isdigit():
             raise InvalidInput("invalid_body", "bad Content-Length")
-        if int(declared) > limit:
+        if len(declared) > MAX_INT_CHARS or int(declared) > limit:
             raise TooLarge("body_too_large", f"the body is larger than {limit} bytes")
     body = bytearray()
     async for chunk in request.stream():

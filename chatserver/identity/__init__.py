@@ -9,7 +9,10 @@ service is a relying party of those issuers (docs/identity.md).
 - :mod:`.sessions` identified patients' sessions and :func:`patient_of`
 - :mod:`.routes` the HTTP routes; :mod:`.return_to` where a sign-in may lead
 - :mod:`.personnummer`, :mod:`.store` the identity data of contacts
-- :mod:`.patient_api` the identified patient's intake binding, contacts and access log
+- :mod:`.staff_view` what staff see of an identified patient (``hooks.identities``,
+  ``GET /api/contacts/{id}/identity``)
+- :mod:`.patient_api` the identified patient's intake binding (per unit), contacts
+  and access log; :mod:`.method` which e-legitimation a sign-in used
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from starlette.routing import BaseRoute
 
-from chatserver.identity import patient_api
+from chatserver.identity import patient_api, staff_view
 from chatserver.identity import routes as signin_routes
 from chatserver.identity.oidc import Provider, RelyingParty, Side
 from chatserver.identity.routes import IdentityProviders
@@ -78,8 +81,26 @@ def attach(state: AppState) -> None:
     state.extensions.put(providers)
     state.extensions.put(PatientSessions(state.storage, state.settings, state.clock))
     if "patient" in providers.by_side:
-        state.hooks.intake_identity = patient_api.intake_identity
+        # Staff see who identified contacts are (docs/identity.md, "What staff see").
+        state.hooks.identities = staff_view.StoredIdentities(state.storage, state.clock)
+        state.hooks.intake_identity = patient_api.PatientIdentification(
+            state.settings.patient_identification
+        )
+    else:
+        state.on_start.append(lambda: _no_unit_requires_identification(state))
+
+
+async def _no_unit_requires_identification(state: AppState) -> None:
+    """At start, without a patient issuer: a unit set to ``required`` (``chatserver
+    unit set-identification``) could take no patient, so the service does not start."""
+    units = [u.id for u in await state.storage.list_units() if u.identification == "required"]
+    if units:
+        raise ValueError(
+            f"units {', '.join(units)} require patient identification: set"
+            " CHATSERVER_PATIENT_OIDC_ISSUER or run"
+            " `chatserver unit set-identification UNIT default`"
+        )
 
 
 def routes() -> list[BaseRoute]:
-    return [*signin_routes.routes(), *patient_api.routes()]
+    return [*signin_routes.routes(), *patient_api.routes(), *staff_view.routes()]

@@ -35,7 +35,7 @@ __all__ = [
 # abandoned sign-ins and old sessions drain away.
 PRUNE_BATCH = 200
 
-_PATIENT_COLUMNS = "id_hash, personnummer, name, created_at, last_seen_at, expires_at"
+_PATIENT_COLUMNS = "id_hash, personnummer, name, created_at, last_seen_at, expires_at, method"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +57,9 @@ class PatientSession:
     created_at: float
     last_seen_at: float
     expires_at: float
+    # The e-legitimation signed in with: 'bankid', 'freja' or 'eid' (unknown);
+    # chatserver/identity/method.py, migration 0012.
+    method: str = "eid"
 
 
 def put_pending(state_hash: str, pending: PendingLogin, created_at: float) -> Plan[None]:
@@ -105,13 +108,14 @@ def create_patient_session(session: PatientSession) -> Plan[None]:
         PRUNE_BATCH,
     )
     yield execute(
-        f"INSERT INTO patient_sessions ({_PATIENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO patient_sessions ({_PATIENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
         session.id_hash,
         session.personnummer.digits,
         session.name,
         session.created_at,
         session.last_seen_at,
         session.expires_at,
+        session.method,
     )
 
 
@@ -126,6 +130,7 @@ def get_patient_session(id_hash: str) -> Plan[PatientSession | None]:
         created_at=float(row[3]),
         last_seen_at=float(row[4]),
         expires_at=float(row[5]),
+        method=str(row[6]),
     )
 
 

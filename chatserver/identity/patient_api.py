@@ -1,10 +1,11 @@
 """The identified patient's side of the service (PROTOCOL.md, "Patient and
 staff sign-in with e-legitimation"):
 
-- an intake made with a patient session is bound to that person
-  (:func:`intake_identity`, the core's ``hooks.intake_identity``); with
-  ``CHATSERVER_PATIENT_IDENTIFICATION=required`` an anonymous one is refused
-  (401 ``identification_required``) before anything is stored;
+- an intake made with a patient session is bound to that person, with the
+  e-legitimation of the sign-in (:class:`PatientIdentification`, the core's
+  ``hooks.intake_identity``); to a unit that requires identification (its own
+  setting, else ``CHATSERVER_PATIENT_IDENTIFICATION``) an anonymous one is
+  refused (401 ``identification_required``) before anything is stored;
 - ``GET /api/patient/contacts`` → their contacts, newest first, each open one
   with a fresh ``patient_token`` (the way back after closing the tab);
 - ``GET /api/patient/access-log`` → who in the staff read or changed their data
@@ -24,18 +25,17 @@ from starlette.routing import BaseRoute, Route
 from chatserver.access.sessions import hash_secret
 from chatserver.core.lifecycle import ContactStatus
 from chatserver.errors import Unauthenticated
-from chatserver.hooks import BindContact
+from chatserver.hooks import BindContact, Identification, identification_required
 from chatserver.http.util import json_response
 from chatserver.identity.sessions import PatientSession, patient_of
 from chatserver.identity.store import IdentityStore
+from chatserver.storage.base import Unit
 
 if TYPE_CHECKING:
     from chatserver.state import AppState
 
-__all__ = ["IDENTITY_METHOD", "intake_identity", "routes"]
+__all__ = ["PatientIdentification", "routes", "unit_identification"]
 
-# The sign-in does not say which e-legitimation (BankID, Freja) the broker used.
-IDENTITY_METHOD = "oidc"
 # Entries of the access log one request returns.
 ACCESS_LOG_LIMIT = 200
 NO_STORE = {"cache-control": "no-store"}
@@ -46,25 +46,39 @@ def _state(request: Request) -> AppState:
     return state
 
 
-async def intake_identity(request: Request) -> BindContact | None:
-    """The intake hook: how to bind the new contact, None for an anonymous
-    intake; raises ``identification_required`` when the settings ask for a person."""
-    state = _state(request)
-    session = await patient_of(request)
-    if session is None:
-        if state.settings.patient_identification == "required":
-            raise Unauthenticated(
-                "identification_required", "sign in with e-legitimation before starting a chat"
+def unit_identification(unit_setting: str | None, default: str) -> Identification:
+    """A unit's identification with a patient issuer configured: its own
+    setting, or the global one (``default``) when it has none."""
+    return "required" if (unit_setting or default) == "required" else "optional"
+
+
+class PatientIdentification:
+    """The intake hook while a patient issuer is configured; ``default`` is
+    ``CHATSERVER_PATIENT_IDENTIFICATION``."""
+
+    def __init__(self, default: str) -> None:
+        self.default = default
+
+    def mode(self, unit: Unit) -> Identification:
+        return unit_identification(unit.identification, self.default)
+
+    async def __call__(self, request: Request, unit: Unit) -> BindContact | None:
+        """How to bind the new contact, None for an anonymous intake; raises
+        ``identification_required`` when the unit asks for a person."""
+        state = _state(request)
+        session = await patient_of(request)
+        if session is None:
+            if self.mode(unit) == "required":
+                raise identification_required()
+            return None
+        store = IdentityStore(state.storage)
+
+        async def bind(contact_id: str) -> None:
+            await store.bind(
+                contact_id, session.personnummer, session.name, session.method, state.clock()
             )
-        return None
-    store = IdentityStore(state.storage)
 
-    async def bind(contact_id: str) -> None:
-        await store.bind(
-            contact_id, session.personnummer, session.name, IDENTITY_METHOD, state.clock()
-        )
-
-    return bind
+        return bind
 
 
 async def _signed_in(request: Request) -> tuple[AppState, PatientSession]:

@@ -29,7 +29,7 @@ __all__ = ["InvalidPersonnummer", "Personnummer", "parse"]
 # Skatteverket: a samordningsnummer is the day of birth plus 60.
 COORDINATION_DAY_OFFSET = 60
 # Separators of the 10-digit form: '+' once the person has turned 100.
-_FORM = re.compile(r"(?P<century>\d{2})?(?P<yymmdd>\d{6})(?P<sep>[-+]?)(?P<serial>\d{4})")
+_FORM = re.compile(r"(?P<century>\d{2})?(?P<yymmdd>\d{6})(?P<sep>[-+]?)(?P<serial>\d{4})", re.ASCII)
 # Birth centuries of people alive or in records (1800s for the oldest archives).
 _CENTURIES = frozenset({"18", "19", "20"})
 

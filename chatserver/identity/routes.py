@@ -5,13 +5,20 @@ staff sign-in with e-legitimation").
 - ``GET /auth/patient/callback``, ``GET /auth/staff/callback`` → the session cookie and
   303 to ``return_to``
 - ``GET /api/patient/me`` → ``{"identified": true, "name", "personnummer"}`` or 401
+- ``GET /api/auth/methods`` → ``{"patient": bool, "staff": bool}``: which sign-ins
+  are configured (public; false/false without the settings)
 
 Every sign-in, refused sign-in and callback error is audited (``oidc_sign_in``)
 with the side and the reason, never a token or a personnummer.
+
+An error of the four ``/auth/...`` routes is the usual JSON body, or, when the
+request's ``Accept`` prefers HTML (a browser), a readable page with the same
+status (:mod:`.error_page`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from limits import parse as parse_limit
@@ -29,7 +36,9 @@ from chatserver.errors import (
 )
 from chatserver.http.staff import set_session_cookie
 from chatserver.http.util import json_response
+from chatserver.identity import error_page
 from chatserver.identity.login_store import user_id_by_hsa_id
+from chatserver.identity.method import sign_in_method
 from chatserver.identity.oidc import RelyingParty, Side
 from chatserver.identity.personnummer import InvalidPersonnummer, parse
 from chatserver.identity.return_to import safe_return_to
@@ -137,9 +146,10 @@ async def patient_callback(request: Request) -> Response:
             "invalid_personnummer", "the identity provider sent no valid personnummer"
         ) from None
     name = _name_of(claims)
+    method = sign_in_method(claims)
     sessions = state.extensions.get(PatientSessions)
-    cookie_value, _ = await sessions.create(personnummer, name)
-    await _audit(state, request, "patient", "ok")
+    cookie_value, _ = await sessions.create(personnummer, name, method)
+    await _audit(state, request, "patient", "ok", method=method)
     resp = RedirectResponse(return_to, status_code=303, headers={"cache-control": "no-store"})
     sessions.set_cookie(resp, cookie_value)
     return resp
@@ -184,6 +194,19 @@ async def staff_callback(request: Request) -> Response:
     return resp
 
 
+async def auth_methods(request: Request) -> Response:
+    """Which sign-ins the pages may offer: "Logga in med BankID / Freja"
+    (patient) and "Logga in med SITHS" (staff)."""
+    try:
+        configured = _state(request).extensions.get(IdentityProviders).by_side
+    except LookupError:  # the identity feature is not attached
+        configured = {}
+    return json_response(
+        {"patient": "patient" in configured, "staff": "staff" in configured},
+        headers={"cache-control": "no-store"},
+    )
+
+
 async def patient_me(request: Request) -> Response:
     session = await patient_of(request)
     if session is None:
@@ -198,11 +221,30 @@ async def patient_me(request: Request) -> Response:
     )
 
 
+def readable(
+    side: Side, handler: Callable[[Request], Awaitable[Response]]
+) -> Callable[[Request], Awaitable[Response]]:
+    """``handler`` whose errors a browser gets as a page (docs/identity.md,
+    "When a sign-in fails"); an API client still gets ``{"error": {...}}``."""
+
+    async def route(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except ChatError as exc:
+            if not error_page.prefers_html(request.headers.get("accept", "")):
+                raise
+            _state(request).metrics.errors.labels(exc.code).inc()
+            return error_page.response(exc, side)
+
+    return route
+
+
 def routes() -> list[BaseRoute]:
     return [
-        Route("/auth/patient/login", patient_login),
-        Route("/auth/patient/callback", patient_callback),
-        Route("/auth/staff/login", staff_login),
-        Route("/auth/staff/callback", staff_callback),
+        Route("/auth/patient/login", readable("patient", patient_login)),
+        Route("/auth/patient/callback", readable("patient", patient_callback)),
+        Route("/auth/staff/login", readable("staff", staff_login)),
+        Route("/auth/staff/callback", readable("staff", staff_callback)),
         Route("/api/patient/me", patient_me),
+        Route("/api/auth/methods", auth_methods),
     ]

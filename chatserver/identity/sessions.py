@@ -60,8 +60,11 @@ class PatientSessions:
     def cookie_name(self) -> str:
         return TLS_PATIENT_COOKIE if self.settings.tls else PATIENT_COOKIE
 
-    async def create(self, personnummer: Personnummer, name: str) -> tuple[str, PatientSession]:
-        """A new session; returns the cookie value (never stored) and the session."""
+    async def create(
+        self, personnummer: Personnummer, name: str, method: str = "eid"
+    ) -> tuple[str, PatientSession]:
+        """A new session; returns the cookie value (never stored) and the session.
+        ``method``: the e-legitimation signed in with (:mod:`.method`)."""
         cookie_value = secrets.token_urlsafe(32)
         now = self.clock()
         session = PatientSession(
@@ -71,6 +74,7 @@ class PatientSessions:
             created_at=now,
             last_seen_at=now,
             expires_at=now + PATIENT_SESSION_S,
+            method=method,
         )
         await self.db.write(create_patient_session(session))
         return cookie_value, session

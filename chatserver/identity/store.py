@@ -93,6 +93,13 @@ class IdentityStore:
         The caller audits this read."""
         return await self.db.read(_identity_of(contact_id))
 
+    async def identities_of(self, contact_ids: Sequence[str]) -> dict[str, ContactIdentity]:
+        """The person bound to each of ``contact_ids`` that is identified, by
+        contact id, in one query. The caller audits this read."""
+        if not contact_ids:
+            return {}
+        return await self.db.read(_identities_of(self.db.dialect, contact_ids))
+
     async def identified(self, contact_ids: Sequence[str]) -> set[str]:
         """Those of ``contact_ids`` that are bound to a person (the rest are anonymous)."""
         if not contact_ids:
@@ -161,6 +168,13 @@ def _identity(row: Sequence[Any]) -> ContactIdentity:
 def _identity_of(contact_id: str) -> Plan[ContactIdentity | None]:
     row = yield one(f"SELECT {_COLUMNS} FROM contact_identities WHERE contact_id = ?", contact_id)
     return None if row is None else _identity(row)
+
+
+def _identities_of(d: Dialect, contact_ids: Sequence[str]) -> Plan[dict[str, ContactIdentity]]:
+    among, params = d.any_of("contact_id", list(contact_ids))
+    rows = yield all_rows(f"SELECT {_COLUMNS} FROM contact_identities WHERE {among}", *params)
+    found = (_identity(r) for r in rows)
+    return {i.contact_id: i for i in found}
 
 
 def _identified(d: Dialect, contact_ids: Sequence[str]) -> Plan[set[str]]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from chatserver.errors import InvalidInput
+from chatserver.http.params import DAY_MAX, DAY_MIN
 
 from .timebuckets import BUCKETS, parse_date, period_bounds
 
@@ -35,7 +36,7 @@ def parse_period(params: Mapping[str, str]) -> Period:
         try:
             parsed[name] = parse_date(params.get(name, ""))
         except ValueError:
-            fields[name] = "a date as YYYY-MM-DD"
+            fields[name] = f"a date as YYYY-MM-DD, {DAY_MIN}..{DAY_MAX}"
     if fields:
         raise InvalidInput("invalid_field", "from and to must be dates", fields=fields)
     first, last = parsed["from"], parsed["to"]

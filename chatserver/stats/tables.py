@@ -3,12 +3,12 @@ HTML data tables, the CSV downloads, the SVG charts and the CLI."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from chatserver import csv_cells
 
 from .channel_shift import NOT_SHIFTED_OUTCOMES, ChannelBucket
 from .operations import LEVELS, OUTCOMES
@@ -53,11 +53,9 @@ class Table:
 
 
 def to_csv(table: Table) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(table.header)
-    writer.writerows(["" if v is None else v for v in row] for row in table.rows)
-    return out.getvalue()
+    """The table as CSV, formula-escaped (:mod:`chatserver.csv_cells`): staff
+    display names and unit names are text that others chose."""
+    return csv_cells.to_csv(table.header, table.rows)
 
 
 def channel_table(buckets: Sequence[ChannelBucket]) -> Table:

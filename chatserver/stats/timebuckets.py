@@ -12,10 +12,11 @@ straddles a local midnight; :func:`check_whole_hour_zone` guards the assumption.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from chatserver.http.params import iso_day
 
 __all__ = [
     "BUCKETS",
@@ -33,14 +34,13 @@ __all__ = [
 # The contract fixes the statistics time zone ("dates in Europe/Stockholm").
 STATS_ZONE = ZoneInfo("Europe/Stockholm")
 BUCKETS = ("day", "week", "month")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def parse_date(text: str) -> date:
-    """Strict ``YYYY-MM-DD`` (no times, no week dates); ValueError otherwise."""
-    if not isinstance(text, str) or not _DATE.match(text):
-        raise ValueError("expected a date as YYYY-MM-DD")
-    return date.fromisoformat(text)
+    """Strict ``YYYY-MM-DD`` (no times, no week dates) inside the calendar range
+    that date arithmetic here cannot overflow (:func:`chatserver.http.params.iso_day`);
+    ValueError otherwise."""
+    return iso_day(text)
 
 
 def day_start_utc(day: date, zone: ZoneInfo = STATS_ZONE) -> float:

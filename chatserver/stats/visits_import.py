@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from chatserver.http.params import DAY_MAX, DAY_MIN, MAX_INT_CHARS
+
 from .channel_shift import CHANNELS
 from .timebuckets import parse_date
 
@@ -76,7 +78,7 @@ def _row(number: int, raw: dict[str, Any]) -> VisitRow | RowError:
     try:
         day = parse_date(raw.get("date"))  # type: ignore[arg-type]
     except ValueError:
-        problems["date"] = "a date as YYYY-MM-DD"
+        problems["date"] = f"a date as YYYY-MM-DD, {DAY_MIN}..{DAY_MAX}"
     unit_id = raw.get("unit_id")
     if not isinstance(unit_id, str) or not 1 <= len(unit_id) <= 64:
         problems["unit_id"] = "a unit id"
@@ -154,7 +156,9 @@ def parse_csv(text: str) -> ParsedImport:
                 continue
             raw: dict[str, Any] = {n: cell.strip() for n, cell in zip(names, line, strict=True)}
             # Digits only: "-1", "1.5" and "1e3" stay strings and are reported.
-            if raw["count"].isascii() and raw["count"].isdigit():
+            # At most MAX_INT_CHARS of them: int() of thousands of digits raises.
+            count = raw["count"]
+            if count.isascii() and count.isdigit() and len(count) <= MAX_INT_CHARS:
                 raw["count"] = int(raw["count"])
             rows.append((number, raw))
     except csv.Error as exc:

@@ -26,6 +26,7 @@ from .base import (
     Session,
     Storage,
     StorageError,
+    StorageUnavailable,
     Unit,
     User,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "Session",
     "Storage",
     "StorageError",
+    "StorageUnavailable",
     "Unit",
     "User",
 ]

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar, overload
 
+from .health import WriteHealth
 from .plan import Database
 
 _T = TypeVar("_T")
@@ -23,6 +24,13 @@ _T = TypeVar("_T")
 
 class StorageError(Exception):
     """Base class of storage failures that are not the caller's fault."""
+
+
+class StorageUnavailable(StorageError):
+    """The database cannot take the write right now: disk full, an I/O error,
+    locked for longer than the busy timeout, PostgreSQL restarting, shut down
+    or unreachable. Nothing was written; the same operation may succeed when
+    retried later (the service answers ``storage_unavailable``, retryable)."""
 
 
 class Conflict(Exception):
@@ -37,6 +45,14 @@ class NotAssigned(Conflict):
     """A staff message for a contact not (or no longer) assigned to its sender."""
 
 
+class UnseenMessages(Conflict):
+    """A close naming the last seq its staff member saw finds a newer patient message."""
+
+    def __init__(self, newest_seq: int) -> None:
+        super().__init__(f"patient messages up to seq {newest_seq} not seen")
+        self.newest_seq = newest_seq
+
+
 @dataclass(frozen=True, slots=True)
 class Unit:
     id: str
@@ -44,6 +60,9 @@ class Unit:
     always_open: bool
     rollout: str  # 'live' | 'pilot'
     created_at: float
+    # Patient identification: 'optional' | 'required'; None = the global
+    # CHATSERVER_PATIENT_IDENTIFICATION (migration 0012, docs/identity.md).
+    identification: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,8 +240,23 @@ class Storage(Database, Protocol):
     ) -> Contact | None:
         """Any open status → closed. None if already closed or unknown."""
 
+    async def erase_freed(self, tables: Sequence[str]) -> bool:
+        """After a purge: make the old contents of ``tables`` (constants) unreadable
+        from the database's own files. SQLite: checkpoint the WAL into the main
+        file (``secure_delete`` zeroes the old content there) and truncate it.
+        PostgreSQL: ``VACUUM`` the tables outside a transaction. False when it
+        could not be done now (a reader held the WAL, VACUUM failed); logged."""
+
     async def ping(self) -> bool:
         """True when a trivial read succeeds (for /readyz)."""
+
+    @property
+    def write_health(self) -> WriteHealth:
+        """Whether writes currently succeed (:mod:`.health`, for /readyz)."""
+
+    async def probe_write(self) -> None:
+        """A cheap real write, to find out whether writes work again; raises
+        :class:`StorageUnavailable` when they do not."""
 
     # -- units and queues -------------------------------------------------
     async def add_unit(self, unit: Unit, queues: Sequence[Queue]) -> None:
@@ -384,8 +418,14 @@ class Storage(Database, Protocol):
         outcome: str,
         at: float,
         actor_user_id: int | None,
+        seen_seq: int | None = None,
     ) -> Contact | None:
-        """Any open status → closed. None if already closed or unknown."""
+        """Any open status → closed. None if already closed or unknown.
+
+        With ``seen_seq`` (the last seq the closing staff member saw): raises
+        :class:`UnseenMessages`, writing nothing, when the contact has a patient
+        message with a higher seq (checked under the contact's row lock, so a
+        message stored before the close is seen, one after it is refused)."""
 
     async def assigned_to(self, user_id: int) -> list[Contact]:
         """Contacts currently assigned to the user, oldest assignment first."""

@@ -22,7 +22,7 @@ from typing import Any
 
 from chatserver.core.lifecycle import ContactStatus
 
-from .base import Conflict, Contact, ContactEvent, NewContact, NotFound
+from .base import Conflict, Contact, ContactEvent, NewContact, NotFound, UnseenMessages
 from .plan import Dialect, Plan, Query, all_rows, execute, one, value
 from .rows import CONTACT_COLUMNS, EVENT_COLUMNS, contact_from_row, dumps, event_from_row
 
@@ -254,7 +254,9 @@ def pick(
 
     ``SKIP LOCKED``: concurrent pickers on any instance each lock a different
     waiting row (or none) instead of queueing for the same one; the
-    conditional UPDATE re-checks the status under the lock.
+    conditional UPDATE re-checks the status under the lock. A pick of one
+    named contact waits for its row instead: a message append holds that lock
+    for a moment, and skipping it would refuse a contact that is waiting.
     """
     if not queue_ids:
         return None
@@ -262,7 +264,7 @@ def pick(
     if contact_id is not None:
         found = yield one(
             f"SELECT id, queue_id FROM contacts WHERE id = ? AND {_QUEUED} AND {in_queues}"
-            + d.skip_locked,
+            + d.for_update,
             contact_id,
             *params,
         )
@@ -426,12 +428,29 @@ def set_level(
 
 
 def close(
-    d: Dialect, contact_id: str, *, outcome: str, at: float, actor_user_id: int | None
+    d: Dialect,
+    contact_id: str,
+    *,
+    outcome: str,
+    at: float,
+    actor_user_id: int | None,
+    seen_seq: int | None = None,
 ) -> Plan[Contact | None]:
-    """Any open status → closed."""
+    """Any open status → closed; with ``seen_seq``, only when no patient message
+    is newer (:class:`UnseenMessages` otherwise). The row lock orders it with
+    every message append, which updates the same row."""
     before = yield from get(contact_id, d.for_update)
     if before is None or before.status == _S.CLOSED:
         return None
+    if seen_seq is not None and before.last_seq > seen_seq:
+        newest = yield value(
+            "SELECT MAX(seq) FROM messages WHERE contact_id = ? AND seq > ? AND sender = ?",
+            contact_id,
+            seen_seq,
+            "patient",
+        )
+        if newest is not None:
+            raise UnseenMessages(int(newest))
     row = yield one(
         f"UPDATE contacts SET status = '{_S.CLOSED}', closed_at = ?, outcome = ?,"
         " closed_by_user_id = ? WHERE id = ?" + _RETURNING,

@@ -39,6 +39,7 @@ __all__ = [
     "list_queues",
     "list_units",
     "set_password_hash",
+    "set_unit_identification",
     "touch_session",
 ]
 
@@ -51,13 +52,14 @@ def add_unit(unit: Unit, queues: Sequence[Queue]) -> Plan[None]:
         if q.unit_id != unit.id:
             raise ValueError(f"queue {q.id!r} belongs to unit {q.unit_id!r}, not {unit.id!r}")
     inserted = yield value(
-        "INSERT INTO units (id, name, always_open, rollout, created_at) VALUES (?, ?, ?, ?, ?)"
-        " ON CONFLICT (id) DO NOTHING RETURNING 1",
+        "INSERT INTO units (id, name, always_open, rollout, created_at, identification)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING 1",
         unit.id,
         unit.name,
         unit.always_open,
         unit.rollout,
         unit.created_at,
+        unit.identification,
     )
     if inserted is None:
         raise Conflict(f"unit {unit.id!r} exists")
@@ -75,6 +77,15 @@ def get_unit(unit_id: str) -> Plan[Unit | None]:
 def list_units() -> Plan[list[Unit]]:
     rows = yield all_rows(f"SELECT {UNIT_COLUMNS} FROM units ORDER BY id")
     return [unit_from_row(r) for r in rows]
+
+
+def set_unit_identification(unit_id: str, identification: str | None) -> Plan[bool]:
+    """Set a unit's patient identification ('optional', 'required', or None for
+    the global setting); False for an unknown unit."""
+    changed = yield count(
+        "UPDATE units SET identification = ? WHERE id = ?", identification, unit_id
+    )
+    return bool(changed)
 
 
 def list_queues(d: Dialect, unit_ids: Sequence[str] | None) -> Plan[list[Queue]]:

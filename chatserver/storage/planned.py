@@ -6,7 +6,8 @@ operation's plan (:mod:`.contacts`, :mod:`.directory`, :mod:`.login`,
 and supplies only what truly differs: its connections and how it runs a plan
 (:mod:`.sqlite`: reader threads and the single group-committing writer;
 :mod:`.postgres`: a pool and one transaction per write), opening and closing,
-``ping``, and the message append hot path.
+``ping``, ``erase_freed`` (after a retention purge), and the message append
+hot path.
 
 Arguments are copied before they are handed over: a plan runs later (on
 SQLite, on the writer thread), and a caller's list must not change under it.
@@ -33,6 +34,7 @@ from .base import (
     Unit,
     User,
 )
+from .health import WriteHealth
 from .plan import Dialect, Plan
 
 __all__ = ["PlannedStorage"]
@@ -64,8 +66,21 @@ class PlannedStorage(ABC):
         """Finish accepted writes and close every connection (``close()``)."""
 
     @abstractmethod
+    async def erase_freed(self, tables: Sequence[str]) -> bool:
+        """See :meth:`.base.Storage.erase_freed` (after a retention purge)."""
+
+    @abstractmethod
     async def ping(self) -> bool:
         """True when a trivial read succeeds (for /readyz)."""
+
+    @property
+    @abstractmethod
+    def write_health(self) -> WriteHealth:
+        """Whether writes currently succeed (:mod:`.health`)."""
+
+    @abstractmethod
+    async def probe_write(self) -> None:
+        """A cheap real write; raises StorageUnavailable when writes still fail."""
 
     @abstractmethod
     async def append_message(self, new: NewMessage) -> AppendResult:
@@ -321,11 +336,22 @@ class PlannedStorage(ABC):
         )
 
     async def close_contact(
-        self, contact_id: str, *, outcome: str, at: float, actor_user_id: int | None
+        self,
+        contact_id: str,
+        *,
+        outcome: str,
+        at: float,
+        actor_user_id: int | None,
+        seen_seq: int | None = None,
     ) -> Contact | None:
         return await self.write(
             contacts.close(
-                self.dialect, contact_id, outcome=outcome, at=at, actor_user_id=actor_user_id
+                self.dialect,
+                contact_id,
+                outcome=outcome,
+                at=at,
+                actor_user_id=actor_user_id,
+                seen_seq=seen_seq,
             )
         )
 

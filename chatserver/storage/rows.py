@@ -36,7 +36,7 @@ __all__ = [
     "user_from_row",
 ]
 
-UNIT_COLUMNS = "id, name, always_open, rollout, created_at"
+UNIT_COLUMNS = "id, name, always_open, rollout, created_at, identification"
 QUEUE_COLUMNS = "id, unit_id, competence, name, max_waiting"
 USER_COLUMNS = "id, username, display_name, role, password_hash, totp_secret, disabled, created_at"
 SESSION_COLUMNS = "id_hash, user_id, csrf_token, created_at, last_seen_at"
@@ -66,7 +66,14 @@ def loads(text: str) -> Any:
 
 
 def unit_from_row(r: Row) -> Unit:
-    return Unit(id=r[0], name=r[1], always_open=bool(r[2]), rollout=r[3], created_at=r[4])
+    return Unit(
+        id=r[0],
+        name=r[1],
+        always_open=bool(r[2]),
+        rollout=r[3],
+        created_at=r[4],
+        identification=r[5],
+    )
 
 
 def queue_from_row(r: Row) -> Queue:

@@ -16,14 +16,18 @@ appends take the writer's batched path (:mod:`.sqlite_messages`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
+from chatserver.logs import get_logger
+
 from .base import AppendResult, NewMessage, StorageError
+from .health import WriteHealth
 from .migrations import apply_sqlite, list_migrations
 from .plan import SQLITE, Plan, run_sync
 from .planned import PlannedStorage
@@ -33,6 +37,10 @@ from .sqlite_writer import SqliteWriter, WriterStats
 __all__ = ["SqliteStorage"]
 
 T = TypeVar("T")
+log = get_logger("chatserver.storage.sqlite")
+
+# wal_checkpoint(TRUNCATE) tries after a purge while a reader holds an old snapshot.
+CHECKPOINT_ATTEMPTS = 5
 
 
 class SqliteStorage(PlannedStorage):
@@ -102,7 +110,7 @@ class SqliteStorage(PlannedStorage):
         self._used = True
         migrations = list_migrations("sqlite")
         try:
-            await asyncio.to_thread(self.path.parent.mkdir, parents=True, exist_ok=True)
+            await asyncio.to_thread(_create_private, self.path)
             await self._writer.connection.open_writer(self.path, self._synchronous)
             await self._writer.connection.run(lambda conn: apply_sqlite(conn, migrations))
             for reader in self._readers:
@@ -125,17 +133,63 @@ class SqliteStorage(PlannedStorage):
             await reader.close()
         await self._writer.connection.close()
 
+    async def erase_freed(self, tables: Sequence[str]) -> bool:
+        """Checkpoint every WAL frame into the main file and truncate the WAL to
+        zero bytes (``secure_delete``, set on every connection, has zeroed the
+        overwritten content in the pages). Runs on the writer's thread between
+        two write transactions; waits up to ``busy_timeout`` for readers, and
+        tries again a few times if one still held an old snapshot."""
+        if not self._open:
+            raise StorageError("storage is not open")
+        for attempt in range(CHECKPOINT_ATTEMPTS):
+            try:
+                busy, _, _ = await self._writer.connection.run(
+                    lambda conn: conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                )
+            except sqlite3.Error as exc:
+                log.warning("wal_checkpoint_failed", error=type(exc).__name__)
+                return False
+            if not busy:
+                return True
+            await asyncio.sleep(0.05 * (attempt + 1))
+        log.warning("wal_checkpoint_busy", attempts=CHECKPOINT_ATTEMPTS)
+        return False
+
     async def ping(self) -> bool:
         try:
             return await self._read(lambda c: c.execute("SELECT 1").fetchone() == (1,))
         except (sqlite3.Error, StorageError):
             return False
 
+    @property
+    def write_health(self) -> WriteHealth:
+        return self._writer.health
+
+    async def probe_write(self) -> None:
+        """Rewrite the header's ``application_id`` (unused, 0) through the
+        writer: a real one-page commit, so it fails while the disk is full
+        (once the WAL cannot grow) and its success marks writes healthy."""
+        await self._writer.submit(_touch_header)
+
     # -- messages ---------------------------------------------------------
 
     async def append_message(self, new: NewMessage) -> AppendResult:
         """Batched with the other appends of the same group commit."""
         return await self._writer.append(new)
+
+
+def _touch_header(conn: sqlite3.Connection) -> None:
+    (value,) = conn.execute("PRAGMA application_id").fetchone()
+    conn.execute(f"PRAGMA application_id = {int(value)}")
+
+
+def _create_private(path: Path) -> None:
+    """The directory (0700) and an empty database file (0600) if missing: SQLite
+    gives the -wal and -shm files the database file's permissions, so all three
+    are private to the service's account whatever the process's umask."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):  # an existing one is SQLite's to check
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _in_snapshot(conn: sqlite3.Connection, plan: Plan[T]) -> T:

@@ -19,7 +19,13 @@ from typing import TypeVar, cast
 
 import aiosqlite
 
-__all__ = ["BUSY_TIMEOUT_MS", "SYNCHRONOUS_MODES", "ThreadConnection"]
+__all__ = [
+    "BUSY_TIMEOUT_MS",
+    "JOURNAL_SIZE_LIMIT_BYTES",
+    "SECURE_DELETE",
+    "SYNCHRONOUS_MODES",
+    "ThreadConnection",
+]
 
 T = TypeVar("T")
 
@@ -32,6 +38,14 @@ BUSY_TIMEOUT_MS = 5000
 # corrupts; FULL: fsync on every commit, so an acknowledged message survives
 # power loss. OFF is deliberately not offered.
 SYNCHRONOUS_MODES = ("NORMAL", "FULL")
+
+# Deleted and overwritten content is zeroed in the file, not left in free
+# pages (retention must erase, docs/operations.md). Per connection, so set on
+# the writer and every reader; some builds (Debian's) default to it, others not.
+SECURE_DELETE = "PRAGMA secure_delete = ON"
+# After a checkpoint the WAL is truncated to at most this size (instead of
+# keeping its high-water mark, old frames and all): 4 MiB.
+JOURNAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024
 
 
 class ThreadConnection:
@@ -62,6 +76,8 @@ class ThreadConnection:
                     raise sqlite3.OperationalError(f"cannot switch to WAL (got {mode!r})")
                 conn.execute(f"PRAGMA synchronous = {synchronous}")
                 conn.execute("PRAGMA foreign_keys = ON")
+                conn.execute(SECURE_DELETE)
+                conn.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT_BYTES}")
             except BaseException:
                 conn.close()
                 raise
@@ -77,6 +93,7 @@ class ThreadConnection:
             conn = sqlite3.connect(uri, uri=True, isolation_level=None)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute(SECURE_DELETE)
             return conn
 
         await self._open(connect)

@@ -17,6 +17,11 @@ operation inside its own SAVEPOINT::
 So a burst of messages shares one fsync, one failing operation only loses its
 own changes, and nobody is acknowledged before the data is durable. If BEGIN
 or COMMIT fails, every operation of the batch gets a StorageError.
+
+A failure of the database rather than of the operation (disk full, an I/O
+error, locked longer than the busy timeout: :func:`unavailable`) is a
+:class:`~.base.StorageUnavailable`, which callers may retry; every batch
+records its outcome in :attr:`SqliteWriter.health`.
 """
 
 from __future__ import annotations
@@ -27,11 +32,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from .base import AppendResult, Conflict, NewMessage, NotFound, StorageError
+from .base import AppendResult, Conflict, NewMessage, NotFound, StorageError, StorageUnavailable
+from .health import WriteHealth
 from .sqlite_connection import ThreadConnection
 from .sqlite_messages import append_batch
 
-__all__ = ["SqliteWriter", "WriterStats"]
+__all__ = ["SqliteWriter", "WriterStats", "unavailable"]
 
 T = TypeVar("T")
 WriteFn = Callable[[sqlite3.Connection], Any]
@@ -69,8 +75,50 @@ class _TransactionAbortedError(Exception):
 _STOP = object()
 
 
+# Primary result codes that mean "the database cannot write now", not "this
+# operation is wrong": the disk is full (or max_page_count is reached), an I/O
+# error, another process held the write lock past busy_timeout, the file went
+# read-only (a remount) or could not be opened, out of memory.
+_UNAVAILABLE_CODES = frozenset(
+    {
+        sqlite3.SQLITE_FULL,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+        sqlite3.SQLITE_READONLY,
+        sqlite3.SQLITE_CANTOPEN,
+        sqlite3.SQLITE_NOMEM,
+        sqlite3.SQLITE_PROTOCOL,
+    }
+)
+
+
+def unavailable(exc: BaseException | None) -> bool:
+    """True when ``exc`` (or what caused it) says the database cannot write
+    now: retrying later may succeed."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, StorageUnavailable):
+            return True
+        if isinstance(exc, sqlite3.Error) and not isinstance(exc, sqlite3.IntegrityError):
+            code = getattr(exc, "sqlite_errorcode", None)
+            if isinstance(code, int) and code & 0xFF in _UNAVAILABLE_CODES:
+                return True
+        exc = exc.__cause__  # (not __context__: a bug while handling one is still a bug)
+        seen += 1
+    return False
+
+
+def _batch_error(message: str, exc: BaseException) -> StorageError:
+    if unavailable(exc):
+        return StorageUnavailable(f"{message}: {exc}")
+    return StorageError(f"{message}: {exc}")
+
+
 def translate(exc: BaseException) -> BaseException:
     """Map a constraint violation to the storage error the caller expects."""
+    if unavailable(exc):
+        return StorageUnavailable(f"{type(exc).__name__}: {exc}")
     if isinstance(exc, sqlite3.IntegrityError):
         text = str(exc)
         if "FOREIGN KEY" in text:
@@ -88,6 +136,7 @@ class SqliteWriter:
         if max_batch < 1:
             raise ValueError("max_batch must be at least 1")
         self.stats = WriterStats()
+        self.health = WriteHealth()
         self.connection = ThreadConnection("sqlite-writer")
         self._max_batch = max_batch
         self._queue: asyncio.Queue[_Op | object] = asyncio.Queue()
@@ -155,7 +204,12 @@ class SqliteWriter:
                 lambda conn: self._run_batch(conn, batch)
             )
         except Exception as exc:  # the writer thread itself failed: fail the batch
-            committed, outcomes = False, [_Failed(StorageError(repr(exc))) for _ in batch]
+            error = _batch_error("writer failed", exc)
+            committed, outcomes = False, [_Failed(error) for _ in batch]
+        if any(isinstance(o, _Failed) and isinstance(o.exc, StorageUnavailable) for o in outcomes):
+            self.health.failed()
+        elif committed:
+            self.health.succeeded()
         if committed:
             self.stats.transactions += 1
             self.stats.ops += len(batch)
@@ -174,9 +228,12 @@ class SqliteWriter:
 
     def _run_batch(self, conn: sqlite3.Connection, batch: Sequence[_Op]) -> tuple[bool, list[Any]]:
         try:
+            if conn.in_transaction:  # a ROLLBACK failed last time (e.g. an I/O error)
+                conn.execute("ROLLBACK")
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            return False, [_Failed(StorageError(f"cannot begin: {exc}")) for _ in batch]
+            error = _batch_error("cannot begin", exc)
+            return False, [_Failed(error) for _ in batch]
         outcomes: list[Any] = []
         try:
             i = 0
@@ -196,7 +253,8 @@ class SqliteWriter:
         except Exception as exc:  # sqlite3.Error, aborted, or a bug: never leave it open
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            return False, [_Failed(StorageError(f"write transaction failed: {exc}")) for _ in batch]
+            error = _batch_error("write transaction failed", exc)
+            return False, [_Failed(error) for _ in batch]
         return True, outcomes
 
     def _savepoint(self, conn: sqlite3.Connection, fn: WriteFn) -> Any:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from starlette.websockets import WebSocket, WebSocketState
 
 from chatserver.logs import get_logger
 from chatserver.metrics import Metrics
+from chatserver.ws.gate import ContactGate, Outgoing, outgoing
 from chatserver.ws.wire import ServerFrame, encoded
 
 log = get_logger("chatserver.ws.hub")
@@ -59,20 +61,43 @@ class Connection:
     closing: asyncio.Task[None] | None = None
     closed: bool = False
     close_code: int | None = None
-    # While not None, frames are held back (until the welcome has been queued):
-    # (text, seq or None) pairs, replayed by :meth:`release`.
-    held: list[tuple[str, int | None]] | None = None
+    # While not None, frames are held back (until the welcome has been queued),
+    # replayed by :meth:`release`.
+    held: list[Outgoing] | None = None
+    # Staff: frames of a contact wait for the frame that introduces it
+    # (:mod:`chatserver.ws.gate`); None for patients (one contact each).
+    gate: ContactGate | None = None
+    _gate_timer: asyncio.TimerHandle | None = None
 
     def __post_init__(self) -> None:
         self.id = f"{self.instance_id}:{next(_ids)}"
+        if self.role == "staff":
+            self.gate = ContactGate()
 
     def push(self, text: str, seq: int | None = None) -> bool:
         """Queue a frame; False (and the connection is being closed) when full."""
+        return self.put(Outgoing(text, seq))
+
+    def put(self, out: Outgoing) -> bool:
+        """Queue an outgoing frame, through the staff gate (see :meth:`push`)."""
         if self.closed:
             return False
         if self.held is not None:
-            self.held.append((text, seq))
+            self.held.append(out)
             return True
+        gate = self.gate
+        if gate is None or (out.contact_id is None and out.kind != "welcome"):
+            return self._enqueue(out.text)
+        ok = True
+        for ready in gate.admit(out, time.monotonic()):
+            ok = self._enqueue(ready.text) and ok
+        if gate.held() and self._gate_timer is None:
+            self._schedule_gate()
+        return ok
+
+    def _enqueue(self, text: str) -> bool:
+        if self.closed:
+            return False
         try:
             self.outbox.put_nowait(text)
         except asyncio.QueueFull:
@@ -80,16 +105,38 @@ class Connection:
             return False
         return True
 
+    def _schedule_gate(self) -> None:
+        assert self.gate is not None
+        deadline = self.gate.next_deadline()
+        if deadline is None:
+            return
+        delay = max(0.0, deadline - time.monotonic())
+        self._gate_timer = asyncio.get_running_loop().call_later(delay, self._gate_expired)
+
+    def _gate_expired(self) -> None:
+        """Frames held past :data:`~chatserver.ws.gate.HOLD_S` go out as they are."""
+        self._gate_timer = None
+        if self.gate is None or self.closed:
+            return
+        for out in self.gate.expire(time.monotonic()):
+            self._enqueue(out.text)
+        if self.gate.held():
+            self._schedule_gate()
+
     def send(self, frame: ServerFrame) -> bool:
         """Queue a server frame (see :meth:`push`)."""
         text, seq = encoded(frame)
-        return self.push(text, seq)
+        return self.put(outgoing(frame, text, seq))
 
     def push_now(self, text: str) -> bool:
         """Queue a frame ahead of anything held (the welcome)."""
+        return self.put_now(Outgoing(text))
+
+    def put_now(self, out: Outgoing) -> bool:
+        """Queue an outgoing frame ahead of anything held (the welcome)."""
         held, self.held = self.held, None
         try:
-            return self.push(text)
+            return self.put(out)
         finally:
             self.held = held
 
@@ -98,11 +145,12 @@ class Connection:
         self.held = []
 
     def release(self, after_seq: int) -> None:
-        """Queue held frames, skipping messages the welcome already carried."""
+        """Queue held frames, skipping messages the welcome already carried
+        (a patient's: one contact; staff pass 0, their gate drops repeats)."""
         held, self.held = self.held or [], None
-        for text, seq in held:
-            if seq is None or seq > after_seq:
-                self.push(text)
+        for out in held:
+            if out.seq is None or out.seq > after_seq:
+                self.put(out)
 
     def close_soon(self, code: int, reason: str = "") -> None:
         """Close after nothing else: drop pending frames and stop the writer."""
@@ -110,6 +158,9 @@ class Connection:
             return
         self.closed = True
         self.close_code = code
+        if self._gate_timer is not None:
+            self._gate_timer.cancel()
+            self._gate_timer = None
         # Free what a slow reader had piled up.
         while not self.outbox.empty():
             self.outbox.get_nowait()
@@ -234,9 +285,10 @@ class Hub:
         else:
             conns = self._all
         text, seq = encoded(frame)
+        out = outgoing(frame, text, seq)
         sent = 0
         for c in list(conns):
-            if c.id != exclude and c.push(text, seq):
+            if c.id != exclude and c.put(out):
                 sent += 1
         return sent
 

@@ -23,9 +23,10 @@ from chatserver.errors import (
 )
 from chatserver.http.origin import origin_allowed
 from chatserver.logs import get_logger
-from chatserver.storage.base import Contact
+from chatserver.storage.base import Contact, StorageUnavailable
 from chatserver.ws import wire
 from chatserver.ws.hub import MAX_CONNECTIONS_PER_CONTACT, Connection
+from chatserver.ws.unavailable import storage_unavailable
 from triage import Level, screening
 
 if TYPE_CHECKING:
@@ -90,7 +91,11 @@ async def _await_hello(state: AppState, ws: WebSocket, conn: Connection) -> Cont
         except ChatError as exc:
             _error(state, conn, exc)
             continue
-        contact = await _welcome(state, conn, frame)
+        try:
+            contact = await _welcome(state, conn, frame)
+        except StorageUnavailable as exc:  # PostgreSQL restarting: hello again later
+            storage_unavailable(state, conn, exc, wire.client_id_of(text), None)
+            continue
         if contact is None:
             conn.close_soon(CLOSE_NOT_AUTHENTICATED, "unknown token")
         return contact
@@ -162,6 +167,7 @@ async def _serve(state: AppState, ws: WebSocket, conn: Connection, contact: Cont
         if text is None or conn.closed:
             return
         t0 = time.perf_counter()
+        acked = False  # a failure after the ack must not make the client resend
         try:
             if not limiter.allow():
                 if limiter.abusive():
@@ -173,6 +179,7 @@ async def _serve(state: AppState, ws: WebSocket, conn: Connection, contact: Cont
                 case wire.SendMessage(client_id=client_id, body=body):
                     ack = await conv.patient_message(contact, client_id, body, conn.id)
                     conn.send(ack)
+                    acked = True
                     state.metrics.ack_latency.observe(time.perf_counter() - t0)
                     if not ack.duplicate:
                         await conv.retriage(contact, body)
@@ -196,6 +203,9 @@ async def _serve(state: AppState, ws: WebSocket, conn: Connection, contact: Cont
                     assert_never(frame)
         except ChatError as exc:
             _error(state, conn, exc, client_id=wire.client_id_of(text))
+        except StorageUnavailable as exc:
+            cid = None if acked else wire.client_id_of(text)
+            storage_unavailable(state, conn, exc, cid, contact_id)
         except Exception:
             log.exception("patient_frame_failed", conn=conn.id)
             _error(state, conn, ChatError("internal_error", "something went wrong; try again"))

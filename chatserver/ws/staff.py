@@ -9,15 +9,22 @@ import structlog
 from starlette.websockets import WebSocket
 
 from chatserver.access.sessions import TOUCH_EVERY_S, ActiveSession
-from chatserver.audit.staff_actions import audit_staff_action, audit_staff_refusal
+from chatserver.audit.staff_actions import (
+    audit_staff_action,
+    audit_staff_refusal,
+    welcome_identities,
+)
 from chatserver.errors import CLOSE_NOT_AUTHENTICATED, CLOSE_POLICY, ChatError
 from chatserver.flow.handling import Staff
 from chatserver.http.origin import origin_allowed
 from chatserver.logs import get_logger
 from chatserver.security.request_id import set_request_id
+from chatserver.storage.base import StorageUnavailable
 from chatserver.ws import wire
+from chatserver.ws.gate import Outgoing, outgoing
 from chatserver.ws.hub import MAX_CONNECTIONS_PER_USER, Connection
 from chatserver.ws.patient import receive_text
+from chatserver.ws.unavailable import storage_unavailable
 
 if TYPE_CHECKING:
     from chatserver.state import AppState
@@ -44,10 +51,14 @@ async def staff_endpoint(ws: WebSocket) -> None:
     structlog.contextvars.bind_contextvars(conn=conn.id, role="staff")
     log.info("ws_open", user_id=active.user.id)
     user = active.user
+    # Live frames wait until the welcome is queued: it comes first, and it
+    # introduces the assigned contacts their frames belong to (ws/gate.py).
+    conn.hold()
     state.hub.bind_staff(conn, user.id, user.unit_ids, active.session.id_hash)
     state.presence.staff_back(user.id)
     try:
-        conn.send(await welcome(state, active))
+        conn.put_now(outgoing_of(await welcome(state, active)))
+        conn.release(0)
         await _serve(state, ws, conn, active)
     finally:
         log.info("ws_closed", user_id=user.id, close_code=conn.close_code)
@@ -63,7 +74,13 @@ async def welcome(state: AppState, active: ActiveSession) -> wire.StaffWelcomeFr
         queues=await state.queues.staff_view(user.unit_ids),
         assigned=assigned,
         extra=state.welcome_extra("staff"),
+        identities=await welcome_identities(state, user, assigned),
     )
+
+
+def outgoing_of(frame: wire.ServerFrame) -> Outgoing:
+    text, seq = wire.encoded(frame)
+    return outgoing(frame, text, seq)
 
 
 def _error(state: AppState, conn: Connection, exc: ChatError, client_id: str | None = None) -> None:
@@ -105,6 +122,9 @@ async def _serve(state: AppState, ws: WebSocket, conn: Connection, active: Activ
         except ChatError as exc:
             await audit_staff_refusal(state, staff.user, frame, exc.code)
             _error(state, conn, exc, client_id=wire.client_id_of(text))
+        except StorageUnavailable as exc:  # nothing stored: the client sends it again
+            contact_id = getattr(frame, "contact_id", None)
+            storage_unavailable(state, conn, exc, wire.client_id_of(text), contact_id)
         except Exception:
             log.exception("staff_frame_failed", conn=conn.id)
             _error(state, conn, ChatError("internal_error", "something went wrong; try again"))
@@ -143,8 +163,8 @@ async def _dispatch(
             return None
         case wire.Pick(queue=queue, contact_id=contact_id):
             return await conv.pick(staff, queue, contact_id)
-        case wire.Close(contact_id=contact_id, outcome=outcome):
-            return await conv.close(staff, contact_id, outcome)
+        case wire.Close(contact_id=contact_id, outcome=outcome, last_seen_seq=seen):
+            return await conv.close(staff, contact_id, outcome, seen)
         case wire.Transfer(contact_id=contact_id, queue=queue, note=note):
             return await conv.transfer(staff, contact_id, queue, note)
         case wire.Note(contact_id=contact_id, body=body):

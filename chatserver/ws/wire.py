@@ -27,6 +27,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError
 from pydantic_core import PydanticCustomError
 
+from chatserver.core.identification import VerifiedIdentity
 from chatserver.core.lifecycle import OUTCOMES, ContactStatus
 from chatserver.core.urgency import LEVEL_RANK, LEVELS
 from chatserver.core.wait_estimate import Place
@@ -37,11 +38,14 @@ from chatserver.storage.base import Contact, Message, Queue, User
 MAX_FRAME_BYTES = 64 * 1024  # PROTOCOL.md: frames over 64 KiB close with 1009
 MAX_BODY_CHARS = 4000  # PROTOCOL.md: "body": 1..4000 chars
 MAX_CLIENT_ID_CHARS = 64  # PROTOCOL.md: "client_id": 1..64 chars
+SEQ_MAX = 2**31 - 1  # PostgreSQL INTEGER
 
 ClientId = Annotated[str, Field(min_length=1, max_length=MAX_CLIENT_ID_CHARS)]
 Body = Annotated[str, Field(min_length=1, max_length=MAX_BODY_CHARS)]
 ContactId = Annotated[str, Field(min_length=1, max_length=64)]
-Seq = Annotated[int, Field(ge=0, le=2**53)]
+# messages.seq is INTEGER on PostgreSQL: a larger after_seq/last_seq makes the
+# driver raise (docs/security.md "Input limits").
+Seq = Annotated[int, Field(ge=0, le=SEQ_MAX)]
 
 _EXPECTED_LEVELS = ", ".join(repr(x) for x in LEVELS[:-1]) + f" or {LEVELS[-1]!r}"
 
@@ -105,6 +109,9 @@ class Close(_Frame):
     type: Literal["close"]
     contact_id: ContactId
     outcome: str
+    # The newest seq the closing client has shown: a newer patient message
+    # refuses the close (``unseen_messages``). Absent: closed regardless (v1).
+    last_seen_seq: Seq | None = None
 
 
 class Transfer(_Frame):
@@ -240,12 +247,14 @@ class MessageFrame:
 
 @dataclass(frozen=True, slots=True)
 class AckFrame:
-    """``ack``: the sender's message is durably stored (``duplicate``: it already was)."""
+    """``ack``: the sender's message is durably stored (``duplicate``: it already was);
+    ``sent_at``: the stored message's time stamp (epoch seconds)."""
 
     client_id: str
     contact_id: str
     seq: int
     duplicate: bool = False
+    sent_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,10 +276,12 @@ class HistoryFrame:
 
 @dataclass(frozen=True, slots=True)
 class StaffAssignedFrame:
-    """``assigned`` to staff: the picked contact and its transcript."""
+    """``assigned`` to staff: the picked contact and its transcript (and who
+    the patient is, when identified: ``identity``)."""
 
     contact: Contact
     messages: Sequence[Message]
+    identity: VerifiedIdentity | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -386,12 +397,14 @@ class PatientWelcomeFrame:
 
 @dataclass(frozen=True, slots=True)
 class StaffWelcomeFrame:
-    """``welcome`` to staff; ``extra`` are features' fields (the banner)."""
+    """``welcome`` to staff; ``extra`` are features' fields (the banner);
+    ``identities`` who the identified ``assigned`` contacts are, by contact id."""
 
     user: User
     queues: Sequence[QueueView]
     assigned: Sequence[Contact]
     extra: Mapping[str, Any] = field(default_factory=dict)
+    identities: Mapping[str, VerifiedIdentity] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -481,6 +494,8 @@ def to_dict(frame: ServerFrame) -> dict[str, Any]:
                 "contact_id": frame.contact_id,
                 "seq": frame.seq,
             }
+            if frame.sent_at is not None:
+                ack["sent_at"] = iso(frame.sent_at)
             if frame.duplicate:
                 ack["duplicate"] = True
             return ack
@@ -502,7 +517,7 @@ def to_dict(frame: ServerFrame) -> dict[str, Any]:
         case StaffAssignedFrame():
             return {
                 "type": "assigned",
-                "contact": contact_dict(frame.contact),
+                "contact": contact_dict(frame.contact, frame.identity),
                 "messages": messages_list(frame.messages),
             }
         case PatientAssignedFrame():
@@ -594,7 +609,7 @@ def to_dict(frame: ServerFrame) -> dict[str, Any]:
                     "units": list(u.unit_ids),
                 },
                 "queues": queues_list(frame.queues),
-                "assigned": [contact_dict(c) for c in frame.assigned],
+                "assigned": [contact_dict(c, frame.identities.get(c.id)) for c in frame.assigned],
                 **frame.extra,
             }
         case ErrorFrame():
@@ -716,9 +731,15 @@ def triage_dict(c: Contact) -> dict[str, Any]:
     }
 
 
-def contact_dict(c: Contact) -> dict[str, Any]:
-    """What staff see of a contact (patient data: only sent to authorised staff)."""
-    return {
+def contact_dict(c: Contact, identity: VerifiedIdentity | None = None) -> dict[str, Any]:
+    """What staff see of a contact (patient data: only sent to authorised staff).
+
+    An identified contact (``identity``) carries ``identified: true``, the
+    method, the personnummer (12 digits; null when withheld) and the age from
+    the personnummer in place of the self-reported one (kept as
+    ``reported_age``); an anonymous one ``identified: false``.
+    """
+    out: dict[str, Any] = {
         "contact_id": c.id,
         "unit_id": c.unit_id,
         "queue": c.queue_id,
@@ -734,7 +755,14 @@ def contact_dict(c: Contact) -> dict[str, Any]:
         "assigned_name": c.assigned_name,
         "last_seq": c.last_seq,
         "outcome": c.outcome,
+        "identified": identity is not None,
     }
+    if identity is not None:
+        out["identity_method"] = identity.method
+        out["personnummer"] = identity.personnummer
+        out["age"] = identity.age
+        out["reported_age"] = c.age
+    return out
 
 
 def queue_dict(view: QueueView) -> dict[str, Any]:
@@ -756,6 +784,7 @@ def queue_dict(view: QueueView) -> dict[str, Any]:
                 "level": e.level,
                 "tags": list(e.tags),
                 "red_flag": e.red_flag,
+                "identified": e.identified,
                 "reasons": [dict(r) for r in e.reasons],
                 "queued_at": iso(e.queued_at),
                 "waited_s": max(0, int(now - e.queued_at)),

@@ -31,11 +31,13 @@ def test_whole_conversation(client: TestClient, seed: Seed) -> None:
         assert welcome["messages"] == []
         assert welcome["queue"]["position"] == 1
         p.send_json({"type": "message", "client_id": "p-1", "body": "Hej!"})
-        assert receive_until(p, "ack") == {
+        ack = receive_until(p, "ack")
+        assert ack == {
             "type": "ack",
             "client_id": "p-1",
             "contact_id": contact["contact_id"],
             "seq": 1,
+            "sent_at": ack["sent_at"],
         }
         with client.websocket_connect("/ws/staff", headers=WS) as s:
             w = s.receive_json()
@@ -47,6 +49,7 @@ def test_whole_conversation(client: TestClient, seed: Seed) -> None:
             assert assigned["contact"]["contact_id"] == contact["contact_id"]
             assert assigned["contact"]["text"].startswith("Jag har haft ont")
             assert [m["body"] for m in assigned["messages"]] == ["Hej!"]
+            assert assigned["messages"][0]["sent_at"] == ack["sent_at"]
             assert receive_until(p, "assigned")["staff_name"] == "Nina Nurse"
 
             s.send_json(

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from chatserver.core.identification import VerifiedIdentity
 from chatserver.core.wait_estimate import Place
 from chatserver.core.waiting_room import QueueSummary, WaitingEntry
 from chatserver.errors import StateConflict
@@ -81,7 +82,9 @@ CONTACT_JSON = {
     "assigned_name": "Nina Nurse",
     "last_seq": 1,
     "outcome": None,
+    "identified": False,
 }
+IDENTITY = VerifiedIdentity("c1", "bankid", "191212121212", "Tolvan Tolvansson", 14)
 USER = User(1, "nurse1", "Nina Nurse", "nurse", "", None, False, T0, ("hc1",))
 VIEW = wire.QueueView(
     Queue("hc1:nurse", "hc1", "nurse", "Sjuksköterska"),
@@ -105,6 +108,7 @@ VIEW_JSON = {
             "level": "standard",
             "tags": ["ent"],
             "red_flag": False,
+            "identified": False,
             "reasons": [],
             "queued_at": "2027-01-15T07:59:00.000Z",
             "waited_s": 60,
@@ -123,6 +127,17 @@ EXAMPLES: list[tuple[wire.ServerFrame, dict[str, typing.Any]]] = [
         {"type": "ack", "client_id": "p-1", "contact_id": "c1", "seq": 1, "duplicate": True},
     ),
     (
+        wire.AckFrame("p-1", "c1", 1, duplicate=True, sent_at=T0),
+        {
+            "type": "ack",
+            "client_id": "p-1",
+            "contact_id": "c1",
+            "seq": 1,
+            "sent_at": ISO,
+            "duplicate": True,
+        },
+    ),
+    (
         wire.TypingFrame("c1", "patient"),
         {"type": "typing", "contact_id": "c1", "sender": "patient"},
     ),
@@ -137,6 +152,21 @@ EXAMPLES: list[tuple[wire.ServerFrame, dict[str, typing.Any]]] = [
     (
         wire.StaffAssignedFrame(CONTACT, (MESSAGE,)),
         {"type": "assigned", "contact": CONTACT_JSON, "messages": [MESSAGE_JSON]},
+    ),
+    (
+        wire.StaffAssignedFrame(CONTACT, (MESSAGE,), IDENTITY),
+        {
+            "type": "assigned",
+            "contact": {
+                **CONTACT_JSON,
+                "identified": True,
+                "identity_method": "bankid",
+                "personnummer": "191212121212",
+                "age": 14,
+                "reported_age": 40,
+            },
+            "messages": [MESSAGE_JSON],
+        },
     ),
     (
         wire.PatientAssignedFrame("c1", "Nina Nurse"),

@@ -430,12 +430,13 @@ def test_append_effects(
     if to_staff:
         sends.append(Send("user", NURSE.id, frame, exclude=CONN))
     effects = d.append_effects(AppendResult(m, False, status, assigned), status, assigned, CONN)
-    assert effects == Effects(reply=wire.AckFrame("m3", "c1", 3), sends=tuple(sends))
+    ack = wire.AckFrame("m3", "c1", 3, sent_at=m.sent_at)
+    assert effects == Effects(reply=ack, sends=tuple(sends))
 
 
 def test_a_duplicate_is_acked_again_and_not_relayed() -> None:
     """Re-sending a client_id gets the original's ack, marked duplicate, and nothing else."""
     result = AppendResult(message(2), True, S.ASSIGNED, NURSE.id)
     assert d.append_effects(result, S.ASSIGNED, NURSE.id, CONN) == Effects(
-        reply=wire.AckFrame("m2", "c1", 2, duplicate=True)
+        reply=wire.AckFrame("m2", "c1", 2, duplicate=True, sent_at=result.message.sent_at)
     )

@@ -77,7 +77,8 @@ def test_intake_with_a_session_is_bound(
     mine = intake(c)
     who = _identity_of(c, mine["contact_id"])
     assert who is not None
-    assert (who.personnummer, who.name, who.method) == (parse(PNR), "Anna Andersson", "oidc")
+    # The provider names no e-legitimation: the method is unknown.
+    assert (who.personnummer, who.name, who.method) == (parse(PNR), "Anna Andersson", "eid")
     assert _identity_of(c, anonymous["contact_id"]) is None
 
 

@@ -86,6 +86,7 @@ def test_age_on_leap_day_birthday() -> None:
         "abcdefgh-ijkl",
         "",
         "19121212-12120",
+        "١٩١٢١٢١٢-١٢١٢",  # Arabic-Indic digits: ASCII only
     ],
 )
 def test_invalid_numbers_refused(text: str) -> None:

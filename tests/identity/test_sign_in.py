@@ -90,7 +90,7 @@ def test_patient_sign_in_then_me(
         200,
         {"identified": True, "name": "Anna Andersson", "personnummer": PNR},
     )
-    assert _audits(c) == [(None, "ok", {"side": "patient"})]
+    assert _audits(c) == [(None, "ok", {"side": "patient", "method": "eid"})]
 
 
 def test_samordningsnummer_signs_in(oidc_client: TestClient, patient_issuer: Issuer) -> None:

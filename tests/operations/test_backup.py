@@ -64,8 +64,9 @@ def test_online_backup_restores_into_a_fresh_dir(
 
     fresh = tmp_path / "restored" / "data"
     fresh.mkdir(parents=True)
-    # The audit key is kept apart from the backups (docs/operations.md).
+    # The audit and TOTP keys are kept apart from the backups (docs/operations.md).
     shutil.copy(settings.data_dir / "audit.key", fresh / "audit.key")
+    shutil.copy(settings.data_dir / "totp.key", fresh / "totp.key")
     done = chatserver("--data-dir", str(fresh), "restore", str(backup))
     assert (done.returncode, done.stderr) == (0, "")
     verified = chatserver("--data-dir", str(fresh), "audit", "verify")

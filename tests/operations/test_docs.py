@@ -11,10 +11,13 @@ from starlette.routing import Route
 
 from chatserver.admin import routes
 from chatserver.audit.keys import AuditSettings
+from chatserver.security.totp_key import TotpKeySettings
 from chatserver.settings import Settings
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-SETTINGS = sorted({*Settings.model_fields, *AuditSettings.model_fields})
+SETTINGS = sorted(
+    {*Settings.model_fields, *AuditSettings.model_fields, *TotpKeySettings.model_fields}
+)
 
 
 @pytest.mark.parametrize("name", SETTINGS)

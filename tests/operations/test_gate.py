@@ -35,6 +35,7 @@ def test_units_show_open_and_next_change(app_client: TestClient) -> None:
         "id": "hc3",
         "name": "Hälsocentralen Tre",
         "rollout": "live",
+        "identification": "none",
         "open": True,
         "always_open": False,
         "hours_configured": False,

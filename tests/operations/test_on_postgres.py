@@ -13,7 +13,13 @@ import pytest
 from chatserver.settings import Settings
 from tests.pg import PgServer, migrated_template, pg_server
 
-from . import test_admin_api, test_banner, test_gate, test_sweeper
+from . import (
+    test_admin_api,
+    test_banner,
+    test_gate,
+    test_sweeper,
+    test_unit_identification_admin,
+)
 
 __all__ = ["pg_server"]  # the session fixture from tests/pg.py
 
@@ -31,7 +37,16 @@ def settings(tmp_path: Path, pg_server: PgServer) -> Iterator[Settings]:
 
 
 # Re-collect every test of those modules here, where ``settings`` is PostgreSQL.
-for _module in (test_gate, test_banner, test_admin_api, test_sweeper):
+for _module in (
+    test_gate,
+    test_banner,
+    test_admin_api,
+    test_sweeper,
+    test_unit_identification_admin,
+):
     for _name, _obj in vars(_module).items():
         if _name.startswith("test_") and callable(_obj):
             globals()[f"{_name}"] = _obj
+
+# A module-level fixture of those tests (the others' are in conftest.py).
+broker_client = test_unit_identification_admin.broker_client

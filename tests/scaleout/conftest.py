@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from chatserver.settings import Settings
 from tests.helpers import Seed, seed_directory
@@ -49,7 +50,13 @@ def pg_url(pg_server: PgServer) -> Iterator[str]:  # a fresh database of the tes
 async def cluster(tmp_path: Path, pg_url: str) -> AsyncIterator[Cluster]:
     redis = RedisServer(tmp_path / "redis").start()
     seed = await seed_directory(Settings(data_dir=tmp_path / "seed", database_url=pg_url))
-    env = {**LIMITS, "CHATSERVER_DATABASE_URL": pg_url, "CHATSERVER_REDIS_URL": redis.url}
+    env = {
+        **LIMITS,
+        "CHATSERVER_DATABASE_URL": pg_url,
+        "CHATSERVER_REDIS_URL": redis.url,
+        # Instances sharing a database share the key of its TOTP secrets.
+        "CHATSERVER_TOTP_KEY": Fernet.generate_key().decode(),
+    }
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
     a = LiveServer(tmp_path / "a" / "data", env=env)

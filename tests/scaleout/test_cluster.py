@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import orjson
 import pytest
 
+from tests.live import LiveServer
 from tests.poll import wait_until_async
 
 from .clients import Participant, endpoint, intake, login_cookie
@@ -106,17 +108,64 @@ async def test_redis_restarted_mid_conversation(cluster: Cluster) -> None:
     assert nurse.reconnects >= 1
 
 
+def resync_waves(server: LiveServer) -> int:
+    """How many times the instance closed all its sockets for a resync (its log)."""
+    lines = server.stderr_path.read_text().splitlines()
+    return sum(
+        1
+        for line in lines
+        if line.startswith("{") and orjson.loads(line)["event"] == "redis_resync"
+    )
+
+
+async def test_one_resync_wave_per_redis_restart(cluster: Cluster) -> None:
+    """One Redis restart closes each instance's sockets once (1012), not two or three
+    times: the first publishes after resubscribing do not fail on stale pooled
+    connections, and a publish lost during the outage does not start another wave
+    on instances that resynced after it anyway."""
+    patient, nurse = await start_conversation(cluster)
+    sent: list[str] = []
+    await exchange(patient, nurse, range(3), sent)
+    assert (resync_waves(cluster.a), resync_waves(cluster.b)) == (0, 0)
+    cluster.redis.stop()
+    p_seq = await patient.send("p-down", "medan redis är nere")
+    s_seq = await nurse.send("s-down", "svar medan redis är nere")
+    sent += ["p-down", "s-down"]
+    cluster.redis.start()
+    assert (await nurse.wait_seq(p_seq))["client_id"] == "p-down"
+    assert (await patient.wait_seq(s_seq))["client_id"] == "s-down"
+    await exchange(patient, nurse, range(3, 8), sent)
+    # A late wave would come within the announcer's back-off (at most 5 s) and
+    # the subscription's reconnect: give it time, chatting on.
+    for i in range(8, 14):
+        await asyncio.sleep(1.0)
+        await exchange(patient, nurse, range(i, i + 1), sent)
+    assert (resync_waves(cluster.a), resync_waves(cluster.b)) == (1, 1)
+    assert (patient.reconnects, nurse.reconnects) == (1, 1)
+    await finish(patient, nurse, sent)
+
+
 async def test_readyz_reports_redis(cluster: Cluster) -> None:
     """/readyz is 200 with storage and fanout ok, 503 with fanout false while Redis is down."""
     url = f"{cluster.a.url}/readyz"
     ok = httpx.get(url, timeout=5)
-    assert (ok.status_code, ok.json()["checks"]) == (200, {"storage": True, "fanout": True})
+    assert (ok.status_code, ok.json()["checks"]) == (
+        200,
+        {"storage": True, "writes": True, "fanout": True},
+    )
     cluster.redis.stop()
     down = httpx.get(url, timeout=5)
-    assert (down.status_code, down.json()["checks"]) == (503, {"storage": True, "fanout": False})
+    assert (down.status_code, down.json()["checks"]) == (
+        503,
+        {"storage": True, "writes": True, "fanout": False},
+    )
     cluster.redis.start()
     await wait_until_async(lambda: httpx.get(url, timeout=5).status_code == 200, timeout=10)
-    assert httpx.get(url, timeout=5).json()["checks"] == {"storage": True, "fanout": True}
+    assert httpx.get(url, timeout=5).json()["checks"] == {
+        "storage": True,
+        "writes": True,
+        "fanout": True,
+    }
 
 
 async def test_nurses_on_two_instances_pick_concurrently(cluster: Cluster) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from chatserver.settings import Settings
 from chatserver.storage.base import Contact
@@ -53,6 +54,8 @@ async def pair(tmp_path: Path, pg_url: str) -> AsyncIterator[Pair]:
         "CHATSERVER_PATIENT_GONE_CLOSE_S": str(PATIENT_GRACE_S),
         "CHATSERVER_STAFF_GONE_REQUEUE_S": str(STAFF_GRACE_S),
         "CHATSERVER_OPERATIONS_SWEEP_S": str(SWEEP_S),
+        # Instances sharing a database share the key of its TOTP secrets.
+        "CHATSERVER_TOTP_KEY": Fernet.generate_key().decode(),
     }
     for name in ("a", "b"):
         (tmp_path / name).mkdir()

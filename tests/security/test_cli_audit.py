@@ -42,7 +42,7 @@ def test_cli_changes_are_audited(
     rows = list(db.execute("SELECT seq, action, actor_user_id, unit_id, detail FROM audit_events"))
     db.close()
     assert rows == [
-        (1, "admin_unit_create", None, "hc9", '{"via":"cli"}'),
+        (1, "admin_unit_create", None, "hc9", '{"identification":null,"via":"cli"}'),
         (
             2,
             "admin_user_create",

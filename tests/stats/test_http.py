@@ -128,7 +128,7 @@ def test_visits_all_or_nothing(stats_client: TestClient, seed: Seed) -> None:
         {
             "row": 3,
             "fields": {
-                "date": "a date as YYYY-MM-DD",
+                "date": "a date as YYYY-MM-DD, 1970-01-01..9998-12-31",
                 "channel": "one of physical, phone, video",
                 "count": "an integer from 0 to 1000000",
             },

@@ -10,7 +10,7 @@ from pathlib import Path
 WEB = Path(__file__).resolve().parents[2] / "webclient"
 JS = sorted(WEB.rglob("*.js"))
 # The pure core of the pages: state and its changes, no browser or network.
-PURE = ["common/message-log.js", "patient/state.js", "staff/state.js"]
+PURE = ["common/message-log.js", "patient/state.js", "staff/state.js", "admin/identification.js"]
 IMPURE = re.compile(
     r"\b(?:document|window|fetch|localStorage|sessionStorage|navigator|location|WebSocket"
     r"|setTimeout|setInterval|Date|Math\.random|crypto)\b"

@@ -9,7 +9,7 @@ from pathlib import Path
 from starlette.testclient import TestClient
 
 WEB = Path(__file__).resolve().parents[2] / "webclient"
-HTML = ["index.html", "staff.html", "accessibility.html"]
+HTML = ["index.html", "staff.html", "accessibility.html", "access-log.html"]
 JS = sorted(WEB.rglob("*.js"))
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
@@ -49,7 +49,7 @@ def test_every_page_links_the_accessibility_statement() -> None:
 
 def test_pages_and_assets_served_with_csp(client: TestClient) -> None:
     """Pages are HTML with the strict CSP; modules and styles have the right types."""
-    for path in ("/", "/staff", "/tillganglighet"):
+    for path in ("/", "/staff", "/tillganglighet", "/atkomstlogg"):
         r = client.get(path)
         assert r.status_code == 200, path
         assert r.headers["content-type"] == "text/html; charset=utf-8"

@@ -84,7 +84,7 @@ def test_bad_token_and_bad_rating(client: TestClient, seed: Seed) -> None:
             "/api/contacts/survey", json={"token": body["patient_token"], "rating": rating}
         )
         assert r.status_code == 422, rating
-        assert r.json()["error"]["fields"] == {"rating": "1..5"}
+        assert r.json()["error"]["fields"] == {"rating": "an integer 1..5"}
     r = client.post(
         "/api/contacts/survey",
         json={"token": body["patient_token"], "rating": 3, "comment": "x" * 1001},

@@ -8,6 +8,7 @@ import { $, h, replaceChildren, showView } from '../common/dom.js';
 import { call } from '../common/http.js';
 import { bindLangSwitch, lang, onLangChange, preferredLang, setLang, t } from '../common/i18n.js';
 import { wireSignIn } from '../common/signin.js';
+import { identificationBody, identificationChoice, identificationKey, identificationRefused } from './identification.js';
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const ROLES = ['nurse', 'doctor', 'manager', 'admin'];
@@ -200,6 +201,7 @@ function renderUnits() {
       h('td', {}, u.id),
       h('td', {}, u.name),
       h('td', {}, u.rollout === 'live' ? t('admin.live') : t('admin.pilot')),
+      h('td', {}, t(identificationKey(u.identification))),
       h('td', {}, u.always_open ? t('admin.always') : u.open ? t('admin.yes') : t('admin.no')),
       h('td', {}, fmtIso(u.next_change)),
     )),
@@ -238,6 +240,39 @@ function fillUnitEdit() {
   $('#unit-edit-name').value = u.name;
   $('#unit-edit-rollout').value = u.rollout;
   $('#unit-edit-always').checked = u.always_open;
+  $('#unit-edit-identification').value = identificationChoice(u.identification);
+  showIdentificationError('edit', false);
+}
+
+// The 422 for `required` without patient sign-in, in words beside the select
+// (`form` is edit or new); any other answer clears it.
+function showIdentificationError(form, refused) {
+  const select = $(`#unit-${form}-identification`);
+  const err = $(`#unit-${form}-identification-error`);
+  err.textContent = refused ? t('admin.identification_refused') : '';
+  err.hidden = !refused;
+  if (refused) select.setAttribute('aria-invalid', 'true');
+  else select.removeAttribute('aria-invalid');
+}
+
+// A unit's POST or PATCH: the identification refusal is shown at its select,
+// anything else as every other change.
+async function changeUnit(form, method, url, body, okText) {
+  const r = await call(method, url, body);
+  const refused = identificationRefused(r);
+  showIdentificationError(form, refused);
+  if (r.status >= 200 && r.status < 300) {
+    say(okText);
+    return r;
+  }
+  if (refused) {
+    $('#status').hidden = true;
+    $('#error').hidden = true;
+    $(`#unit-${form}-identification`).focus();
+  } else {
+    fail(r);
+  }
+  return null;
 }
 
 async function saveUnit(ev) {
@@ -247,8 +282,9 @@ async function saveUnit(ev) {
     name: $('#unit-edit-name').value.trim(),
     rollout: $('#unit-edit-rollout').value,
     always_open: $('#unit-edit-always').checked,
+    identification: identificationBody($('#unit-edit-identification').value),
   };
-  if (await change('PATCH', `/api/admin/units/${encodeURIComponent(id)}`, body, t('admin.saved'))) await loadAll();
+  if (await changeUnit('edit', 'PATCH', `/api/admin/units/${encodeURIComponent(id)}`, body, t('admin.saved'))) await loadAll();
 }
 
 async function createUnit(ev) {
@@ -257,10 +293,12 @@ async function createUnit(ev) {
     id: $('#unit-new-id').value.trim(),
     name: $('#unit-new-name').value.trim(),
     always_open: $('#unit-new-always').checked,
+    identification: identificationBody($('#unit-new-identification').value),
   };
-  if (await change('POST', '/api/admin/units', body, t('admin.unit_created'))) {
+  if (await changeUnit('new', 'POST', '/api/admin/units', body, t('admin.unit_created'))) {
     $('#unit-new-id').value = '';
     $('#unit-new-name').value = '';
+    $('#unit-new-identification').value = 'default';
     await loadAll();
   }
 }

@@ -1,6 +1,7 @@
 // Staff sign-in shared by /staff, /admin, /manager and /audit: the form (built
 // here with DOM calls, so every page shows the same one and no page repeats its
-// markup), POST /api/staff/login, GET /api/staff/me and sign-out. The session's
+// markup), POST /api/staff/login, "Logga in med SITHS" when a SITHS identity
+// provider is configured, GET /api/staff/me and sign-out. The session's
 // CSRF token goes to common/http.js, which sends it with the pages' changes.
 // Texts come from the common dictionary (/static/i18n, keys login.* and
 // error.*): the page calls setLang() of common/i18n.js, which relabels the form.
@@ -45,6 +46,27 @@ function renderForm(view) {
   applyTexts(view);
 }
 
+/**
+ * "Logga in med SITHS" under the form when the service is a relying party of
+ * a SITHS identity provider (GET /api/auth/methods). The sign-in comes back to
+ * this page with a staff session cookie, and start() finds it: no one-time
+ * code is asked (the card is the second factor).
+ */
+async function offerSiths(view) {
+  const r = await call('GET', '/api/auth/methods');
+  if (r.status !== 200 || r.data.staff !== true) return;
+  const back = encodeURIComponent(location.pathname);
+  const block = h('div', { id: 'siths', class: 'siths' },
+    h('p', { class: 'siths__or', 'data-i18n': 'signin.siths_or' }),
+    h('a', {
+      id: 'siths-link', class: 'btn btn--secondary btn--block', href: `/auth/staff/login?return_to=${back}`,
+      'aria-describedby': 'siths-hint', 'data-i18n': 'signin.siths',
+    }),
+    h('p', { id: 'siths-hint', class: 'hint', 'data-i18n': 'signin.siths_hint' }));
+  view.append(block);
+  applyTexts(block);
+}
+
 // The error keeps its key in data-i18n so a language switch translates it too.
 function showError(key) {
   const err = $('#login-error');
@@ -69,6 +91,7 @@ function showError(key) {
  */
 export function wireSignIn({ view, logout, onSignedIn, onSignedOut = () => {}, beforeSignOut = () => {} }) {
   renderForm(view);
+  offerSiths(view);
   // The form states its language: /audit keeps its bilingual page in Swedish.
   view.lang = lang();
   onLangChange((code) => { view.lang = code; });

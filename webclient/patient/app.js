@@ -9,6 +9,7 @@ import { phoneItems } from '../common/phones.js';
 import { renderTranscript } from '../common/transcript.js';
 import { ReconnectingSocket } from '../common/ws.js';
 import { FollowupCard } from './followup.js';
+import { firstName, loadIdentity, loadMyChats, renderMyChats, renderSignin } from './identity.js';
 import { loadUnits, readForm, relabelIntake, submitIntake } from './intake.js';
 import { Screen } from './screen.js';
 import { clearSession, loadSession, saveSession } from './session.js';
@@ -41,6 +42,9 @@ const page = {
   typingTimer: null,
   screen: null, // the red-flag screen of the intake (screen.js)
   followup: null, // the follow-up card of the chat (followup.js)
+  identity: { patient: false, me: null }, // identity.js: sign-in offered, who is signed in
+  units: [], // the units the intake lists (their `identification` decides the sign-in)
+  myChats: undefined, // "Mina chattar": undefined until loaded, null if that failed (tokens: the newest)
 };
 
 function presetUnit() {
@@ -55,6 +59,7 @@ async function main() {
     if (!$('#view-intake').hidden) {
       relabelIntake(presetUnit());
       page.screen.relabel();
+      renderIdentity();
     }
   });
   loadBanner().then((banner) => {
@@ -71,7 +76,10 @@ async function main() {
     onFail: () => showDescribe(true),
     onStep: () => showDescribe(!$('#describe').hidden),
   });
-  $('#unit').addEventListener('change', () => page.screen.changed());
+  $('#unit').addEventListener('change', () => {
+    renderIdentity();
+    page.screen.changed();
+  });
   $('#age').addEventListener('input', () => page.screen.changed());
   page.followup = new FollowupCard({ onAnswers, onChange: () => update((s) => followupError(s, null)) });
   $('#intake-form').addEventListener('submit', onIntake);
@@ -95,7 +103,41 @@ async function main() {
   });
   const saved = loadSession();
   if (saved) startChat(saved);
-  else await showIntake();
+  else {
+    page.identity = await loadIdentity();
+    await showIntake();
+  }
+}
+
+/** Show one view; "Mina chattar" goes with the intake of a signed-in patient. */
+function showPage(id) {
+  showView(id);
+  $('#mychats').hidden = id !== 'view-intake' || !page.identity.me;
+}
+
+/**
+ * The sign-in offer, "Inloggad som" and "Mina chattar" for the chosen unit.
+ * The intake form is offered unless the unit requires identification and the
+ * patient has not signed in.
+ */
+function renderIdentity() {
+  const unitId = $('#unit').value;
+  const unit = page.units.find((u) => u.id === unitId) || null;
+  renderSignin(page.identity, unit, page.units, page.myChats);
+  if (page.identity.me) renderMyChats(page.myChats, onResume);
+}
+
+/** "Fortsätt chatten" on "Mina chattar": the contact's newest token becomes this tab's chat. */
+function onResume(contact) {
+  const session = {
+    token: contact.patient_token,
+    contact_id: contact.contact_id,
+    name: firstName(page.identity.me?.name),
+    pending: [],
+  };
+  saveSession(session);
+  startChat(session);
+  $('#composer-text').focus();
 }
 
 /**
@@ -108,10 +150,18 @@ function showDescribe(shown) {
 }
 
 async function showIntake() {
-  showView('view-intake');
-  await loadUnits(presetUnit());
+  showPage('view-intake');
+  page.units = await loadUnits(presetUnit());
+  const { me } = page.identity;
+  if (me && !$('#name').value) $('#name').value = firstName(me.name);
+  renderIdentity();
   // A unit from the link, or fields the browser restored: the screen may show at once.
   page.screen.changed();
+  if (me) {
+    // Every listing renews the open chats' tokens: "Fortsätt chatten" uses this list's.
+    page.myChats = await loadMyChats();
+    renderIdentity();
+  }
 }
 
 async function onIntake(ev) {
@@ -208,7 +258,7 @@ function renderAdvice(textEl, listEl, advice) {
 
 function showEmergency(advice) {
   renderAdvice($('#emergency-advice'), $('#emergency-numbers'), advice);
-  showView('view-emergency');
+  showPage('view-emergency');
   $('#emergency-heading').focus();
 }
 
@@ -251,7 +301,7 @@ function showUnavailable(code, alternatives, nextOpen) {
     return h('li', {}, h('a', { class: cls, href: `tel:${number}` }, text));
   });
   replaceChildren($('#alternatives'), items.length ? items : phoneItems(['1177', '112']));
-  showView('view-unavailable');
+  showPage('view-unavailable');
   $('#unavailable-heading').focus();
 }
 
@@ -259,7 +309,7 @@ function showUnavailable(code, alternatives, nextOpen) {
 
 function startChat(session, queue = null) {
   page.session = session;
-  showView('view-chat');
+  showPage('view-chat');
   // The notice may have come before the chat started.
   page.chat = { ...initialState(session, queue), banner: page.chat.banner };
   renderChat(null, page.chat);

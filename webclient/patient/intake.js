@@ -104,6 +104,12 @@ export async function submitIntake(body) {
     return { kind: 'invalid' };
   }
   if (status === 429) return { kind: 'error', message: t('error.rate_limited') };
+  // The unit (or the service) requires e-legitimation and this browser has no patient session.
+  if (status === 401 && code === 'identification_required') {
+    // A red flag in the words or the screen: the refusal carries the 112 advice.
+    const urgent = data.error.triage && data.error.triage.level === 'emergency';
+    return { kind: 'error', message: t(urgent ? 'patient.signin_required_emergency' : 'patient.signin_required_error') };
+  }
   if (status === 404 && code === 'unknown_unit') return { kind: 'error', message: t('intake.unit_unknown') };
   return { kind: 'error', message: t('error.generic') };
 }

@@ -16,6 +16,9 @@ import {
   activate,
   applyFrame,
   chatOf,
+  identityFailed,
+  identityRequested,
+  identityShown,
   initialState,
   overrideSent,
   picking,
@@ -100,6 +103,17 @@ const actions = {
     else $('#queues-heading').focus();
   },
   cannedFor,
+  // "Visa personnummer": an audited read (GET /api/contacts/{id}/identity).
+  showPersonnummer: async (id) => {
+    update((s) => identityRequested(s, id));
+    const { status, data } = await call('GET', `/api/contacts/${encodeURIComponent(id)}/identity`);
+    if (status === 200) {
+      update((s) => identityShown(s, id, data));
+    } else {
+      update((s) => identityFailed(s, id));
+      toast(t('staff.identity_error'));
+    }
+  },
 };
 
 async function main() {

@@ -8,6 +8,7 @@ import { $, h, replaceChildren } from '../common/dom.js';
 import { applyTexts, lang, t } from '../common/i18n.js';
 import { messages } from '../common/message-log.js';
 import { renderTranscript } from '../common/transcript.js';
+import { formatPersonnummer, identityMethod } from './identity.js';
 import { journalNote } from './journal.js';
 import { flagBadge, levelBadge, tagBadges } from './queues.js';
 import { reasonsLine } from './reasons.js';
@@ -24,7 +25,8 @@ class ChatView {
    * @param {object} chat its state (state.js)
    * @param {object} actions the page's handlers: activate(id, focus), tabKey(ev, id),
    *   reply(id, body), typing(id), note(id, body), override(id, level, reason),
-   *   transfer(id, queue, note), close(id, outcome), closeTab(id), cannedFor(unit)
+   *   transfer(id, queue, note), close(id, outcome), closeTab(id), cannedFor(unit),
+   *   showPersonnummer(id)
    */
   constructor(id, chat, actions) {
     this.id = id;
@@ -77,6 +79,9 @@ class ChatView {
     this.chat = chat;
     const changed = (pick) => all || !prev || pick(prev) !== pick(chat);
     if (changed((c) => c.contact)) this.renderHead();
+    if (changed((c) => c.contact) || changed((c) => c.personnummer) || changed((c) => c.identityPending)) {
+      this.renderIdentity();
+    }
     if (changed((c) => c.log)) {
       renderTranscript(this.q('.messages'), chat.log, {
         who: (m) => {
@@ -121,6 +126,48 @@ class ChatView {
     this.q('.panel__intake').textContent = c.text || '';
   }
 
+  /**
+   * Who the patient is: "Identifierad med BankID", the age from the
+   * personnummer and "Visa personnummer" (an audited read), then the number;
+   * or "Anonym – ej identifierad".
+   */
+  renderIdentity() {
+    const { contact: c, personnummer, identityPending } = this.chat;
+    const line = this.q('.panel__identity');
+    if (!c.identified) {
+      replaceChildren(line, h('span', { class: 'identity--anonymous' }, t('staff.identity_anonymous')));
+      return;
+    }
+    const hadFocus = line.contains(document.activeElement);
+    const method = t(`staff.identity_method_${identityMethod(c.identity_method)}`);
+    const parts = [
+      h('span', { class: 'identity--identified' }, t('staff.identity_by', { method })),
+      h('span', {}, t('staff.identity_age', { age: c.age })),
+    ];
+    if (c.reported_age != null && c.reported_age !== c.age) {
+      parts.push(h('span', {}, t('staff.identity_reported_age', { age: c.reported_age })));
+    }
+    let number = null;
+    if (personnummer) {
+      number = h('span', { class: 'identity__pnr', 'data-testid': 'personnummer', tabindex: '-1' },
+        formatPersonnummer(personnummer));
+      parts.push(h('span', {}, `${t('staff.identity_personnummer')}:`), number);
+    } else {
+      const show = h('button', {
+        type: 'button',
+        class: 'btn btn--quiet btn--small',
+        'data-testid': 'show-personnummer',
+        disabled: identityPending,
+      }, t('staff.identity_show'));
+      show.addEventListener('click', () => this.actions.showPersonnummer(this.id));
+      parts.push(show);
+    }
+    // Spaces between the parts keep the line's text readable (copy, screen readers).
+    replaceChildren(line, parts.flatMap((part, i) => (i ? [' ', part] : [part])));
+    // The button gave way to the number: the focus follows it (and reads it out).
+    if (hadFocus && number) number.focus();
+  }
+
   renderTab() {
     const { contact, closed, unread } = this.chat;
     const label = closed ? `${contact.name} (${t('chats.ended')})` : contact.name;
@@ -160,8 +207,10 @@ class ChatView {
   }
 
   renderJournal() {
-    const { contact, log, notes, outcome, overrides } = this.chat;
-    this.q('[data-id="journal"]').value = journalNote(contact, messages(log), notes, { outcome, overrides });
+    const { contact, log, notes, outcome, overrides, personnummer } = this.chat;
+    // A number withheld from the frame but read on request starts the note too.
+    const who = contact.personnummer || !personnummer ? contact : { ...contact, personnummer };
+    this.q('[data-id="journal"]').value = journalNote(who, messages(log), notes, { outcome, overrides });
   }
 
   insertCanned() {

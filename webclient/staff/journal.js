@@ -1,6 +1,10 @@
 // A ready-to-paste journal note (always Swedish: the record is kept in Swedish),
 // built in the browser from the contact, its messages and the internal notes.
 // Nothing leaves the page: staff copy it into the record system themselves.
+// It starts with the personnummer of an identified patient (to find the record)
+// and with "Anonym kontakt" otherwise.
+
+import { formatPersonnummer, identityMethod, METHOD_SV } from './identity.js';
 
 const LEVEL_SV = {
   emergency: 'Akut',
@@ -48,15 +52,24 @@ function oneLine(text) {
   return flat.length > MAX_LINE_CHARS ? `${flat.slice(0, MAX_LINE_CHARS - 1)}…` : flat;
 }
 
+/** The note's first line: who the patient is, as far as the service knows. */
+function identityLine(contact) {
+  if (!contact.identified) return 'Anonym kontakt';
+  const method = METHOD_SV[identityMethod(contact.identity_method)];
+  if (!contact.personnummer) return `Identifierad med ${method} (personnummer ej hämtat)`;
+  return `${formatPersonnummer(contact.personnummer)} – identifierad med ${method}`;
+}
+
 /**
- * @param {object} contact contact_dict from the server (triage, text, name, age, ...)
+ * @param {object} contact contact_dict from the server (triage, text, name, age,
+ *   identified, identity_method, personnummer, ...)
  * @param {Array} messages stored messages in seq order
  * @param {Array} notes internal notes {body, author}
  * @param {{outcome?: string, overrides?: Array<{level, previous_level, reason, by}>}} extra
  */
 export function journalNote(contact, messages, notes, extra = {}) {
   const triage = contact.triage || {};
-  const lines = [];
+  const lines = [identityLine(contact)];
   lines.push(`Chattkontakt ${date(contact.created_at)} – ${contact.name || 'patient'}, ${contact.age} år`);
   lines.push('');
   lines.push(`Kontaktorsak: ${oneLine(contact.text || '')}`);

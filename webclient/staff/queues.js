@@ -17,6 +17,13 @@ export function flagBadge() {
   return h('span', { class: 'badge badge--flag' }, t('queues.red_flag'));
 }
 
+/** An identified waiting patient: the badge says so in words, not only by colour. */
+export function identifiedBadge() {
+  return h('span', { class: 'badge badge--identified', title: t('staff.identity_badge_hint') },
+    t('staff.identity_badge'),
+    h('span', { class: 'visually-hidden' }, ` (${t('staff.identity_badge_hint')})`));
+}
+
 export function tagBadges(tags) {
   return (tags || []).map((tag) => h('span', { class: 'badge badge--tag' }, tag));
 }
@@ -53,6 +60,7 @@ export class QueuesView {
             `${c.position}. `,
             levelBadge(c.level), ' ',
             c.red_flag ? flagBadge() : null, c.red_flag ? ' ' : null,
+            c.identified ? identifiedBadge() : null, c.identified ? ' ' : null,
             tagBadges(c.tags), ' ',
             t('queues.waited', { minutes: minutes(c.waited_s) }),
           ),

@@ -18,7 +18,9 @@
 //                {type: 'focus-reply', contact_id}
 // }
 // A chat: {contact, log, notes: [{body, author, at}], overrides: [{level,
-// previous_level, by, reason}], unread, closed, outcome, typing, pendingReason}.
+// previous_level, by, reason}], unread, closed, outcome, typing, pendingReason,
+// personnummer, identityPending}. `personnummer` is the number the user asked
+// to see (the audited GET /api/contacts/{id}/identity), null until then.
 
 import {
   ackPending,
@@ -63,6 +65,8 @@ function newChat(contact) {
     outcome: contact.outcome || null,
     typing: false,
     pendingReason: '',
+    personnummer: null,
+    identityPending: false,
   };
 }
 
@@ -277,6 +281,36 @@ export function written(state, contactId, clientId, body) {
 /** A triage change sent with `reason` (the journal names it once the server confirms). */
 export function overrideSent(state, contactId, reason) {
   return withChat(state, contactId, (c) => ({ ...c, pendingReason: reason }));
+}
+
+/** "Visa personnummer" was pressed: the audited read is on its way. */
+export function identityRequested(state, contactId) {
+  return withChat(state, contactId, (c) => ({ ...c, identityPending: true }));
+}
+
+/**
+ * The answer of GET /api/contacts/{id}/identity: the number is shown, and the
+ * contact takes what the server says now (an anonymous answer clears it).
+ */
+export function identityShown(state, contactId, body) {
+  return withChat(state, contactId, (c) => {
+    if (!body?.identified) {
+      return { ...c, identityPending: false, personnummer: null, contact: { ...c.contact, identified: false } };
+    }
+    const contact = {
+      ...c.contact,
+      identified: true,
+      identity_method: body.identity_method,
+      age: body.age ?? c.contact.age,
+      personnummer: c.contact.personnummer || body.personnummer,
+    };
+    return { ...c, identityPending: false, personnummer: body.personnummer, contact };
+  });
+}
+
+/** The read was refused or failed: the button comes back. */
+export function identityFailed(state, contactId) {
+  return withChat(state, contactId, (c) => (c.identityPending ? { ...c, identityPending: false } : c));
 }
 
 /** The patient's typing notice has run out. */
