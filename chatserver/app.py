@@ -24,12 +24,13 @@ from starlette.routing import BaseRoute, WebSocketRoute
 from chatserver.access.sessions import SessionService
 from chatserver.access.signin import Auth
 from chatserver.access.totp_secrets import seal_at_start
-from chatserver.errors import ChatError
+from chatserver.errors import CLOSE_POLICY, ChatError
 from chatserver.fanout.local import Fanout, LocalFanout
 from chatserver.flow.handling import Conversations
 from chatserver.flow.intake import IntakeService
 from chatserver.flow.waiting import QueueService
 from chatserver.hooks import Hooks
+from chatserver.http import account as account_http
 from chatserver.http import public as http_api
 from chatserver.http import staff as staff_http
 from chatserver.http.nul_guard import RefuseNul
@@ -107,12 +108,21 @@ def build_state(settings: Settings, clock: Callable[[], float], storage: Storage
     """Build every service of one app and hand them to an :class:`AppState`."""
     metrics = Metrics()
     instance_id = AppState.new_instance_id()
-    limits = Limits(settings.frame_rate_limit)
+    limits = Limits(
+        settings.frame_rate_limit,
+        settings.contact_message_rate_limit,
+        settings.max_messages_per_contact,
+    )
     hooks = Hooks()
     hub = Hub(metrics, instance_id)
     queues = QueueService(storage, hub, metrics, clock, hooks)
     fanout = open_fanout(settings, hub, queues.changed, instance_id)
-    sessions = SessionService(storage, settings, clock)
+    sessions = SessionService(
+        storage,
+        settings,
+        clock,
+        close_session=lambda h: fanout.close_target("session", h, CLOSE_POLICY, "session limit"),
+    )
     state = AppState(
         settings=settings,
         clock=clock,
@@ -136,7 +146,15 @@ def build_state(settings: Settings, clock: Callable[[], float], storage: Storage
             failures_per_address=parse(settings.login_failure_rate_limit),
         ),
         conversations=Conversations(storage, queues, fanout, metrics, clock, hooks),
-        intake=IntakeService(storage, queues, fanout, metrics, clock, hooks),
+        intake=IntakeService(
+            storage,
+            queues,
+            fanout,
+            metrics,
+            clock,
+            hooks,
+            ack_window_s=settings.emergency_ack_window_s,
+        ),
         storage_watch=StorageWatch(storage, metrics),
     )
     state.on_stop.append(sessions.passwords.close)
@@ -225,6 +243,7 @@ def create_app(
     routes: list[BaseRoute] = [
         *http_api.routes(),
         *staff_http.routes(),
+        *account_http.routes(),
         WebSocketRoute("/ws/patient", patient_endpoint),
         WebSocketRoute("/ws/staff", staff_endpoint),
         *feature_routes,

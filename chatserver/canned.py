@@ -27,6 +27,7 @@ from chatserver.http.staff import current_session, staff_session_for_change
 from chatserver.http.util import json_response, read_json_object
 from chatserver.storage.base import User
 from chatserver.storage.plan import Database, Dialect, Plan, all_rows, count, execute, value
+from chatserver.text_hygiene import checked
 
 if TYPE_CHECKING:
     from chatserver.state import AppState
@@ -132,7 +133,8 @@ def _text(data: dict[str, Any], name: str, limit: int) -> str:
         raise InvalidInput(
             "invalid_field", f"{name} must be 1..{limit} characters", fields={name: f"1..{limit}"}
         )
-    return value.strip()
+    # No control characters, no bidi overrides, something visible; the title is one line.
+    return checked(value.strip(), name, multiline=name == "body")
 
 
 async def list_canned(request: Request) -> Response:

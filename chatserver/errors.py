@@ -98,6 +98,7 @@ class ServiceUnavailable(ChatError):
 CLOSE_NORMAL = 1000
 CLOSE_POLICY = 1008  # origin refused, session ended
 CLOSE_TOO_BIG = 1009  # frame over 64 KiB
+CLOSE_TRY_AGAIN = 1013  # the staff welcome cannot be audited now
 CLOSE_NOT_AUTHENTICATED = 4401
 CLOSE_NOT_ALLOWED = 4403
 CLOSE_HELLO_TIMEOUT = 4408
@@ -105,6 +106,7 @@ CLOSE_CODES: Mapping[int, str] = {
     CLOSE_NORMAL: "normal closure",
     CLOSE_POLICY: "origin refused or session ended",
     CLOSE_TOO_BIG: "frame over 64 KiB",
+    CLOSE_TRY_AGAIN: "try again later",
     CLOSE_NOT_AUTHENTICATED: "not authenticated",
     CLOSE_NOT_ALLOWED: "not allowed",
     CLOSE_HELLO_TIMEOUT: "no hello in time",

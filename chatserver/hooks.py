@@ -9,6 +9,7 @@ built still takes effect, and nothing is patched.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -129,6 +130,12 @@ def _no_extra(role: str) -> dict[str, Any]:
     return {}
 
 
+def unkeyed_name_digest(name: str) -> str:
+    """The core's pseudonym of a sign-in name that is no account's (the audit
+    log feature replaces it with an HMAC under the audit key)."""
+    return hashlib.sha256(("login-name:" + name.lower()).encode()).hexdigest()
+
+
 # What to do with a new contact's id once the intake has created it.
 BindContact = Callable[[str], Awaitable[None]]
 # A unit's patient identification as ``GET /api/units`` shows it: "none" (no
@@ -181,3 +188,5 @@ class Hooks:
     intake_identity: IntakeIdentity = field(default_factory=Anonymous)
     # Who identified contacts are, for staff frames (identity); the core's: nobody.
     identities: ContactIdentities = field(default_factory=NoIdentities)
+    # How a failed sign-in's unknown name is kept (audit: HMAC with the audit key).
+    login_name_digest: Callable[[str], str] = unkeyed_name_digest

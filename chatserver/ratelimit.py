@@ -2,16 +2,25 @@
 
 Per-connection frame limit: ``FRAME_RATE`` (a patient or nurse types far
 slower; a reconnecting client's resends fit the burst). A connection that keeps
-hitting the limit after ``ABUSE_REFUSALS`` refusals is closed (1008).
+hitting the limit after ``ABUSE_REFUSALS`` refusals is closed (1008). It
+applies from a socket's first frame, before ``hello`` too.
+
+Per-contact message volume (:class:`ContactMessages`): a rate of patient
+messages per contact over all its sockets, and a cap on the messages a contact
+may hold (docs/security.md "Socket limits").
 """
 
 from __future__ import annotations
 
 import itertools
+import math
+import time
 
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
+
+from chatserver.errors import ChatError, RateLimited, StateConflict
 
 # 30 frames a second per connection: typing indicators are throttled to about
 # one a second by the clients, messages come at human speed; 30 leaves room for
@@ -19,6 +28,13 @@ from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
 FRAME_RATE = "30/second"
 # 50 refused frames in a row: no well-behaved client keeps sending after errors.
 ABUSE_REFUSALS = 50
+# Patient messages per contact (all its sockets): a person types a message every
+# few seconds at most; a reconnect resends what was pending in one burst, which
+# the moving window's 60 take at once (see docs/security.md "Socket limits").
+CONTACT_MESSAGE_RATE = "60/minute"
+# Messages one contact may hold (every sender): an hour-long chat with a
+# message every 10 s from each side is 720; 1,000 of 4,000 characters is 4 MB.
+MAX_MESSAGES_PER_CONTACT = 1000
 
 _ids = itertools.count()
 
@@ -26,11 +42,19 @@ _ids = itertools.count()
 class Limits:
     """One limits storage per app (state on the app, not in globals)."""
 
-    def __init__(self, frame_rate: str = FRAME_RATE) -> None:
+    def __init__(
+        self,
+        frame_rate: str = FRAME_RATE,
+        contact_message_rate: str = CONTACT_MESSAGE_RATE,
+        max_messages_per_contact: int = MAX_MESSAGES_PER_CONTACT,
+    ) -> None:
         self.storage = MemoryStorage()
         self.fixed = FixedWindowRateLimiter(self.storage)
         self.moving = MovingWindowRateLimiter(self.storage)
         self.frame_item: RateLimitItem = parse(frame_rate)
+        self.contact_messages = ContactMessages(
+            self, parse(contact_message_rate), max_messages_per_contact
+        )
 
     def frame_limiter(self) -> FrameLimiter:
         return FrameLimiter(self)
@@ -62,3 +86,48 @@ class FrameLimiter:
 
     def abusive(self) -> bool:
         return self._refused >= ABUSE_REFUSALS
+
+
+class ContactMessages:
+    """The per-contact message rate and total cap, on one instance.
+
+    The rate is counted in this instance's memory (several instances each count
+    their own sockets). The total follows the contact's ``seq`` (which counts
+    every message on every instance): seeded at ``hello`` and raised by every
+    ack, so it holds across instances within the messages in flight.
+    """
+
+    __slots__ = ("_item", "_limits", "_max", "_seq")
+
+    def __init__(self, limits: Limits, item: RateLimitItem, max_messages: int) -> None:
+        self._limits = limits
+        self._item = item
+        self._max = max_messages
+        self._seq: dict[str, int] = {}
+
+    def seen(self, contact_id: str, seq: int) -> None:
+        """The contact holds at least ``seq`` messages (its welcome, an ack)."""
+        if seq > self._seq.get(contact_id, 0):
+            self._seq[contact_id] = seq
+
+    def forget(self, contact_id: str) -> None:
+        """The contact's last socket here closed."""
+        self._seq.pop(contact_id, None)
+
+    def refusal(self, contact_id: str) -> ChatError | None:
+        """Why one more patient message is refused now, or None (and it is counted)."""
+        if self._max and self._seq.get(contact_id, 0) >= self._max:
+            return StateConflict(
+                "contact_message_limit",
+                f"this chat holds {self._max} messages, the most it may",
+                extra={"max_messages": self._max},
+            )
+        if self._limits.moving.hit(self._item, "contact-msg", contact_id):
+            return None
+        reset, _ = self._limits.moving.get_window_stats(self._item, "contact-msg", contact_id)
+        retry_after = max(1, math.ceil(reset - time.time()))
+        return RateLimited(
+            "rate_limited",
+            "too many messages in this chat, wait a little",
+            extra={"retry_after_s": retry_after},
+        )

@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     # Staff sessions (HSLF-FS 2016:40 asks for automatic log-out on inactivity).
     session_idle_timeout_s: int = Field(default=30 * 60, ge=60)
     session_absolute_timeout_s: int = Field(default=12 * 3600, ge=300)
+    # Concurrent sessions per staff account; a new sign-in beyond it ends the
+    # oldest (and closes its sockets). 5: a work PC, a second screen, a laptop
+    # and spare, without letting a leaked password keep many sessions alive.
+    max_sessions_per_user: int = Field(default=5, ge=1, le=100)
     # Require a TOTP second factor for every staff account (strong authentication).
     require_otp: bool = True
     # Served over TLS (directly or behind a TLS-terminating proxy): Secure cookies, HSTS.
@@ -44,6 +48,17 @@ class Settings(BaseSettings):
     intake_rate_limit: str = "60/minute"
     # Frames per WebSocket connection (see chatserver/ratelimit.py for the why).
     frame_rate_limit: str = "30/second"
+    # Open WebSockets per client address on this instance, patient and staff
+    # together (0 = no cap); more are refused with HTTP 429 before the upgrade.
+    # Generous: mobile carriers' CGNAT and a region's staff egress put many
+    # people behind one address (see docs/security.md "Socket limits").
+    max_sockets_per_address: int = Field(default=256, ge=0)
+    # Patient messages per contact, all its sockets together (`limits`
+    # notation, a moving window); more get `rate_limited` with `retry_after_s`.
+    contact_message_rate_limit: str = "60/minute"
+    # Messages a contact may hold before its patient's are refused with
+    # `contact_message_limit` (every sender counts; staff may still write; 0 = no cap).
+    max_messages_per_contact: int = Field(default=1000, ge=0)
     # FAILED staff sign-ins per client address (`limits` notation); successful
     # ones are not counted, so a clinic's nurses behind one NAT all sign in at
     # shift start. Per-account lockout (security/lockout.py) stops guessing one name.
@@ -92,6 +107,31 @@ class Settings(BaseSettings):
     staff_oidc_client_secret: SecretStr | None = None
     # The claim matched against a staff account's HSA-id.
     staff_oidc_user_claim: str = "employeeHsaId"
+    # -- patient credentials (docs/security.md "Patient tokens") --
+    # Seconds after the 112 answer during which `acknowledge_emergency` still queues
+    # the contact; later: 409 `acknowledgement_expired` (start a new chat).
+    emergency_ack_window_s: int = Field(default=30 * 60, ge=60, le=24 * 3600)
+    # Seconds after close during which the patient token still works (re-reading
+    # the closed chat, the survey); later a `hello` is closed with 4401.
+    patient_token_after_close_s: int = Field(default=24 * 3600, ge=0)
+    # -- HTTP server (docs/security.md "HTTP") --
+    # Proxy addresses whose X-Forwarded-For/-Proto are believed (comma-separated
+    # IPs or CIDR networks). Empty (default): no forwarded header is trusted.
+    forwarded_allow_ips: Annotated[tuple[str, ...], NoDecode] = ()
+    # Seconds an idle keep-alive HTTP connection is held open before it is closed.
+    http_keep_alive_s: int = Field(default=5, ge=1, le=120)
+    # Seconds a request's line and headers may take to arrive (from the connection's
+    # start or the request's first byte), and its body after them; then the
+    # connection is closed (chatserver/http/server_protocol.py).
+    http_header_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    http_body_timeout_s: float = Field(default=30.0, gt=0, le=3600)
+
+    @field_validator("forwarded_allow_ips", mode="before")
+    @classmethod
+    def _split_ips(cls, v: object) -> object:
+        if isinstance(v, str):
+            return tuple(a.strip() for a in v.split(",") if a.strip())
+        return v
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

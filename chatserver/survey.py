@@ -19,10 +19,12 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from chatserver.access.sessions import hash_secret
+from chatserver.core.patient_access import token_expired
 from chatserver.errors import InvalidInput, NotFoundError, StateConflict, Unauthenticated
 from chatserver.http.params import json_int, parse_epoch
 from chatserver.http.util import json_response, read_json_object
 from chatserver.storage.plan import Database, Plan, count, one
+from chatserver.text_hygiene import checked
 
 if TYPE_CHECKING:
     from chatserver.state import AppState
@@ -150,6 +152,9 @@ def parse_answer(data: dict[str, Any]) -> tuple[int, str | None]:
             "invalid_field", "comment is too long", fields={"comment": f"max {MAX_COMMENT_CHARS}"}
         )
     comment = comment.strip() if comment else None
+    if comment:
+        # No control characters, no bidi overrides; blank means no comment.
+        comment = checked(comment, "comment", multiline=True)
     return rating, comment or None
 
 
@@ -159,7 +164,8 @@ async def answer(request: Request) -> Response:
     token = _token(request, data)
     rating, comment = parse_answer(data)
     contact = await state.storage.get_contact_by_token_hash(hash_secret(token))
-    if contact is None:
+    after_close_s = state.settings.patient_token_after_close_s
+    if contact is None or token_expired(contact, state.clock(), after_close_s):
         raise Unauthenticated("not_authenticated", "the chat's token is missing or wrong")
     if contact.status != "closed":
         raise StateConflict("contact_open", "the chat is still open; answer after it is closed")

@@ -44,6 +44,10 @@ from tests.scaleout.cluster import RedisServer
 LIMITS = {
     "CHATSERVER_INTAKE_RATE_LIMIT": "1000000/minute",
     "CHATSERVER_FRAME_RATE_LIMIT": "1000000/second",
+    # Many sockets from 127.0.0.1 and messages as fast as acks come (issue 20 limits).
+    "CHATSERVER_MAX_SOCKETS_PER_ADDRESS": "0",
+    "CHATSERVER_CONTACT_MESSAGE_RATE_LIMIT": "1000000/second",
+    "CHATSERVER_MAX_MESSAGES_PER_CONTACT": "0",
 }
 
 

@@ -133,6 +133,8 @@ def measure(messages: int, logins: int, *, on_loop: bool = False) -> dict[str, f
             data_dir=Path(tmp) / "data",
             intake_rate_limit="100000/minute",
             frame_rate_limit="100000/second",
+            contact_message_rate_limit="100000/second",
+            max_messages_per_contact=0,
             login_failure_rate_limit="100000/minute",
             allowed_origins=(),
         )

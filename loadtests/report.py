@@ -120,8 +120,9 @@ def _profiles(results_dir: Path) -> list[str]:
 
 
 # Sections of docs/benchmarks.md written by other benchmarks (statistics queries,
-# cross-instance delivery): carried over as they are when the report is rewritten.
-KEPT_SECTIONS = ("## Statistics queries", "## Cross-instance delivery")
+# cross-instance delivery, socket floods): carried over as they are when the
+# report is rewritten.
+KEPT_SECTIONS = ("## Statistics queries", "## Cross-instance delivery", "## Socket floods")
 
 
 def kept_sections(text: str) -> list[str]:

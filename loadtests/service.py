@@ -2,11 +2,12 @@
 and :class:`ServiceTarget`, which drives PROTOCOL.md as patients and staff do.
 
 Simulated clients send ``X-Forwarded-For`` with distinct addresses: the service
-runs behind a TLS-terminating proxy in production (uvicorn trusts the header
-from 127.0.0.1), and its per-address limits on intake (60/min) and login
-(10/min) are policy for real people, not capacity. The per-connection frame
-limit (30 frames/s, a human-speed policy) is lifted with
-``CHATSERVER_FRAME_RATE_LIMIT`` so that senders go as fast as acks allow.
+runs behind a TLS-terminating proxy in production (the server under test
+trusts the header from 127.0.0.1: ``CHATSERVER_FORWARDED_ALLOW_IPS``), and its
+per-address limits on intake (60/min) and login (10/min) are policy for real
+people, not capacity. The per-connection frame limit (30 frames/s, a
+human-speed policy) is lifted with ``CHATSERVER_FRAME_RATE_LIMIT`` so that
+senders go as fast as acks allow.
 """
 
 from __future__ import annotations
@@ -44,7 +45,16 @@ SETUP_CONCURRENCY = 50  # handshakes/intakes in flight while setting up
 LOGIN_CONCURRENCY = 8  # argon2 verification makes logins CPU-heavy on the server
 # Benchmarks measure capacity: the per-connection frame limit (30/s, policy for
 # people) is lifted for the server under test, so senders need no pacing.
-BENCH_ENV = {"CHATSERVER_LOG_LEVEL": "warning", "CHATSERVER_FRAME_RATE_LIMIT": "1000000/second"}
+BENCH_ENV = {
+    "CHATSERVER_LOG_LEVEL": "warning",
+    "CHATSERVER_FRAME_RATE_LIMIT": "1000000/second",
+    # Many sockets from 127.0.0.1 and messages as fast as acks come (issue 20 limits).
+    "CHATSERVER_MAX_SOCKETS_PER_ADDRESS": "0",
+    "CHATSERVER_CONTACT_MESSAGE_RATE_LIMIT": "1000000/second",
+    "CHATSERVER_MAX_MESSAGES_PER_CONTACT": "0",
+    # The generator stands in for the proxy: its X-Forwarded-For is believed.
+    "CHATSERVER_FORWARDED_ALLOW_IPS": "127.0.0.1",
+}
 _addresses = itertools.count(1)
 
 

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import pyotp
 
+from chatserver.access.credentials import trim_sessions
 from chatserver.access.password_pool import PasswordPool
 from chatserver.access.passwords import hash_password, needs_rehash, verify_password
 from chatserver.access.totp_secrets import open_secret
@@ -53,10 +54,19 @@ class ActiveSession:
 
 
 class SessionService:
-    def __init__(self, storage: Storage, settings: Settings, clock: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        settings: Settings,
+        clock: Callable[[], float],
+        *,
+        close_session: Callable[[str], Awaitable[None]] | None = None,
+    ) -> None:
         self.storage = storage
         self.settings = settings
         self.clock = clock
+        # Closes the sockets of a session ended here (the concurrent-session limit).
+        self.close_session = close_session
         # argon2 runs here, never on the event loop (password_pool.py).
         self.passwords = PasswordPool(settings.password_workers, settings.password_queue)
 
@@ -81,9 +91,10 @@ class SessionService:
             await self.storage.set_password_hash(user.id, new_hash)
         return await self.start(user)
 
-    async def start(self, user: User) -> LoginResult:
-        """A new session for ``user``, who has proven who they are (a password and
-        second factor, or a SITHS sign-in, chatserver/identity)."""
+    async def start(self, user: User, *, method: str = "password") -> LoginResult:
+        """A new session for ``user``, who has proven who they are: ``method``
+        "password" (a password and second factor) or "siths" (a SITHS sign-in,
+        chatserver/identity; never held back for a credential step)."""
         cookie_value = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(32)
         now = self.clock()
@@ -93,8 +104,16 @@ class SessionService:
             csrf_token=csrf,
             created_at=now,
             last_seen_at=now,
+            method=method,
         )
         await self.storage.create_session(sess)
+        # At most max_sessions_per_user: the oldest beyond it end, sockets too.
+        ended = await self.storage.write(
+            trim_sessions(user.id, self.settings.max_sessions_per_user)
+        )
+        if self.close_session is not None:
+            for id_hash in ended:
+                await self.close_session(id_hash)
         return LoginResult(user, cookie_value, csrf, sess.id_hash)
 
     async def _use_otp(self, user: User, otp: str) -> bool:

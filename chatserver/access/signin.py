@@ -5,7 +5,8 @@ shares it) and the audit trail of sign-ins.
 
 Every outcome is audited: ``login`` with result ``ok``, ``invalid_credentials``
 or ``otp_required``; ``lockout`` when an account name gets locked;
-``login_locked`` for attempts refused while locked. If the audit write of a
+``login_locked`` for attempts refused while locked. A refused name that is no
+account's is kept only as a keyed digest (``detail.username_hmac``). If the audit write of a
 successful sign-in fails, the new session is ended and the sign-in refused.
 """
 
@@ -47,6 +48,7 @@ class Auth:
         self.failures_per_address = failures_per_address
         self.sessions = sessions
         self.hooks = hooks
+        self.storage = storage
         self.lockout = AccountLockout(storage, clock)
 
     async def login(
@@ -66,7 +68,7 @@ class Auth:
                 None,
                 "login_locked",
                 result="rate_limited",
-                detail={"username": username[:200]},
+                detail=await self._name_detail(username),
             )
             raise RateLimited(
                 "rate_limited",
@@ -94,9 +96,8 @@ class Auth:
     async def _failed(self, request: Request, username: str, code: str) -> None:
         # otp_required is the normal first step of a two-step sign-in, not a guess.
         locked = 0.0 if code == "otp_required" else await self.lockout.failure(username)
-        await self.hooks.audit(
-            request, None, "login", result=code, detail={"username": username[:200]}
-        )
+        named = await self._name_detail(username)
+        await self.hooks.audit(request, None, "login", result=code, detail=named)
         if locked:
             log.warning("account_locked", lock_s=int(locked))
             await self.hooks.audit(
@@ -104,5 +105,13 @@ class Auth:
                 None,
                 "lockout",
                 result="locked",
-                detail={"username": username[:200], "lock_s": int(locked)},
+                detail={**named, "lock_s": int(locked)},
             )
+
+    async def _name_detail(self, username: str) -> dict[str, str]:
+        """The name of a refused sign-in as the audit log keeps it: an account's
+        name as typed; any other name (perhaps a password typed into the wrong
+        field) only as its keyed digest (``hooks.login_name_digest``)."""
+        if await self.storage.get_user_by_username(username) is not None:
+            return {"username": username[:200]}
+        return {"username_hmac": self.hooks.login_name_digest(username)}

@@ -390,8 +390,10 @@ def _purge(d: Dialect, cutoff: float, at: float) -> Plan[list[str]]:
     of_ids, id_params = d.any_of("contact_id", ids)
     # Triage reasons quote the words that matched a rule: drop the quotes, keep the rules.
     # (JSON is edited here, not in SQL, so both engines run the same statements.)
+    # The patient token's hash goes too: a purged chat opens for no one.
     yield many(
-        "UPDATE contacts SET name = '', text = '', reasons = ? WHERE id = ?",
+        "UPDATE contacts SET name = '', text = '', reasons = ?, patient_token_hash = NULL"
+        " WHERE id = ?",
         [
             (dumps([_without(r, REASON_FREE_TEXT_KEYS) for r in orjson.loads(reasons)]), cid)
             for cid, reasons in due

@@ -1,6 +1,11 @@
-"""Admin API for staff accounts: list, create, change (role, units, disabled)
-and reset the second factor. Disabling, a new role or new units, and a reset
-end every session of the account (its sockets close with 1008)."""
+"""Admin API for staff accounts: list, create, change (role, units, disabled),
+reset the password and reset the second factor. Disabling, a new role or new
+units, and a reset end every session of the account (its sockets close with 1008).
+
+The admin never sees a second factor: a new account, or one whose password
+was reset, changes its password at the first sign-in, and enrols its own TOTP
+(http/account.py); a reset of the second factor clears it, which makes the
+user enrol again."""
 
 from __future__ import annotations
 
@@ -10,8 +15,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from chatserver.access.sessions import new_totp_secret, provisioning_uri
-from chatserver.access.totp_secrets import seal_secret
+from chatserver.access import credentials as cred
+from chatserver.access import password_policy
+from chatserver.access.passwords import hash_password
 from chatserver.admin import validation as v
 from chatserver.admin.guard import audit, changed_fields, require_admin, state_of
 from chatserver.admin.service import of
@@ -33,6 +39,7 @@ def user_dict(u: User) -> dict[str, Any]:
         "units": list(u.unit_ids),
         "disabled": u.disabled,
         "second_factor": u.totp_secret is not None,
+        "must_change_password": u.must_change_password,
         "created_at": u.created_at,
     }
 
@@ -50,7 +57,7 @@ async def create_user(request: Request) -> Response:
     state = state_of(request)
     body = v.parse(v.UserCreate, await read_json_object(request))
     try:
-        user_id, uri = await add_user(
+        user_id, _ = await add_user(
             state.storage,
             state.settings,
             body.username,
@@ -58,6 +65,7 @@ async def create_user(request: Request) -> Response:
             body.role,
             body.units,
             body.display_name,
+            first_sign_in=True,
         )
     except Conflict:
         raise StateConflict("already_exists", "that username is taken") from None
@@ -73,7 +81,8 @@ async def create_user(request: Request) -> Response:
         "admin_user_create",
         detail={"user_id": user_id, "role": body.role, "units": sorted(body.units)},
     )
-    return json_response({"user": user_dict(user), "otpauth_uri": uri}, 201)
+    # No otpauth URI: the user enrols their own second factor at first sign-in.
+    return json_response({"user": user_dict(user)}, 201)
 
 
 async def _end_sessions(state: AppState, user_id: int, reason: str) -> int:
@@ -124,8 +133,8 @@ async def reset_second_factor(request: Request) -> Response:
     user = await state.storage.get_user(user_id)
     if user is None:
         raise NotFoundError("unknown_user", "no such user")
-    secret = new_totp_secret()
-    await of(state).store.set_totp_secret(user_id, seal_secret(state.settings, secret))
+    # Cleared, not replaced: the user enrols a new one at the next sign-in.
+    await state.storage.write(cred.clear_totp([user_id]))
     ended = await _end_sessions(state, user_id, "second factor reset")
     await audit(
         request,
@@ -133,13 +142,31 @@ async def reset_second_factor(request: Request) -> Response:
         "admin_user_reset_otp",
         detail={"user_id": user_id, "sessions_ended": ended},
     )
-    return json_response(
-        {
-            "user_id": user_id,
-            "otpauth_uri": provisioning_uri(secret, user.username),
-            "sessions_ended": ended,
-        }
+    return json_response({"user_id": user_id, "sessions_ended": ended})
+
+
+async def reset_password(request: Request) -> Response:
+    """A new password set by the admin, which the user must change at the next
+    sign-in (the admin knows it)."""
+    active = await require_admin(request, change=True)
+    state = state_of(request)
+    user_id = path_id(request.path_params, "user_id", "unknown_user", "no such user")
+    body = v.parse(v.PasswordReset, await read_json_object(request))
+    user = await state.storage.get_user(user_id)
+    if user is None:
+        raise NotFoundError("unknown_user", "no such user")
+    await password_policy.check_async(body.password, user_inputs=(user.username, user.display_name))
+    new_hash = await state.sessions.passwords.run(hash_password, body.password)
+    if not await state.storage.write(cred.set_password_by_admin(user_id, new_hash)):
+        raise NotFoundError("unknown_user", "no such user")
+    ended = await _end_sessions(state, user_id, "password reset")
+    await audit(
+        request,
+        active,
+        "admin_user_reset_password",
+        detail={"user_id": user_id, "sessions_ended": ended},
     )
+    return json_response({"user_id": user_id, "sessions_ended": ended})
 
 
 def routes() -> list[BaseRoute]:
@@ -150,4 +177,5 @@ def routes() -> list[BaseRoute]:
         # str parameters: Starlette's int converter takes any number of digits.
         Route(f"{a}/{{user_id}}", update_user, methods=["PATCH"]),
         Route(f"{a}/{{user_id}}/reset-second-factor", reset_second_factor, methods=["POST"]),
+        Route(f"{a}/{{user_id}}/reset-password", reset_password, methods=["POST"]),
     ]

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from chatserver.admin.hours import TZ
 from chatserver.errors import InvalidInput
 from chatserver.http.params import parse_moment
+from chatserver.text_hygiene import SAFE_BODY, SAFE_NAME
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -18,11 +19,14 @@ ID_PATTERN = r"^[a-z0-9_-]+$"
 MAX_NAME = 100
 # A banner is read at a glance on a phone: two or three sentences.
 MAX_BANNER = 500
-# Passwords: at least 8 characters (NIST SP 800-63B minimum); the cap keeps
-# argon2 input bounded.
-MIN_PASSWORD, MAX_PASSWORD = 8, 1024
+# Passwords: length and strength are chatserver/access/password_policy.py's
+# (422 weak_password with feedback); the cap keeps argon2 input bounded.
+MIN_PASSWORD, MAX_PASSWORD = 1, 1024
 
-Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
+# Text people type: no control characters, bidi overrides removed, something
+# visible (chatserver/text_hygiene.py); 422 invalid_field naming the field.
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME), SAFE_NAME]
+BannerText = Annotated[str, Field(min_length=1, max_length=MAX_BANNER), SAFE_BODY]
 Role = Literal["nurse", "doctor", "manager", "admin"]
 UnitId = Annotated[str, Field(min_length=1, max_length=64, pattern=ID_PATTERN)]
 
@@ -68,6 +72,10 @@ class UserCreate(_Body):
     password: Annotated[str, Field(min_length=MIN_PASSWORD, max_length=MAX_PASSWORD)]
 
 
+class PasswordReset(_Body):
+    password: Annotated[str, Field(min_length=MIN_PASSWORD, max_length=MAX_PASSWORD)]
+
+
 class UserUpdate(_Body):
     display_name: Name | None = None
     role: Role | None = None
@@ -77,20 +85,20 @@ class UserUpdate(_Body):
 
 class BannerCreate(_Body):
     severity: Literal["info", "warning", "critical"]
-    message_sv: Annotated[str, Field(min_length=1, max_length=MAX_BANNER)]
-    message_en: Annotated[str, Field(min_length=1, max_length=MAX_BANNER)] | None = None
+    message_sv: BannerText
+    message_en: BannerText | None = None
     # ISO 8601; without an offset it is Stockholm time.
     ends_at: Annotated[str, Field(max_length=40)] | None = None
 
 
 class LegalHold(_Body):
     hold: bool
-    reason: Annotated[str, Field(min_length=1, max_length=200)]
+    reason: Annotated[str, Field(min_length=1, max_length=200), SAFE_BODY]
 
 
 class CannedCreate(_Body):
-    title: Annotated[str, Field(min_length=1, max_length=80)]
-    body: Annotated[str, Field(min_length=1, max_length=4000)]
+    title: Annotated[str, Field(min_length=1, max_length=80), SAFE_NAME]
+    body: Annotated[str, Field(min_length=1, max_length=4000), SAFE_BODY]
 
 
 def parse(model: type[M], data: Any) -> M:

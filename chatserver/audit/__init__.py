@@ -7,6 +7,7 @@ each call appends one hash-chained, signed event (see :mod:`.chain`) and raises
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 
 from chatserver.audit.chain import AuditEvent, Checkpoint, Verdict, Verifier, verify
 from chatserver.audit.cli import register
-from chatserver.audit.keys import AuditSettings, checkpoint_path, load_key
+from chatserver.audit.keys import AuditSettings, checkpoint_path, load_key, login_name_digest
 from chatserver.audit.review import audit_log_of
 from chatserver.audit.service import AuditLog, AuditUnavailableError
 from chatserver.audit.store import AuditQuery, AuditStore
@@ -77,6 +78,7 @@ def attach(state: AppState) -> None:
         )
 
     state.hooks.audit = audit_event
+    state.hooks.login_name_digest = functools.partial(login_name_digest, log.key)
 
 
 def routes() -> list[BaseRoute]:

@@ -73,10 +73,14 @@ async def record_cli_event(
     *,
     unit_id: str | None = None,
     detail: dict[str, Any] | None = None,
+    before: bool = False,
 ) -> bool:
-    """Audit an administration command run on the command line (actor: the CLI).
+    """Audit an administration command or an export run on the command line
+    (actor: the CLI).
 
     Returns False (after saying so on stderr) when the event could not be written.
+    ``before``: the event is written before the command acts (an export), which
+    then does nothing.
     """
 
     audit_settings = AuditSettings()
@@ -95,6 +99,9 @@ async def record_cli_event(
             detail={"via": "cli", **(detail or {})},
         )
     except (AuditKeyError, AuditUnavailableError) as exc:
-        print(f"error: the change was made but could not be audited: {exc}", file=sys.stderr)
+        if before:
+            print(f"error: refused, it cannot be audited: {exc}", file=sys.stderr)
+        else:
+            print(f"error: the change was made but could not be audited: {exc}", file=sys.stderr)
         return False
     return True

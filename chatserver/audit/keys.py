@@ -8,6 +8,8 @@ against edits by anyone who can write the database but not read that file.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -63,6 +65,14 @@ def load_key(data_dir: Path, configured: SecretStr | None = None, *, create: boo
     if len(value) < MIN_KEY_CHARS:
         raise AuditKeyError(f"the audit key file {path} is too short")
     return value.encode()
+
+
+def login_name_digest(key: bytes, name: str) -> str:
+    """HMAC-SHA-256 of a sign-in name that is no account's (it may be a password
+    typed into the wrong field): the log can show that the same unknown name
+    was tried again, and someone holding the key can check a given name, but
+    the log itself never holds it. Case-insensitive, as the lockout's name key."""
+    return hmac.new(key, ("login-name:" + name.lower()).encode(), hashlib.sha256).hexdigest()
 
 
 def checkpoint_path(data_dir: Path, configured: Path | None = None) -> Path:

@@ -9,7 +9,8 @@
 | ``GET /api/audit/verify`` | the chain's integrity, as ``chatserver audit verify`` |
 
 ``format=csv`` on the first two returns ``text/csv``. Every review is itself
-audited (``audit_query``, ``audit_sample``, ``audit_export``, ``audit_extract``),
+audited (``audit_query``, ``audit_sample``, ``audit_export``, ``audit_extract``,
+``audit_verify``; a caller who is not an admin with result ``forbidden``),
 with the filters in ``detail``: not in the unit and contact columns, so a review
 never shows up as a care unit's access in a patient's log extract.
 """
@@ -133,11 +134,21 @@ def _query(request: Request, limit: int) -> AuditQuery:
     )
 
 
-async def _admin(request: Request) -> tuple[AppState, Any]:
+async def _admin(request: Request, action: str) -> tuple[AppState, Any]:
+    """The admin asking; anyone else gets 403, audited as ``action`` with
+    result ``forbidden`` (someone reaching for the log is a security event)."""
     state: AppState = request.app.state.chat
     active = await current_session(request)
     if not access.can_admin(active.user):
-        raise Forbidden("forbidden", "only administrators review the audit log")
+        refused = Forbidden("forbidden", "only administrators review the audit log")
+        await state.audit_event(
+            request,
+            active.user,
+            action,
+            result=refused.code,
+            detail={"path": request.url.path[:200]},
+        )
+        raise refused
     return state, active.user
 
 
@@ -168,9 +179,9 @@ def _answer(request: Request, events: list[AuditEvent], name: str) -> Response:
 
 
 async def events(request: Request) -> Response:
-    state, user = await _admin(request)
-    q = _query(request, _int_param(request, "limit", 1000, MAX_LIMIT))
     csv_wanted = request.query_params.get("format") == "csv"
+    state, user = await _admin(request, "audit_export" if csv_wanted else "audit_query")
+    q = _query(request, _int_param(request, "limit", 1000, MAX_LIMIT))
     # Audit first: the review is refused if it cannot itself be logged.
     await state.audit_event(
         request,
@@ -185,7 +196,7 @@ async def events(request: Request) -> Response:
 
 async def sample(request: Request) -> Response:
     """Random accesses to patient data for the periodic review."""
-    state, user = await _admin(request)
+    state, user = await _admin(request, "audit_sample")
     n = _int_param(request, "n", 20, MAX_SAMPLE)
     seed_raw = request.query_params.get("seed")
     seed = (
@@ -208,7 +219,7 @@ async def sample(request: Request) -> Response:
 
 async def contact_extract(request: Request) -> Response:
     """Patient log extract: which care unit accessed the contact, and when."""
-    state, user = await _admin(request)
+    state, user = await _admin(request, "audit_extract")
     contact_id = str(request.path_params["contact_id"])
     await state.audit_event(
         request, user, "audit_extract", result="ok", detail={"contact_id": contact_id}
@@ -231,7 +242,7 @@ async def contact_extract(request: Request) -> Response:
 
 
 async def verify(request: Request) -> Response:
-    state, user = await _admin(request)
+    state, user = await _admin(request, "audit_verify")
     await state.audit_event(request, user, "audit_verify", result="ok")
     verdict = await audit_log_of(state).verify()
     return json_response(

@@ -7,7 +7,11 @@ a pick that cannot be audited puts the contact back at the front of its queue).
 ``close``, ``transfer``, ``override`` and ``note`` are audited after they took
 effect. Messages relayed by the assigned staff member are not new accesses and
 are not audited (keeps audit writes off the chat's hot path). Refused attempts
-on a contact (another unit's, someone else's) are audited with the error code.
+on a contact (another unit's, someone else's), ``message`` and ``typing``
+included, are audited with the error code.
+
+The staff ``welcome`` re-sends the assigned contacts' data: one ``welcome`` event
+per contact before it leaves (:func:`audit_welcome`).
 
 A personnummer handed to staff is an access of its own: one ``personnummer_read``
 event per contact (``detail.via``: ``pick`` after the pick's own event, before
@@ -40,6 +44,9 @@ log = get_logger("chatserver.audit")
 _DENIALS = frozenset(
     {"unknown_contact", "forbidden", "not_assigned", "unknown_queue", "unseen_messages"}
 )
+# Audited only when refused: ``sync`` is audited by the socket before the
+# history leaves; a relayed message or typing is no new access (the pick was).
+_NOT_AUDITED_WHEN_OK = frozenset({"sync", "message", "typing"})
 
 
 def action_of(frame: wire.StaffFrame) -> str | None:
@@ -57,7 +64,11 @@ def action_of(frame: wire.StaffFrame) -> str | None:
             return "triage_override"
         case wire.Note():
             return "note"
-        case wire.Hello() | wire.SendMessage() | wire.Typing() | wire.Ping():
+        case wire.SendMessage():
+            return "message"
+        case wire.Typing():
+            return "typing"
+        case wire.Hello() | wire.Ping():
             return None
         case _:
             assert_never(frame)
@@ -68,7 +79,7 @@ async def audit_staff_action(
 ) -> None:
     """Record a successful staff action (raises when the audit cannot be written)."""
     action = action_of(frame)
-    if action is None or action == "sync" or reply is None:
+    if action is None or action in _NOT_AUDITED_WHEN_OK or reply is None:
         return
     detail: dict[str, Any] = {}
     contact_id: str | None = None
@@ -129,6 +140,18 @@ async def audit_personnummer_read(
         contact_id=contact.id,
         detail={"via": via},
     )
+
+
+async def audit_welcome(state: AppState, user: User, assigned: Sequence[Contact]) -> None:
+    """The staff ``welcome`` re-sends each assigned contact's name, text and
+    triage: one ``welcome`` event per contact before it leaves (raises
+    :class:`AuditUnavailableError` when one cannot be written: no welcome).
+    An identified contact's personnummer is a further ``personnummer_read``
+    (:func:`welcome_identities`), as after a ``pick``."""
+    for c in assigned:
+        await state.audit_event(
+            None, user, "welcome", result="ok", unit_id=c.unit_id, contact_id=c.id
+        )
 
 
 async def welcome_identities(

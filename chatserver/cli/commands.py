@@ -9,6 +9,7 @@ import re
 import sys
 from collections.abc import Sequence
 
+from chatserver.access.password_policy import WeakPassword
 from chatserver.access.policy import ROLES
 from chatserver.audit.cli import record_cli_event
 from chatserver.cli.common import add_unit, add_user, settings_from_args, with_storage
@@ -16,6 +17,7 @@ from chatserver.identity.login_store import set_hsa_id, user_id_by_hsa_id
 from chatserver.security.files import restrict_umask
 from chatserver.storage.base import Conflict, NotFound
 from chatserver.storage.directory import set_unit_identification
+from chatserver.text_hygiene import UnsafeText, clean
 
 UNIT_ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
 # An HSA-id: country code, the issuing organisation's number, '-', a serial
@@ -125,10 +127,13 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     if not args.password_stdin:
         print("error: pass the password on stdin with --password-stdin", file=sys.stderr)
         return 2
+    if args.display_name is not None:
+        try:  # as the admin API (chatserver/text_hygiene.py)
+            args.display_name = clean(args.display_name, multiline=False)
+        except UnsafeText as exc:
+            print(f"error: --display-name {exc.reason}", file=sys.stderr)
+            return 2
     password = sys.stdin.readline().rstrip("\r\n")
-    if len(password) < 8:
-        print("error: the password must be at least 8 characters", file=sys.stderr)
-        return 2
     settings = settings_from_args(args)
 
     async def run() -> int:
@@ -138,7 +143,14 @@ def cmd_user_add(args: argparse.Namespace) -> int:
                 print(f"error: another account has the HSA-id {args.hsa_id}", file=sys.stderr)
                 return 1
             user_id, uri = await add_user(
-                storage, settings, args.username, password, args.role, args.unit, args.display_name
+                storage,
+                settings,
+                args.username,
+                password,
+                args.role,
+                args.unit,
+                args.display_name,
+                first_sign_in=args.first_sign_in,
             )
             if args.hsa_id is not None:
                 await storage.write(set_hsa_id(args.username, args.hsa_id))
@@ -158,6 +170,11 @@ def cmd_user_add(args: argparse.Namespace) -> int:
         except Conflict:
             print(f"error: user {args.username!r} already exists", file=sys.stderr)
             return 1
+        except WeakPassword as exc:
+            feedback = exc.extra.get("feedback", {})
+            hints = " ".join([feedback.get("warning", ""), *feedback.get("suggestions", [])])
+            print(f"error: weak password: {exc.message}. {hints}".rstrip(), file=sys.stderr)
+            return 2
         except NotFound as exc:
             print(f"error: unknown unit ({exc})", file=sys.stderr)
             return 1
@@ -262,6 +279,12 @@ def build_parser() -> argparse.ArgumentParser:
     us.add_argument("--password-stdin", action="store_true")
     us.add_argument("--display-name")
     us.add_argument("--hsa-id", help="the SITHS HSA-id that signs in as this account")
+    us.add_argument(
+        "--first-sign-in",
+        action="store_true",
+        help="the user changes the password and enrols the second factor at first sign-in"
+        " (no otpauth URI printed)",
+    )
     us.set_defaults(func=cmd_user_add)
     uh = user.add_parser(
         "set-hsa-id", parents=[common], help="set (or with '-' remove) an account's HSA-id"

@@ -66,20 +66,32 @@ async def add_user(
     role: str,
     unit_ids: Sequence[str],
     display_name: str | None = None,
+    *,
+    first_sign_in: bool = False,
 ) -> tuple[int, str | None]:
-    """Create a user; returns (id, otpauth URI or None)."""
+    """Create a user; returns (id, otpauth URI or None). The password must pass
+    :mod:`chatserver.access.password_policy` (``WeakPassword`` otherwise).
+
+    ``first_sign_in`` (the admin API): the user changes the password and enrols
+    their own second factor at the first sign-in; nobody else sees the secret.
+    Otherwise (``chatserver user add`` on the server, ``serve --demo``, tests)
+    the account is ready: a second factor is made now and its URI returned."""
+    from chatserver.access import password_policy  # noqa: PLC0415
     from chatserver.access.passwords import hash_password  # noqa: PLC0415
     from chatserver.access.sessions import new_totp_secret, provisioning_uri  # noqa: PLC0415
     from chatserver.access.totp_secrets import seal_secret  # noqa: PLC0415
 
-    secret = new_totp_secret() if settings.require_otp else None
+    shown = display_name or username
+    await password_policy.check_async(password, user_inputs=(username, shown))
+    secret = new_totp_secret() if settings.require_otp and not first_sign_in else None
     user = await storage.add_user(
         username=username,
-        display_name=display_name or username,
+        display_name=shown,
         role=role,
         password_hash=hash_password(password),
         totp_secret=seal_secret(settings, secret) if secret else None,
         unit_ids=list(unit_ids),
         created_at=time.time(),
+        must_change_password=first_sign_in,
     )
     return user.id, provisioning_uri(secret, username) if secret else None

@@ -6,10 +6,12 @@ import asyncio
 import contextlib
 import secrets
 import sys
+from typing import Any
 
 import uvicorn
 
 from chatserver import logs
+from chatserver.http.server_protocol import guarded_protocol
 from chatserver.logs import get_logger
 from chatserver.security.files import DataDirError, secure_data_dir
 from chatserver.settings import Settings
@@ -78,6 +80,19 @@ def private_data_dir(settings: Settings) -> bool:
     return True
 
 
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's forwarded-header handling from ``CHATSERVER_FORWARDED_ALLOW_IPS``.
+
+    Empty (the default): ``X-Forwarded-For``/``-Proto`` are ignored from everyone,
+    so a client cannot pick the address the per-address limits count. uvicorn's
+    own default (trust 127.0.0.1, or its ``FORWARDED_ALLOW_IPS`` variable) is never
+    used: a local proxy must be named like any other.
+    """
+    if not settings.forwarded_allow_ips:
+        return {"proxy_headers": False, "forwarded_allow_ips": []}
+    return {"proxy_headers": True, "forwarded_allow_ips": list(settings.forwarded_allow_ips)}
+
+
 def serve(settings: Settings, *, demo: bool = False) -> int:
     logs.configure(settings.log_level)
     if not private_data_dir(settings):
@@ -96,11 +111,15 @@ def serve(settings: Settings, *, demo: bool = False) -> int:
         # 20 s pings, 20 s to answer: a vanished phone is noticed within ~40 s.
         ws_ping_interval=20.0,
         ws_ping_timeout=20.0,
-        http="httptools",
+        # httptools with request head/body deadlines and a head size cap.
+        http=guarded_protocol(settings.http_header_timeout_s, settings.http_body_timeout_s),
         lifespan="on",
         log_config=None,
         access_log=False,
-        proxy_headers=True,
+        **proxy_options(settings),
+        # An idle keep-alive connection is closed after this long (uvicorn's own
+        # timeout; slow request heads and bodies are the guarded protocol's).
+        timeout_keep_alive=settings.http_keep_alive_s,
         timeout_graceful_shutdown=5,
     )
     server = uvicorn.Server(config)

@@ -26,6 +26,7 @@ from chatserver.core.effects import (
     contact_closed,
 )
 from chatserver.core.lifecycle import ContactStatus
+from chatserver.core.patient_access import patient_reasons
 from chatserver.core.urgency import more_urgent
 from chatserver.core.waiting_room import priority_key
 from chatserver.errors import InvalidInput
@@ -96,7 +97,9 @@ def raise_effects(write: LevelWrite, after: Contact) -> Effects:
     member without."""
     before = write.contact
     advice = triage.advice_for(write.level, before.lang, tags=list(write.tags)).to_dict()
-    patient = wire.TriageFrame(before.id, write.level, write.tags, write.added_reasons, advice)
+    # The patient sees what raised the level, never quotes of their own words.
+    shown = tuple(patient_reasons(write.added_reasons))
+    patient = wire.TriageFrame(before.id, write.level, write.tags, shown, advice)
     sends = [Send("contact", before.id, patient)]
     if after.assigned_user_id is not None:
         notice = wire.TriageFrame(before.id, write.level, write.tags, write.added_reasons)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 import triage
 from chatserver.access.sessions import hash_secret
 from chatserver.core.lifecycle import ContactStatus, Transition, allows
+from chatserver.core.patient_access import ack_window_over, patient_reasons
 from chatserver.core.wait_estimate import Place
 from chatserver.core.waiting_room import TIER_FRONT, priority_key, tier_for
 from chatserver.errors import InvalidInput, NotFoundError, StateConflict
@@ -24,6 +25,7 @@ from chatserver.hooks import BindContact, Hooks
 from chatserver.http.params import query_int
 from chatserver.metrics import Metrics
 from chatserver.storage.base import Contact, NewContact, Storage, Unit
+from chatserver.text_hygiene import SAFE_BODY, SAFE_NAME
 from triage import screening
 
 MAX_TEXT_CHARS = 2000  # PROTOCOL.md: "text": 1..2000 chars
@@ -39,8 +41,10 @@ class IntakeRequest(BaseModel):
     unit_id: Annotated[str, Field(min_length=1, max_length=64)]
     lang: Literal["sv", "en"] = "sv"
     age: Annotated[int, Field(ge=0, le=120)]
-    name: Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS)]
-    text: Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS)]
+    # No control characters, bidi overrides removed, something visible
+    # (chatserver/text_hygiene.py): 422 invalid_field naming the field.
+    name: Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS), SAFE_NAME]
+    text: Annotated[str, Field(min_length=1, max_length=MAX_TEXT_CHARS), SAFE_BODY]
     would_otherwise: WouldOtherwise = "unknown"
     acknowledge_emergency: bool = False
     contact_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
@@ -108,14 +112,15 @@ def refused_intake_safety(req: IntakeRequest) -> dict[str, Any]:
         out["triage"] = {
             "level": result.level.value,
             "tags": sorted(result.tags),
-            "reasons": [r.to_dict() for r in result.reasons],
+            "reasons": patient_reasons(r.to_dict() for r in result.reasons),
         }
         out["advice"] = result.advice.to_dict()
     return out
 
 
 def triage_body(c: Contact) -> dict[str, Any]:
-    return {"level": c.level, "tags": list(c.tags), "reasons": [dict(r) for r in c.reasons]}
+    """The patient-facing triage: level, tags and the reasons without quotes."""
+    return {"level": c.level, "tags": list(c.tags), "reasons": patient_reasons(c.reasons)}
 
 
 class IntakeService:
@@ -127,6 +132,8 @@ class IntakeService:
         metrics: Metrics,
         clock: Callable[[], float],
         hooks: Hooks,
+        *,
+        ack_window_s: float = 30 * 60,
     ) -> None:
         self.storage = storage
         self.queues = queues
@@ -135,6 +142,8 @@ class IntakeService:
         self.clock = clock
         # hooks.opening raises StateConflict('unit_closed') outside opening hours.
         self.hooks = hooks
+        # Seconds after the emergency answer during which it may be acknowledged.
+        self.ack_window_s = ack_window_s
 
     async def intake(
         self, req: IntakeRequest, bind: BindContact | None = None
@@ -250,6 +259,12 @@ class IntakeService:
             raise NotFoundError("unknown_contact", "no such contact")
         if not allows(existing.status, Transition.ACKNOWLEDGE):
             raise StateConflict("already_acknowledged", "this contact is already queued or closed")
+        # The emergency answer was given when the contact was made (never queued since).
+        if ack_window_over(existing.created_at, now, self.ack_window_s):
+            raise StateConflict(
+                "acknowledgement_expired",
+                "the emergency answer is too old to acknowledge; start a new chat",
+            )
         token = secrets.token_urlsafe(32)
         contact = await self.storage.acknowledge_emergency(
             existing.id,

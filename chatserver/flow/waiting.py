@@ -337,7 +337,10 @@ class QueueService:
                     pos = changed[cid]
                     frame = wire.QueueFrame(cid, pos, rate.estimate(pos, now))
                     self.hub.deliver("contact", cid, frame)
-        self.hub.deliver("unit", unit_id, wire.QueuesFrame(self._view(queues, now)))
+        views = self._view(queues, now)
+        # Managers and admins get the counts only, never a waiting contact's tags.
+        self.hub.deliver("unit_clinical", unit_id, wire.QueuesFrame(views))
+        self.hub.deliver("unit_counts", unit_id, wire.QueuesFrame(views, counts_only=True))
 
     async def staff_view(self, unit_ids: Iterable[str]) -> list[wire.QueueView]:
         """The ``queues`` list staff see for these units (counts, oldest wait, contacts)."""

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from chatserver.access.credentials import pending_step
 from chatserver.access.sessions import ActiveSession
 from chatserver.errors import CLOSE_POLICY, Forbidden, InvalidInput, Unauthenticated
 from chatserver.http.origin import origin_allowed
@@ -33,12 +34,32 @@ def user_body(active_user: Any) -> dict[str, Any]:
     }
 
 
-async def current_session(request: Request) -> ActiveSession:
-    """The caller's live session, or 401."""
+def account_state(state: AppState, active_user: Any, method: str = "password") -> dict[str, bool]:
+    """What the user must do before anything else (access/credentials.py);
+    ``method``: how the session was signed in (nothing after SITHS)."""
+    step = pending_step(active_user, require_otp=state.settings.require_otp, method=method)
+    return {
+        "must_change_password": step == "password_change_required",
+        "must_enrol_totp": step == "totp_enrolment_required",
+    }
+
+
+async def current_session(request: Request, *, pending_ok: bool = False) -> ActiveSession:
+    """The caller's live session, or 401. A session whose user must still
+    change their password or enrol a second factor gets 403 with that step's
+    code, unless the route is one of those steps (``pending_ok``)."""
     state = _state(request)
     active = await state.sessions.resolve(request.cookies.get(state.sessions.cookie_name))
     if active is None:
         raise Unauthenticated("not_authenticated", "sign in first")
+    if not pending_ok:
+        step = pending_step(
+            active.user, require_otp=state.settings.require_otp, method=active.session.method
+        )
+        if step == "password_change_required":
+            raise Forbidden(step, "change your password first")
+        if step is not None:
+            raise Forbidden(step, "enrol your second factor first")
     return active
 
 
@@ -60,8 +81,8 @@ def check_csrf(request: Request, active: ActiveSession) -> None:
         raise Forbidden("origin_refused", "cross-site request refused")
 
 
-async def staff_session_for_change(request: Request) -> ActiveSession:
-    active = await current_session(request)
+async def staff_session_for_change(request: Request, *, pending_ok: bool = False) -> ActiveSession:
+    active = await current_session(request, pending_ok=pending_ok)
     check_csrf(request, active)
     return active
 
@@ -86,7 +107,13 @@ async def login(request: Request) -> Response:
     if len(username) > 200 or len(password) > 1024:
         raise Unauthenticated("invalid_credentials", "wrong username or password")
     result = await state.auth.login(request, username, password, otp)
-    resp = json_response({"user": user_body(result.user), "csrf_token": result.csrf_token})
+    resp = json_response(
+        {
+            "user": user_body(result.user),
+            "csrf_token": result.csrf_token,
+            **account_state(state, result.user),
+        }
+    )
     set_session_cookie(resp, state, result.cookie_value, samesite="strict")
     return resp
 
@@ -109,7 +136,7 @@ def set_session_cookie(
 
 async def logout(request: Request) -> Response:
     state = _state(request)
-    active = await staff_session_for_change(request)
+    active = await staff_session_for_change(request, pending_ok=True)
     await state.sessions.logout(active.session.id_hash)
     await state.fanout.close_target("session", active.session.id_hash, CLOSE_POLICY, "logged out")
     await state.audit_event(request, active.user, "logout", result="ok")
@@ -125,8 +152,14 @@ async def logout(request: Request) -> Response:
 
 
 async def me(request: Request) -> Response:
-    active = await current_session(request)
-    return json_response({"user": user_body(active.user), "csrf_token": active.session.csrf_token})
+    active = await current_session(request, pending_ok=True)
+    return json_response(
+        {
+            "user": user_body(active.user),
+            "csrf_token": active.session.csrf_token,
+            **account_state(_state(request), active.user, active.session.method),
+        }
+    )
 
 
 def routes() -> list[Route]:

@@ -180,7 +180,7 @@ async def staff_callback(request: Request) -> Response:
             hsa_id=hsa_id[:64] if isinstance(hsa_id, str) else None,
         )
         raise Forbidden("unknown_account", "no staff account has this SITHS identity")
-    result = await state.sessions.start(user)
+    result = await state.sessions.start(user, method="siths")
     try:
         await state.audit_event(
             request, user, "oidc_sign_in", result="ok", detail={"side": "staff"}

@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 
+from chatserver.audit.cli import record_cli_event
 from chatserver.cli.common import settings_from_args, with_storage
 from chatserver.errors import ChatError
 
@@ -32,7 +33,8 @@ async def _export(args: argparse.Namespace) -> int:
     except ChatError as exc:
         print(f"error: {exc.message} {exc.fields or ''}".rstrip(), file=sys.stderr)
         return 2
-    storage = await with_storage(settings_from_args(args))
+    settings = settings_from_args(args)
+    storage = await with_storage(settings)
     try:
         store = StatsStore(storage)
         known = await store.unit_ids()
@@ -40,6 +42,12 @@ async def _export(args: argparse.Namespace) -> int:
         unknown = sorted(set(units) - set(known))
         if unknown:
             print(f"error: unknown unit {', '.join(unknown)}", file=sys.stderr)
+            return 1
+        # An export is audited before anything is read or printed (as over HTTP).
+        export = {"units": units, "queue": args.queue, "from": args.date_from, "to": args.date_to}
+        if not await record_cli_event(
+            storage, settings.data_dir, "stats_tables", detail=export, before=True
+        ):
             return 1
         buckets = await service.channel_shift(store, units, period, bucket)
         ops = await service.operations(store, units, period, args.queue)

@@ -1,15 +1,22 @@
-"""HTTP routes of the statistics (PROTOCOL.md "Statistics", docs/statistics.md)."""
+"""HTTP routes of the statistics (PROTOCOL.md "Statistics", docs/statistics.md).
+
+The per-contact export, the tables (JSON and CSV) and the operations figures
+are audited (``stats_export_contacts``, ``stats_export_table``,
+``stats_tables``, ``stats_operations``) before the answer, which is refused
+with 503 ``audit_unavailable`` when the event cannot be written. Every 403 is
+audited with its code (``stats_read``, ``stats_visits_import``).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from chatserver.access.stats_scope import check_import_units, resolve_scope
-from chatserver.errors import InvalidInput, NotFoundError
+from chatserver.errors import ChatError, Forbidden, InvalidInput, NotFoundError
 from chatserver.http.staff import current_session, staff_session_for_change
 from chatserver.http.util import MAX_IMPORT_BODY, json_response, read_body
 
@@ -46,13 +53,60 @@ def _store(request: Request) -> StatsStore:
 
 
 async def scope(request: Request) -> tuple[ActiveSession, list[str], str | None]:
-    """The caller's session and the units (and queue) the request covers."""
+    """The caller's session and the units (and queue) the request covers; a
+    refusal (403: not a manager or admin, not their unit) is audited."""
     active = await current_session(request)
     state = _state(request)
     units = [u.id for u in await state.storage.list_units()]
     queues = await state.storage.list_queues()
-    unit_ids, queue = resolve_scope(active.user, request.query_params, units, queues)
+    try:
+        unit_ids, queue = resolve_scope(active.user, request.query_params, units, queues)
+    except Forbidden as refused:
+        await _audit_refusal(request, active, "stats_read", refused)
+        raise
     return active, unit_ids, queue
+
+
+async def _audit_refusal(
+    request: Request, active: ActiveSession, action: str, refused: ChatError
+) -> None:
+    """A refused statistics call: who asked for what (the path and the unit asked for)."""
+    asked = request.query_params.get("unit")
+    await _state(request).audit_event(
+        request,
+        active.user,
+        action,
+        result=refused.code,
+        detail={"path": request.url.path[:200], "unit": asked[:64] if asked else None},
+    )
+
+
+async def audit_read(
+    request: Request,
+    active: ActiveSession,
+    action: str,
+    units: list[str],
+    queue: str | None,
+    **extra: Any,
+) -> None:
+    """An export or list read of records about contacts: one audit event before
+    the answer (503 ``audit_unavailable``, nothing answered, when it cannot be
+    written). The period and filters go in ``detail``."""
+    p = request.query_params
+    await _state(request).audit_event(
+        request,
+        active.user,
+        action,
+        result="ok",
+        unit_id=units[0] if len(units) == 1 else None,
+        detail={
+            "units": units,
+            "queue": queue,
+            "from": p.get("from"),
+            "to": p.get("to"),
+            **extra,
+        },
+    )
 
 
 def _parse_body(content_type: str, body: bytes) -> ParsedImport:
@@ -90,7 +144,11 @@ async def import_visits(request: Request) -> Response:
                 "rows": [e.to_dict() for e in parsed.errors[:MAX_REPORTED_ERRORS]],
             },
         )
-    check_import_units(active.user, {r.unit_id for r in parsed.rows})
+    try:
+        check_import_units(active.user, {r.unit_id for r in parsed.rows})
+    except Forbidden as refused:
+        await _audit_refusal(request, active, "stats_visits_import", refused)
+        raise
     await _store(request).upsert_visits(parsed.rows, at=state.clock(), user_id=active.user.id)
     await state.audit_event(
         request,
@@ -111,8 +169,9 @@ async def channel_shift(request: Request) -> Response:
 
 
 async def operations(request: Request) -> Response:
-    _, units, queue = await scope(request)
+    active, units, queue = await scope(request)
     period = parse_period(request.query_params)
+    await audit_read(request, active, "stats_operations", units, queue)
     return json_response(await service.operations(_store(request), units, period, queue))
 
 
@@ -177,8 +236,10 @@ async def table_csv(request: Request) -> Response:
     name = request.path_params["name"]
     if name not in TABLE_NAMES:
         raise NotFoundError("not_found", "no such table")
-    _, units, queue = await scope(request)
-    table = (await _tables(request, units, queue))[name]
+    active, units, queue = await scope(request)
+    tables = await _tables(request, units, queue)  # validates the period first
+    await audit_read(request, active, "stats_export_table", units, queue, table=name)
+    table = tables[name]
     return _csv_response(table, f"{name}.csv")
 
 
@@ -224,9 +285,11 @@ async def export_contacts(request: Request) -> Response:
     fmt = request.path_params["fmt"]
     if fmt not in ("csv", "json"):
         raise NotFoundError("not_found", "contacts.csv or contacts.json")
-    _, units, queue = await scope(request)
+    active, units, queue = await scope(request)
     period = parse_period(request.query_params)
     start, end = period.bounds
+    # Audited before the rows are read or handed out.
+    await audit_read(request, active, "stats_export_contacts", units, queue, format=fmt)
     rows = await _store(request).contact_rows(
         ContactFilter(tuple(units), start, end, queue), MAX_EXPORT_ROWS + 1
     )
@@ -244,8 +307,9 @@ async def export_contacts(request: Request) -> Response:
 
 async def tables_json(request: Request) -> Response:
     """Every dashboard table (channel shift per week, then the operations tables)."""
-    _, units, queue = await scope(request)
+    active, units, queue = await scope(request)
     period = parse_period(request.query_params)
+    await audit_read(request, active, "stats_tables", units, queue)
     store = _store(request)
     buckets = await service.channel_shift(store, units, period, "week")
     ops = await service.operations(store, units, period, queue)

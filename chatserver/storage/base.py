@@ -85,6 +85,10 @@ class User:
     disabled: bool
     created_at: float
     unit_ids: tuple[str, ...] = ()
+    # The next sign-in may only change the password (migration 0013).
+    must_change_password: bool = False
+    # A sealed TOTP secret being self-enrolled, not yet confirmed.
+    totp_pending: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +98,8 @@ class Session:
     csrf_token: str
     created_at: float
     last_seen_at: float
+    # 'password' or 'siths' (an OpenID Connect sign-in, chatserver/identity).
+    method: str = "password"
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,8 +288,10 @@ class Storage(Database, Protocol):
         totp_secret: str | None,
         unit_ids: Sequence[str],
         created_at: float,
+        must_change_password: bool = False,
     ) -> User:
-        """Create a user. Raises Conflict if the username exists, NotFound for an unknown unit."""
+        """Create a user. Raises Conflict if the username exists (in any case),
+        NotFound for an unknown unit."""
 
     async def get_user(self, user_id: int) -> User | None: ...
 

@@ -113,6 +113,7 @@ def add_user(
     totp_secret: str | None,
     unit_ids: Sequence[str],
     created_at: float,
+    must_change_password: bool = False,
 ) -> Plan[User]:
     units = tuple(sorted(set(unit_ids)))
     if units:
@@ -123,14 +124,16 @@ def add_user(
             raise NotFound(f"unknown units {missing!r}")
     user_id = yield value(
         "INSERT INTO users (username, display_name, role, password_hash, totp_secret,"
-        " disabled, created_at) VALUES (?, ?, ?, ?, ?, FALSE, ?)"
-        " ON CONFLICT (username) DO NOTHING RETURNING id",
+        " disabled, created_at, must_change_password) VALUES (?, ?, ?, ?, ?, FALSE, ?, ?)"
+        # No conflict target: the username, or its lower case (migration 0013).
+        " ON CONFLICT DO NOTHING RETURNING id",
         username,
         display_name,
         role,
         password_hash,
         totp_secret,
         created_at,
+        must_change_password,
     )
     if user_id is None:
         raise Conflict(f"username {username!r} exists")
@@ -147,6 +150,7 @@ def add_user(
         disabled=False,
         created_at=created_at,
         unit_ids=units,
+        must_change_password=must_change_password,
     )
 
 
@@ -165,7 +169,8 @@ def get_user(user_id: int) -> Plan[User | None]:
 
 
 def get_user_by_username(username: str) -> Plan[User | None]:
-    return _user("username = ?", username)
+    # Usernames are unique regardless of case (migration 0013's index).
+    return _user("lower(username) = lower(?)", username)
 
 
 def set_password_hash(user_id: int, password_hash: str) -> Plan[None]:
@@ -181,13 +186,14 @@ def create_session(session: Session) -> Plan[None]:
     if (yield value("SELECT 1 FROM users WHERE id = ?", session.user_id)) is None:
         raise NotFound(f"user {session.user_id}")
     inserted = yield value(
-        "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (id_hash) DO NOTHING RETURNING 1",
+        "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at, method)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id_hash) DO NOTHING RETURNING 1",
         session.id_hash,
         session.user_id,
         session.csrf_token,
         session.created_at,
         session.last_seen_at,
+        session.method,
     )
     if inserted is None:
         raise Conflict("session exists")

@@ -147,6 +147,7 @@ class PlannedStorage(ABC):
         totp_secret: str | None,
         unit_ids: Sequence[str],
         created_at: float,
+        must_change_password: bool = False,
     ) -> User:
         return await self.write(
             directory.add_user(
@@ -158,6 +159,7 @@ class PlannedStorage(ABC):
                 totp_secret=totp_secret,
                 unit_ids=tuple(unit_ids),
                 created_at=created_at,
+                must_change_password=must_change_password,
             )
         )
 

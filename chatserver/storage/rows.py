@@ -38,8 +38,11 @@ __all__ = [
 
 UNIT_COLUMNS = "id, name, always_open, rollout, created_at, identification"
 QUEUE_COLUMNS = "id, unit_id, competence, name, max_waiting"
-USER_COLUMNS = "id, username, display_name, role, password_hash, totp_secret, disabled, created_at"
-SESSION_COLUMNS = "id_hash, user_id, csrf_token, created_at, last_seen_at"
+USER_COLUMNS = (
+    "id, username, display_name, role, password_hash, totp_secret, disabled, created_at,"
+    " must_change_password, totp_pending"
+)
+SESSION_COLUMNS = "id_hash, user_id, csrf_token, created_at, last_seen_at, method"
 CONTACT_COLUMNS = (
     "id, unit_id, queue_id, status, level, intake_level, tags, reasons, red_flag,"
     " emergency_acknowledged, lang, age, name, text, would_otherwise, created_at,"
@@ -91,11 +94,20 @@ def user_from_row(r: Row, unit_ids: tuple[str, ...]) -> User:
         disabled=bool(r[6]),
         created_at=r[7],
         unit_ids=unit_ids,
+        must_change_password=bool(r[8]),
+        totp_pending=r[9],
     )
 
 
 def session_from_row(r: Row) -> Session:
-    return Session(id_hash=r[0], user_id=r[1], csrf_token=r[2], created_at=r[3], last_seen_at=r[4])
+    return Session(
+        id_hash=r[0],
+        user_id=r[1],
+        csrf_token=r[2],
+        created_at=r[3],
+        last_seen_at=r[4],
+        method=r[5],
+    )
 
 
 def contact_from_row(r: Row) -> Contact:

@@ -38,7 +38,9 @@ MAX_CONNECTIONS_PER_USER = 16
 MAX_CONNECTIONS_PER_CONTACT = 4
 
 Role = Literal["patient", "staff"]
-TargetKind = Literal["contact", "user", "unit", "session", "all"]
+# "unit": every staff socket of a unit; "unit_clinical" only its nurses' and
+# doctors', "unit_counts" only its managers' and admins' (queue counts, no rows).
+TargetKind = Literal["contact", "user", "unit", "unit_clinical", "unit_counts", "session", "all"]
 
 _ids = itertools.count(1)
 
@@ -53,6 +55,8 @@ class Connection:
     user_id: int | None = None
     unit_ids: tuple[str, ...] = ()
     session_hash: str | None = None
+    # Staff: a nurse or doctor (sees waiting contacts' rows, not only counts).
+    clinical: bool = False
     token_hash: str | None = None
     outbox: asyncio.Queue[str | None] = field(default_factory=lambda: asyncio.Queue(OUTBOX_FRAMES))
     writer: asyncio.Task[None] | None = None
@@ -195,6 +199,8 @@ class Hub:
         self._by_unit: dict[str, set[Connection]] = defaultdict(set)
         self._by_session: dict[str, set[Connection]] = defaultdict(set)
         self._all: set[Connection] = set()
+        # Open sockets per client address (patient and staff, before accept too).
+        self._by_address: dict[str, int] = {}
 
     # -- registration ------------------------------------------------------
     def new_connection(self, ws: WebSocket, role: Role) -> Connection:
@@ -211,9 +217,16 @@ class Hub:
         self._by_contact[contact_id].add(conn)
 
     def bind_staff(
-        self, conn: Connection, user_id: int, unit_ids: Iterable[str], session_hash: str
+        self,
+        conn: Connection,
+        user_id: int,
+        unit_ids: Iterable[str],
+        session_hash: str,
+        *,
+        clinical: bool = True,
     ) -> None:
         conn.user_id = user_id
+        conn.clinical = clinical
         conn.unit_ids = tuple(unit_ids)
         conn.session_hash = session_hash
         self._by_user[user_id].add(conn)
@@ -241,6 +254,23 @@ class Hub:
             conn.writer.cancel()
             with contextlib.suppress(BaseException):
                 await conn.writer
+
+    def claim_address(self, address: str, cap: int) -> bool:
+        """Count one more socket of a client address; False (nothing counted)
+        when it already has ``cap`` open (0: no cap)."""
+        open_now = self._by_address.get(address, 0)
+        if cap and open_now >= cap:
+            return False
+        self._by_address[address] = open_now + 1
+        return True
+
+    def release_address(self, address: str) -> None:
+        """One socket of the address closed (each :meth:`claim_address` once)."""
+        left = self._by_address.get(address, 0) - 1
+        if left > 0:
+            self._by_address[address] = left
+        else:
+            self._by_address.pop(address, None)
 
     # -- queries -----------------------------------------------------------
     def patient_connections(self, contact_id: str) -> set[Connection]:
@@ -280,6 +310,11 @@ class Hub:
             conns = self._by_user.get(int(key or 0), ())
         elif kind == "unit":
             conns = self._by_unit.get(str(key), ())
+        elif kind in ("unit_clinical", "unit_counts"):
+            clinical = kind == "unit_clinical"
+            conns = [c for c in self._by_unit.get(str(key), ()) if c.clinical is clinical]
+            if not conns:
+                return 0
         elif kind == "session":
             conns = self._by_session.get(str(key), ())
         else:

@@ -12,6 +12,7 @@ from starlette.websockets import WebSocket
 
 from chatserver.access.sessions import hash_secret
 from chatserver.core.lifecycle import ContactStatus
+from chatserver.core.patient_access import token_expired
 from chatserver.errors import (
     CLOSE_HELLO_TIMEOUT,
     CLOSE_NOT_AUTHENTICATED,
@@ -23,8 +24,10 @@ from chatserver.errors import (
 )
 from chatserver.http.origin import origin_allowed
 from chatserver.logs import get_logger
+from chatserver.ratelimit import FrameLimiter
 from chatserver.storage.base import Contact, StorageUnavailable
 from chatserver.ws import wire
+from chatserver.ws.admission import claim_address
 from chatserver.ws.hub import MAX_CONNECTIONS_PER_CONTACT, Connection
 from chatserver.ws.unavailable import storage_unavailable
 from triage import Level, screening
@@ -57,33 +60,72 @@ async def patient_endpoint(ws: WebSocket) -> None:
     ):
         await ws.close(CLOSE_POLICY)  # before accept: uvicorn answers 403, no upgrade
         return
+    address = await claim_address(state, ws)  # over the cap: HTTP 429, no upgrade
+    if address is None:
+        return
+    try:
+        await _patient_socket(state, ws)
+    finally:
+        state.hub.release_address(address)
+
+
+async def _patient_socket(state: AppState, ws: WebSocket) -> None:
     await ws.accept()
     conn = state.hub.new_connection(ws, "patient")
     structlog.contextvars.bind_contextvars(conn=conn.id, role="patient")
     log.info("ws_open")
+    # One frame limit for the socket's whole life, from its first frame.
+    limiter = state.limits.frame_limiter()
     try:
-        contact = await _await_hello(state, ws, conn)
+        contact = await _await_hello(state, ws, conn, limiter)
         if contact is None:
             return
-        await _serve(state, ws, conn, contact)
+        await _serve(state, ws, conn, contact, limiter)
     finally:
         log.info("ws_closed", contact_id=conn.contact_id, close_code=conn.close_code)
         await state.hub.unregister(conn)
         if conn.contact_id is not None:
             state.presence.patient_gone(conn.contact_id)
+            if not state.hub.contact_connection_count(conn.contact_id):
+                state.limits.contact_messages.forget(conn.contact_id)
 
 
-async def _await_hello(state: AppState, ws: WebSocket, conn: Connection) -> Contact | None:
-    deadline = time.monotonic() + state.settings.hello_timeout_s
+def _flooding(state: AppState, conn: Connection, limiter: FrameLimiter) -> bool | None:
+    """Apply the frame limit: False = go on, True = refused (answered), None =
+    closed for sustained flooding."""
+    if limiter.allow():
+        return False
+    if limiter.abusive():
+        conn.close_soon(CLOSE_POLICY, "rate limit")
+        return None
+    _error(state, conn, ChatError("rate_limited", "too many frames, slow down"))
+    return True
+
+
+async def _await_hello(
+    state: AppState, ws: WebSocket, conn: Connection, limiter: FrameLimiter
+) -> Contact | None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + state.settings.hello_timeout_s
     while True:
-        remaining = deadline - time.monotonic()
+        # Checked at every frame, not only while none is waiting: a socket that
+        # keeps sending anything but a valid hello is closed on time too.
+        if loop.time() >= deadline:
+            conn.close_soon(CLOSE_HELLO_TIMEOUT, "no hello in time")
+            return None
         try:
-            text = await asyncio.wait_for(receive_text(ws), timeout=max(remaining, 0.001))
+            async with asyncio.timeout_at(deadline):
+                text = await receive_text(ws)
         except TimeoutError:
             conn.close_soon(CLOSE_HELLO_TIMEOUT, "no hello in time")
             return None
-        if text is None:
+        if text is None or conn.closed:
             return None
+        refused = _flooding(state, conn, limiter)
+        if refused is None:
+            return None
+        if refused:
+            continue
         try:
             frame = wire.parse_patient(text)
             if not isinstance(frame, wire.Hello):
@@ -106,6 +148,9 @@ async def _welcome(state: AppState, conn: Connection, hello: wire.Hello) -> Cont
         return None
     contact = await state.storage.get_contact_by_token_hash(hash_secret(hello.token))
     if contact is None:
+        return None
+    # A closed chat's token works only for a while after the close (then 4401).
+    if token_expired(contact, state.clock(), state.settings.patient_token_after_close_s):
         return None
     # (A re-sent hello on a bound connection does not count twice.)
     if (
@@ -158,10 +203,13 @@ def _error(state: AppState, conn: Connection, exc: ChatError, client_id: str | N
     conn.send(wire.ErrorFrame.of(exc, client_id=client_id))
 
 
-async def _serve(state: AppState, ws: WebSocket, conn: Connection, contact: Contact) -> None:
+async def _serve(
+    state: AppState, ws: WebSocket, conn: Connection, contact: Contact, limiter: FrameLimiter
+) -> None:
     conv = state.conversations
     contact_id = contact.id
-    limiter = state.limits.frame_limiter()
+    volume = state.limits.contact_messages
+    volume.seen(contact_id, contact.last_seq)
     while True:
         text = await receive_text(ws)
         if text is None or conn.closed:
@@ -177,7 +225,11 @@ async def _serve(state: AppState, ws: WebSocket, conn: Connection, contact: Cont
             frame = wire.parse_patient(text)
             match frame:
                 case wire.SendMessage(client_id=client_id, body=body):
+                    refusal = volume.refusal(contact_id)  # rate and total, all sockets
+                    if refusal is not None:
+                        raise refusal
                     ack = await conv.patient_message(contact, client_id, body, conn.id)
+                    volume.seen(contact_id, ack.seq)
                     conn.send(ack)
                     acked = True
                     state.metrics.ack_latency.observe(time.perf_counter() - t0)
@@ -196,7 +248,9 @@ async def _serve(state: AppState, ws: WebSocket, conn: Connection, contact: Cont
                 case wire.Hello(token=token):
                     if not token or hash_secret(token) != conn.token_hash:
                         raise InvalidInput("invalid_field", "hello must use this chat's token")
-                    await _welcome(state, conn, frame)
+                    if await _welcome(state, conn, frame) is None:  # the token expired
+                        conn.close_soon(CLOSE_NOT_AUTHENTICATED, "token expired")
+                        return
                 case wire.Ping():
                     conn.send(wire.PONG)
                 case _:

@@ -8,19 +8,30 @@ from typing import TYPE_CHECKING, assert_never
 import structlog
 from starlette.websockets import WebSocket
 
+from chatserver.access.credentials import pending_step
+from chatserver.access.policy import is_clinical
 from chatserver.access.sessions import TOUCH_EVERY_S, ActiveSession
+from chatserver.audit.service import AuditUnavailableError
 from chatserver.audit.staff_actions import (
     audit_staff_action,
     audit_staff_refusal,
+    audit_welcome,
     welcome_identities,
 )
-from chatserver.errors import CLOSE_NOT_AUTHENTICATED, CLOSE_POLICY, ChatError
+from chatserver.errors import (
+    CLOSE_NOT_ALLOWED,
+    CLOSE_NOT_AUTHENTICATED,
+    CLOSE_POLICY,
+    CLOSE_TRY_AGAIN,
+    ChatError,
+)
 from chatserver.flow.handling import Staff
 from chatserver.http.origin import origin_allowed
 from chatserver.logs import get_logger
 from chatserver.security.request_id import set_request_id
 from chatserver.storage.base import StorageUnavailable
 from chatserver.ws import wire
+from chatserver.ws.admission import claim_address
 from chatserver.ws.gate import Outgoing, outgoing
 from chatserver.ws.hub import MAX_CONNECTIONS_PER_USER, Connection
 from chatserver.ws.patient import receive_text
@@ -39,10 +50,27 @@ async def staff_endpoint(ws: WebSocket) -> None:
     ):
         await ws.close(CLOSE_POLICY)  # before accept: uvicorn answers 403, no upgrade
         return
+    address = await claim_address(state, ws)  # over the cap: HTTP 429, no upgrade
+    if address is None:
+        return
+    try:
+        await _staff_socket(state, ws)
+    finally:
+        state.hub.release_address(address)
+
+
+async def _staff_socket(state: AppState, ws: WebSocket) -> None:
     active = await state.sessions.resolve(ws.cookies.get(state.sessions.cookie_name))
     await ws.accept()
     if active is None:
         await ws.close(CLOSE_NOT_AUTHENTICATED, "not authenticated")
+        return
+    step = pending_step(
+        active.user, require_otp=state.settings.require_otp, method=active.session.method
+    )
+    if step is not None:
+        # The password change or TOTP enrolment comes first (access/credentials.py).
+        await ws.close(CLOSE_NOT_ALLOWED, "account setup required")
         return
     if state.hub.user_connection_count(active.user.id) >= MAX_CONNECTIONS_PER_USER:
         await ws.close(CLOSE_POLICY, "too many connections")
@@ -54,10 +82,18 @@ async def staff_endpoint(ws: WebSocket) -> None:
     # Live frames wait until the welcome is queued: it comes first, and it
     # introduces the assigned contacts their frames belong to (ws/gate.py).
     conn.hold()
-    state.hub.bind_staff(conn, user.id, user.unit_ids, active.session.id_hash)
+    state.hub.bind_staff(
+        conn, user.id, user.unit_ids, active.session.id_hash, clinical=is_clinical(user)
+    )
     state.presence.staff_back(user.id)
     try:
-        conn.put_now(outgoing_of(await welcome(state, active)))
+        try:
+            first = await welcome(state, active)
+        except AuditUnavailableError:
+            # Fail closed: no assigned contact's data without its audit event.
+            conn.close_soon(CLOSE_TRY_AGAIN, "audit_unavailable")
+            return
+        conn.put_now(outgoing_of(first))
         conn.release(0)
         await _serve(state, ws, conn, active)
     finally:
@@ -69,6 +105,8 @@ async def staff_endpoint(ws: WebSocket) -> None:
 async def welcome(state: AppState, active: ActiveSession) -> wire.StaffWelcomeFrame:
     user = active.user
     assigned = await state.storage.assigned_to(user.id)
+    # The assigned contacts' names and texts are re-sent: audited first.
+    await audit_welcome(state, user, assigned)
     return wire.StaffWelcomeFrame(
         user=user,
         queues=await state.queues.staff_view(user.unit_ids),

@@ -27,6 +27,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError
 from pydantic_core import PydanticCustomError
 
+from chatserver.access.policy import CLINICAL_ROLES
 from chatserver.core.identification import VerifiedIdentity
 from chatserver.core.lifecycle import OUTCOMES, ContactStatus
 from chatserver.core.urgency import LEVEL_RANK, LEVELS
@@ -34,6 +35,7 @@ from chatserver.core.wait_estimate import Place
 from chatserver.core.waiting_room import QueueSummary, WaitingEntry
 from chatserver.errors import ChatError, InvalidInput
 from chatserver.storage.base import Contact, Message, Queue, User
+from chatserver.text_hygiene import SAFE_BODY, SAFE_OPTIONAL_BODY, UNSAFE_TEXT
 
 MAX_FRAME_BYTES = 64 * 1024  # PROTOCOL.md: frames over 64 KiB close with 1009
 MAX_BODY_CHARS = 4000  # PROTOCOL.md: "body": 1..4000 chars
@@ -41,7 +43,8 @@ MAX_CLIENT_ID_CHARS = 64  # PROTOCOL.md: "client_id": 1..64 chars
 SEQ_MAX = 2**31 - 1  # PostgreSQL INTEGER
 
 ClientId = Annotated[str, Field(min_length=1, max_length=MAX_CLIENT_ID_CHARS)]
-Body = Annotated[str, Field(min_length=1, max_length=MAX_BODY_CHARS)]
+# Free text people type (messages, notes): chatserver/text_hygiene.py.
+Body = Annotated[str, Field(min_length=1, max_length=MAX_BODY_CHARS), SAFE_BODY]
 ContactId = Annotated[str, Field(min_length=1, max_length=64)]
 # messages.seq is INTEGER on PostgreSQL: a larger after_seq/last_seq makes the
 # driver raise (docs/security.md "Input limits").
@@ -118,7 +121,7 @@ class Transfer(_Frame):
     type: Literal["transfer"]
     contact_id: ContactId
     queue: Annotated[str, Field(min_length=1, max_length=128)]
-    note: Annotated[str, Field(max_length=MAX_BODY_CHARS)] | None = None
+    note: Annotated[str, Field(max_length=MAX_BODY_CHARS), SAFE_OPTIONAL_BODY] | None = None
 
 
 class Note(_Frame):
@@ -135,7 +138,7 @@ class Override(_Frame):
     type: Literal["override"]
     contact_id: ContactId
     level: LevelName
-    reason: Annotated[str, Field(min_length=1, max_length=500)]
+    reason: Annotated[str, Field(min_length=1, max_length=500), SAFE_BODY]
 
 
 class FollowupAnswers(_Frame):
@@ -204,6 +207,11 @@ def parse(raw: str | bytes, types: Mapping[str, type[F]]) -> F:
     try:
         frame = model.model_validate(data)
     except ValidationError as exc:
+        if any(e["type"] == UNSAFE_TEXT for e in exc.errors(include_url=False)):
+            # A control character, or nothing visible (chatserver/text_hygiene.py).
+            raise InvalidInput(
+                "invalid_message", "a text is not allowed", fields=_field_errors(exc)
+            ) from None
         raise InvalidInput(
             "invalid_field", "a field is missing or invalid", fields=_field_errors(exc)
         ) from None
@@ -378,9 +386,11 @@ class QueueView:
 
 @dataclass(frozen=True, slots=True)
 class QueuesFrame:
-    """``queues``: the queues a staff member sees."""
+    """``queues``: the queues a staff member sees. ``counts_only`` (managers and
+    admins): the counts per queue and level, never a waiting contact's row."""
 
     queues: Sequence[QueueView]
+    counts_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -579,7 +589,7 @@ def to_dict(frame: ServerFrame) -> dict[str, Any]:
                 "estimated_wait_s": frame.estimated_wait_s,
             }
         case QueuesFrame():
-            return {"type": "queues", "queues": queues_list(frame.queues)}
+            return {"type": "queues", "queues": queues_list(frame.queues, frame.counts_only)}
         case PatientWelcomeFrame(contact=c):
             return {
                 "type": "welcome",
@@ -608,7 +618,7 @@ def to_dict(frame: ServerFrame) -> dict[str, Any]:
                     "role": u.role,
                     "units": list(u.unit_ids),
                 },
-                "queues": queues_list(frame.queues),
+                "queues": queues_list(frame.queues, counts_only=u.role not in CLINICAL_ROLES),
                 "assigned": [contact_dict(c, frame.identities.get(c.id)) for c in frame.assigned],
                 **frame.extra,
             }
@@ -765,9 +775,14 @@ def contact_dict(c: Contact, identity: VerifiedIdentity | None = None) -> dict[s
     return out
 
 
-def queue_dict(view: QueueView) -> dict[str, Any]:
-    """One queue of the staff's ``queues`` list (at most the head of the line)."""
+def queue_dict(view: QueueView, counts_only: bool = False) -> dict[str, Any]:
+    """One queue of the staff's ``queues`` list (at most the head of the line).
+
+    ``counts_only`` (managers, admins: no care relation): ``contacts`` is empty,
+    so no tags, reasons (quotes of the text) or ids reach them; the counts stay.
+    """
     q, s, now = view.queue, view.summary, view.now
+    head = () if counts_only else view.head
     return {
         "id": q.id,
         "unit_id": q.unit_id,
@@ -789,10 +804,10 @@ def queue_dict(view: QueueView) -> dict[str, Any]:
                 "queued_at": iso(e.queued_at),
                 "waited_s": max(0, int(now - e.queued_at)),
             }
-            for i, e in enumerate(view.head, 1)
+            for i, e in enumerate(head, 1)
         ],
     }
 
 
-def queues_list(views: Iterable[QueueView]) -> list[dict[str, Any]]:
-    return [queue_dict(v) for v in views]
+def queues_list(views: Iterable[QueueView], counts_only: bool = False) -> list[dict[str, Any]]:
+    return [queue_dict(v, counts_only) for v in views]

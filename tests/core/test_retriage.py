@@ -89,23 +89,25 @@ def test_a_raise_by_the_safety_net_is_recorded_first() -> None:
 
 
 def test_raise_effects() -> None:
-    """The patient gets the new level with advice, the assigned nurse without;
-    a waiting contact's room changes instead."""
+    """The patient gets the new level with advice and the reasons without the
+    matched words, the assigned nurse without advice and with the words; a
+    waiting contact's room changes instead."""
     c = contact(S.ASSIGNED)
     write = r.decide_raise(c, result(triage.Level.URGENT, "cardiac"), T0, reason="patient_message")
     advice = triage.advice_for("urgent", "sv", tags=["cardiac", "ent"]).to_dict()
     reasons = ({"rule_id": "R-urgent", "level": "urgent", "matched": ["ord"]},)
+    unquoted = ({"rule_id": "R-urgent", "level": "urgent", "matched": []},)
     tags = ("cardiac", "ent")
     after = contact(S.ASSIGNED, level="urgent")
     assert r.raise_effects(write, after) == Effects(
         sends=(
-            Send("contact", "c1", wire.TriageFrame("c1", "urgent", tags, reasons, advice)),
+            Send("contact", "c1", wire.TriageFrame("c1", "urgent", tags, unquoted, advice)),
             Send("user", NURSE.id, wire.TriageFrame("c1", "urgent", tags, reasons)),
         ),
     )
     waiting = contact(S.QUEUED, level="urgent")
     assert r.raise_effects(write, waiting) == Effects(
-        sends=(Send("contact", "c1", wire.TriageFrame("c1", "urgent", tags, reasons, advice)),),
+        sends=(Send("contact", "c1", wire.TriageFrame("c1", "urgent", tags, unquoted, advice)),),
         waiting=(WaitingChange(waiting, "hc1"),),
     )
 

@@ -9,6 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from starlette.testclient import TestClient
 
+from chatserver.access.credentials import set_password_by_admin
+from chatserver.access.passwords import hash_password
 from chatserver.app import create_app
 from chatserver.audit import AuditQuery, audit_log_of
 from chatserver.identity.login_store import set_hsa_id
@@ -279,3 +281,25 @@ def test_sign_in_starts_are_limited(oidc_client: TestClient) -> None:
         assert oidc_client.get("/auth/patient/login").status_code == 302
     assert _error(oidc_client.get("/auth/staff/login")) == (429, "rate_limited")
     assert _count(oidc_client, "oidc_pending") == 30
+
+
+def test_siths_session_is_not_held_for_credential_steps(
+    oidc_client: TestClient, staff_issuer: Issuer, seed: Seed
+) -> None:
+    """An account an admin made or reset must change its password and enrol TOTP
+    at a password sign-in; after SITHS nothing is asked (the card is the strong
+    authentication): the session works at once, HTTP and socket, and says so."""
+    c = oidc_client
+    _bind_hsa(c, "nurse1", HSA_ID)
+    uid = c.portal.call(state_of(c).storage.get_user_by_username, "nurse1").id  # type: ignore[union-attr]
+    assert c.portal.call(  # type: ignore[union-attr]
+        state_of(c).storage.write, set_password_by_admin(uid, hash_password("Tillfälligt-lösen-42"))
+    )
+    staff_issuer.set_user("siths-2", {"employeeHsaId": HSA_ID, "name": "Nina Nurse"})
+    r = c.get(_sign_in(c, staff_issuer, "staff", "siths-2", "?return_to=/staff"))
+    assert r.status_code == 303
+    me = c.get("/api/staff/me").json()
+    assert (me["must_change_password"], me["must_enrol_totp"]) == (False, False)
+    assert c.get("/api/staff/sessions").status_code == 200
+    with c.websocket_connect("/ws/staff") as ws:
+        assert ws.receive_json()["type"] == "welcome"

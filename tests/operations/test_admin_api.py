@@ -125,7 +125,8 @@ def test_add_queue(app_client: TestClient, seed: Seed, clock: Clock) -> None:
 
 
 def test_create_user_and_sign_in(app_client: TestClient, seed: Seed, clock: Clock) -> None:
-    """A new account gets a second factor; its otpauth URI signs it in."""
+    """A new account has no second factor the admin could see: the answer holds
+    no otpauth URI, and the first sign-in must change the password."""
     admin = sign_in(app_client, seed["admin1"], clock)
     body = {
         "username": "nurse3",
@@ -140,14 +141,18 @@ def test_create_user_and_sign_in(app_client: TestClient, seed: Seed, clock: Cloc
     assert (user["username"], user["units"], user["second_factor"], user["disabled"]) == (
         "nurse3",
         ["hc1", "hc2"],
-        True,
+        False,
         False,
     )
+    assert user["must_change_password"] is True
+    assert "otpauth_uri" not in r.json()
+    assert "otpauth" not in r.text
     again = app_client.post("/api/admin/users", json=body, headers=admin)
     assert (again.status_code, again.json()["error"]["code"]) == (409, "already_exists")
-    secret = pyotp.parse_uri(r.json()["otpauth_uri"]).secret
-    login = {"username": "nurse3", "password": PASSWORD, "otp": pyotp.TOTP(secret).at(clock())}
-    assert app_client.post("/api/staff/login", json=login).status_code == 200
+    login = {"username": "nurse3", "password": PASSWORD}
+    r = app_client.post("/api/staff/login", json=login)
+    assert r.status_code == 200
+    assert (r.json()["must_change_password"], r.json()["user"]["username"]) == (True, "nurse3")
 
 
 def test_create_user_validation(app_client: TestClient, seed: Seed, clock: Clock) -> None:
@@ -222,21 +227,20 @@ def test_roles_and_units_change_and_end_sessions(
 
 
 def test_reset_second_factor(app_client: TestClient, seed: Seed, clock: Clock) -> None:
-    """After a reset the old secret no longer works and the new URI does."""
+    """A reset shows the admin no secret; it clears the second factor, so the
+    next sign-in may do nothing but enrol a new one."""
     nurse = seed["nurse2"]
     admin = sign_in(app_client, seed["admin1"], clock)
     r = app_client.post(f"/api/admin/users/{nurse.id}/reset-second-factor", headers=admin)
     assert r.status_code == 200
-    new_secret = pyotp.parse_uri(r.json()["otpauth_uri"]).secret
-    assert new_secret != nurse.otp_secret
-    old = pyotp.TOTP(nurse.otp_secret or "").at(clock())
+    assert "otpauth" not in r.text
+    app_client.cookies.clear()
     body = {"username": nurse.username, "password": PASSWORD}
-    r = app_client.post("/api/staff/login", json={**body, "otp": old})
-    assert r.status_code == 401
-    r = app_client.post(
-        "/api/staff/login", json={**body, "otp": pyotp.TOTP(new_secret).at(clock())}
-    )
+    r = app_client.post("/api/staff/login", json=body)
     assert r.status_code == 200
+    assert (r.json()["must_change_password"], r.json()["must_enrol_totp"]) == (False, True)
+    r = app_client.get("/api/staff/sessions")
+    assert (r.status_code, r.json()["error"]["code"]) == (403, "totp_enrolment_required")
 
 
 def test_canned_responses_through_admin(app_client: TestClient, seed: Seed, clock: Clock) -> None:

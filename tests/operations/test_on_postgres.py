@@ -1,4 +1,5 @@
-"""The operations API tests (hours and the gate, banner, admin API, sweeper)
+"""The operations API tests (hours and the gate, banner, admin API, staff
+credentials, sweeper)
 run again with the app on PostgreSQL: the same test functions, collected here
 with a ``settings`` fixture that points the app at a fresh PostgreSQL database.
 (The retention and backup tests read the SQLite file directly and stay SQLite-only.)"""
@@ -16,6 +17,7 @@ from tests.pg import PgServer, migrated_template, pg_server
 from . import (
     test_admin_api,
     test_banner,
+    test_credentials,
     test_gate,
     test_sweeper,
     test_unit_identification_admin,
@@ -41,6 +43,7 @@ for _module in (
     test_gate,
     test_banner,
     test_admin_api,
+    test_credentials,
     test_sweeper,
     test_unit_identification_admin,
 ):

@@ -18,6 +18,10 @@ def live(settings: Settings, seed: Seed) -> Iterator[LiveServer]:
     env = {
         "CHATSERVER_INTAKE_RATE_LIMIT": "100000/minute",
         "CHATSERVER_FRAME_RATE_LIMIT": "100000/second",
+        # Many sockets from 127.0.0.1 and messages as fast as acks come (issue 20 limits).
+        "CHATSERVER_MAX_SOCKETS_PER_ADDRESS": "0",
+        "CHATSERVER_CONTACT_MESSAGE_RATE_LIMIT": "100000/second",
+        "CHATSERVER_MAX_MESSAGES_PER_CONTACT": "0",
     }
     with LiveServer(settings.data_dir, env=env) as srv:
         yield srv

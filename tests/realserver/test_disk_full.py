@@ -103,6 +103,10 @@ async def test_full_disk_every_message_acked_and_stored_once(small_disk: Path) -
     env = {
         "CHATSERVER_INTAKE_RATE_LIMIT": "100000/minute",
         "CHATSERVER_FRAME_RATE_LIMIT": "100000/second",
+        # Many sockets from 127.0.0.1 and messages as fast as acks come (issue 20 limits).
+        "CHATSERVER_MAX_SOCKETS_PER_ADDRESS": "0",
+        "CHATSERVER_CONTACT_MESSAGE_RATE_LIMIT": "100000/second",
+        "CHATSERVER_MAX_MESSAGES_PER_CONTACT": "0",
         "CHATSERVER_STATS_WARMUP_DAYS": "0",
     }
     srv = LiveServer(small_disk, env=env).start()

@@ -130,9 +130,15 @@ def self_signed_cert(directory: Path) -> tuple[Path, Path]:
 
 
 def render_site(
-    upstream_ports: list[int], https_port: int, http_port: int, cert: Path, key: Path
+    upstream_ports: list[int],
+    https_port: int,
+    http_port: int,
+    cert: Path,
+    key: Path,
+    metrics_allow: str = "",
 ) -> str:
-    """deploy/nginx/chatserver.conf.template with the test's ports filled in."""
+    """deploy/nginx/chatserver.conf.template with the test's ports filled in
+    (``metrics_allow``: the ``allow`` lines of /metrics; empty = nobody)."""
     template = string.Template((DEPLOY / "nginx" / "chatserver.conf.template").read_text())
     upstreams = " ".join(
         f"server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;" for p in upstream_ports
@@ -145,16 +151,18 @@ def render_site(
         CHAT_TLS_CERT=str(cert),
         CHAT_TLS_KEY=str(key),
         CHAT_TLS_PORT_SUFFIX=f":{https_port}",
+        CHAT_METRICS_ALLOW=metrics_allow,
     )
 
 
 class Nginx:
     """Debian's nginx as a foreground subprocess (``-p prefix -c conf``, ``daemon off``)."""
 
-    def __init__(self, workdir: Path, upstream_ports: list[int]) -> None:
+    def __init__(self, workdir: Path, upstream_ports: list[int], metrics_allow: str = "") -> None:
         self.binary = require("nginx", "nginx")
         self.workdir = workdir
         self.upstream_ports = upstream_ports
+        self.metrics_allow = metrics_allow
         self.port = free_port()
         self.http_port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
@@ -177,7 +185,11 @@ class Nginx:
             (self.workdir / sub).mkdir(exist_ok=True)
         cert, key = self_signed_cert(self.workdir)
         site = self.workdir / "chatserver.conf"
-        site.write_text(render_site(self.upstream_ports, self.port, self.http_port, cert, key))
+        site.write_text(
+            render_site(
+                self.upstream_ports, self.port, self.http_port, cert, key, self.metrics_allow
+            )
+        )
         tmp = self.workdir / "tmp"
         main = self.workdir / "nginx.conf"
         # The test's own main file: deploy/nginx/nginx.conf assumes /etc and

@@ -23,6 +23,12 @@ __all__ = ["pg_server"]  # the session fixture from tests/pg.py
 LIMITS = {
     "CHATSERVER_INTAKE_RATE_LIMIT": "100000/minute",
     "CHATSERVER_FRAME_RATE_LIMIT": "100000/second",
+    # Many sockets from 127.0.0.1 and messages as fast as acks come (issue 20 limits).
+    "CHATSERVER_MAX_SOCKETS_PER_ADDRESS": "0",
+    "CHATSERVER_CONTACT_MESSAGE_RATE_LIMIT": "100000/second",
+    "CHATSERVER_MAX_MESSAGES_PER_CONTACT": "0",
+    # As deployed: the instances believe X-Forwarded-For from nginx only.
+    "CHATSERVER_FORWARDED_ALLOW_IPS": "127.0.0.1",
 }
 
 

@@ -41,7 +41,9 @@ def test_intake_through_api_counts_once_per_contact(settings: Settings, seed: Se
             1,
             1,
         )
-        # The patient acknowledges the advice (twice): still one contact, no longer referred.
+        # The patient acknowledges the advice (twice) ten minutes after it, within the
+        # acknowledgement window: still one contact, no longer referred.
+        now[0] = utc("2026-03-29 21:40")
         for _ in range(2):
             client.post(
                 "/api/contacts",

@@ -36,6 +36,7 @@ function fail(r) {
   if (r.status === 401) text = t('admin.err_session');
   else if (code === 'already_exists') text = t('admin.err_exists');
   else if (code === 'cannot_change_self') text = t('admin.err_self');
+  else if (code === 'weak_password') text = t('account.err_weak');
   else if (r.status === 404) text = t('admin.err_not_found');
   $('#status').hidden = true;
   const err = $('#error');
@@ -466,8 +467,9 @@ async function toggleUser() {
 async function resetOtp() {
   const u = selectedUser();
   if (!u) return;
+  // The server shows no secret: the user enrols a new one at their next sign-in.
   const r = await change('POST', `/api/admin/users/${u.id}/reset-second-factor`);
-  if (r) showOtp(u.username, r.data.otpauth_uri);
+  if (r) say(t('account.admin_otp_reset', { user: u.username }));
 }
 
 function showOtp(username, uri) {
@@ -485,7 +487,7 @@ async function createUser(ev) {
     password: $('#user-new-password').value,
   };
   if ($('#user-new-display').value.trim()) body.display_name = $('#user-new-display').value.trim();
-  const r = await change('POST', '/api/admin/users', body, t('admin.user_created'));
+  const r = await change('POST', '/api/admin/users', body, t('account.admin_user_created'));
   if (r) {
     $('#user-new-password').value = '';
     $('#user-new-username').value = '';

@@ -15,8 +15,9 @@ export function setCsrfToken(token) {
 }
 
 /**
- * A request → {status, data}. `data` is the parsed JSON body ({} when there is
- * none), or the body as text with {as: 'text'}. `bearer` sends a patient token.
+ * A request → {status, data, headers}. `data` is the parsed JSON body ({} when there is
+ * none), or the body as text with {as: 'text'}; `headers` the response's (absent
+ * when the server could not be reached). `bearer` sends a patient token.
  */
 export async function call(method, url, body, { bearer = '', as = 'json' } = {}) {
   const headers = { accept: as === 'json' ? 'application/json' : '*/*' };
@@ -34,6 +35,7 @@ export async function call(method, url, body, { bearer = '', as = 'json' } = {})
   } catch {
     return { status: 0, data: { error: { code: 'network' } } };
   }
-  if (as === 'text') return { status: resp.status, data: await resp.text().catch(() => '') };
-  return { status: resp.status, data: await resp.json().catch(() => ({})) };
+  const { headers: got } = resp;
+  if (as === 'text') return { status: resp.status, data: await resp.text().catch(() => ''), headers: got };
+  return { status: resp.status, data: await resp.json().catch(() => ({})), headers: got };
 }

@@ -6,6 +6,7 @@
 // Texts come from the common dictionary (/static/i18n, keys login.* and
 // error.*): the page calls setLang() of common/i18n.js, which relabels the form.
 
+import { mountAccount, needsSetup, runSetup } from './account.js';
 import { $, h, showView } from './dom.js';
 import { call, setCsrfToken } from './http.js';
 import { applyTexts, lang, onLangChange, t } from './i18n.js';
@@ -16,6 +17,8 @@ const LOGIN_ERRORS = {
   otp_required: 'login.err_otp_required',
   invalid_otp: 'login.err_otp',
   rate_limited: 'error.rate_limited',
+  // 503: too many sign-ins being checked at once; nothing was checked.
+  busy: 'login.err_busy',
   network: 'error.network',
 };
 // After these the one-time code is what to fix: focus goes to its field.
@@ -96,16 +99,32 @@ export function wireSignIn({ view, logout, onSignedIn, onSignedOut = () => {}, b
   view.lang = lang();
   onLangChange((code) => { view.lang = code; });
 
+  // "Mitt konto" (common/account.js): own sessions and password change.
+  const account = mountAccount(logout, { onSessionEnded: () => showLogin() });
+
   function signedIn(session) {
     setCsrfToken(session.csrf_token);
     showError(null);
     logout.hidden = false;
+    if (needsSetup(session)) {
+      // First sign-in: a new password, then the own second factor, before anything else.
+      showView(view.id);
+      runSetup(view, session, signedIn);
+      return;
+    }
+    account.hidden = false;
     onSignedIn(session);
   }
 
   function showLogin() {
     setCsrfToken('');
     logout.hidden = true;
+    account.hidden = true;
+    const setup = view.querySelector('#account-setup');
+    if (setup) {
+      setup.remove();
+      for (const el of view.children) if (el.id !== 'login-error') el.hidden = false;
+    }
     showView(view.id);
     $('#username').focus();
   }

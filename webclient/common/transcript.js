@@ -21,7 +21,9 @@ export function renderTranscript(listEl, log, opts) {
     ? messageView(e.message, 'sent', log.self, opts)
     : noticeView(e.notice))]);
   for (const p of log.pending) {
-    wanted.push([`p${p.client_id}`, () => messageView({ ...p, mine: true }, 'pending', log.self, opts)]);
+    // A message the server could not store yet is being retried: "Sparar …".
+    const state = p.saving ? 'saving' : 'pending';
+    wanted.push([`p${p.client_id}-${state}`, () => messageView({ ...p, mine: true }, state, log.self, opts)]);
   }
   const shown = new Map([...listEl.children].map((el) => [el.dataset.key, el]));
   let cursor = listEl.firstElementChild;
@@ -45,7 +47,9 @@ function noticeView(notice) {
 function messageView(m, state, self, { who, t, lang }) {
   const mine = m.mine || m.sender === self;
   const kind = m.sender === 'system' ? 'system' : mine ? 'mine' : 'theirs';
-  const status = state === 'pending' ? t('chat.pending') : mine ? t('chat.sent') : '';
+  let status = mine ? t('chat.sent') : '';
+  if (state === 'pending') status = t('chat.pending');
+  else if (state === 'saving') status = t('chat.saving');
   return h(
     'div',
     {

@@ -1,6 +1,8 @@
 // A WebSocket that reconnects with exponential backoff and jitter, notices a dead
 // network (browser offline event, missed pong) and lets the page resume on open.
 
+import { backoffDelay } from './message-log.js';
+
 // Backoff 0.5 s doubling to 15 s: quick after a blip, gentle on a server that
 // restarts with many clients. Jitter spreads the reconnect herd.
 const BACKOFF_START_MS = 500;
@@ -25,6 +27,7 @@ export class ReconnectingSocket {
     this.timer = null;
     this.pingTimer = null;
     this.pongTimer = null;
+    this.later = new Set(); // timers of sendLater()
     window.addEventListener('offline', () => this.drop());
     window.addEventListener('online', () => this.reconnectNow());
   }
@@ -76,9 +79,8 @@ export class ReconnectingSocket {
 
   schedule() {
     clearTimeout(this.timer);
-    const base = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** this.attempt);
+    const delay = backoffDelay(this.attempt, BACKOFF_START_MS, BACKOFF_MAX_MS, Math.random());
     this.attempt += 1;
-    const delay = base / 2 + Math.random() * (base / 2);
     this.timer = setTimeout(() => {
       if (!navigator.onLine) {
         this.state('offline');
@@ -114,8 +116,25 @@ export class ReconnectingSocket {
     return true;
   }
 
+  /**
+   * Send `frame` after `delayMs` on the connection open now, if `wanted()`
+   * still says so then. A connection that closes meanwhile drops it: the
+   * page's resume after the reconnect (hello / welcome) resends what is due.
+   */
+  sendLater(frame, delayMs, wanted = () => true) {
+    const ws = this.ws;
+    if (!ws) return;
+    const timer = setTimeout(() => {
+      this.later.delete(timer);
+      if (this.ws === ws && this.open && wanted()) ws.send(JSON.stringify(frame));
+    }, delayMs);
+    this.later.add(timer);
+  }
+
   stop() {
     this.stopped = true;
+    for (const timer of this.later) clearTimeout(timer);
+    this.later.clear();
     clearTimeout(this.timer);
     this.stopPing();
     if (this.ws) {

@@ -5,6 +5,7 @@ import { loadBanner, showBanner } from '../common/banner.js';
 import { $, h, minutes, randomId, replaceChildren, showView } from '../common/dom.js';
 import { call } from '../common/http.js';
 import { bindLangSwitch, lang, onLangChange, preferredLang, setLang, t } from '../common/i18n.js';
+import { isPending } from '../common/message-log.js';
 import { phoneItems } from '../common/phones.js';
 import { renderTranscript } from '../common/transcript.js';
 import { ReconnectingSocket } from '../common/ws.js';
@@ -45,7 +46,12 @@ const page = {
   identity: { patient: false, me: null }, // identity.js: sign-in offered, who is signed in
   units: [], // the units the intake lists (their `identification` decides the sign-in)
   myChats: undefined, // "Mina chattar": undefined until loaded, null if that failed (tokens: the newest)
+  intakeRetry: { timer: null, count: 0 }, // the automatic resubmission after a 503 storage_unavailable
 };
+
+// After a 503 storage_unavailable the intake goes again by itself this many
+// times (after the server's Retry-After); then the patient sends it again.
+const INTAKE_AUTO_RETRIES = 3;
 
 function presetUnit() {
   return new URLSearchParams(location.search).get('unit');
@@ -166,6 +172,7 @@ async function showIntake() {
 
 async function onIntake(ev) {
   ev.preventDefault();
+  clearTimeout(page.intakeRetry.timer);
   hideError('#intake-error');
   // Unit, name and age first: the red-flag screen comes before the free text.
   if (!readForm(true, { withText: false })) return;
@@ -212,8 +219,8 @@ async function submitScreenYes() {
   // The text is required: what the patient wrote, else the questions answered yes.
   body.text = (body.text || page.screen.yesTexts().join('\n')).slice(0, 2000);
   const result = await submitIntake(body);
-  if (result.kind === 'error') {
-    // The server could not be reached: 112 is the advice all the same.
+  if (result.kind === 'error' || result.kind === 'retry') {
+    // The server could not be reached (or store it): 112 is the advice all the same.
     page.intakeEmergency = { body, contact_id: null };
     showEmergency({});
     return;
@@ -221,8 +228,33 @@ async function submitScreenYes() {
   handleIntakeResult(result, body);
 }
 
+/**
+ * The service could not store the intake (nothing was stored): the form and
+ * its text stay; it goes again by itself after the server's Retry-After, a
+ * few times, and after that when the patient presses the button again.
+ */
+function retryIntake(result) {
+  const retry = page.intakeRetry;
+  clearTimeout(retry.timer);
+  if (retry.count >= INTAKE_AUTO_RETRIES) {
+    retry.count = 0;
+    showError('#intake-error', t('intake.err_storage_manual'));
+    return;
+  }
+  retry.count += 1;
+  showError('#intake-error', t('intake.err_storage'));
+  retry.timer = setTimeout(() => {
+    const submit = $('#intake-submit');
+    if ($('#view-intake').hidden || submit.hidden || submit.disabled) return;
+    $('#intake-form').requestSubmit(submit);
+  }, result.retryAfterS * 1000);
+}
+
 function handleIntakeResult(result, body) {
-  if (result.kind === 'queued') {
+  if (result.kind !== 'retry') page.intakeRetry.count = 0;
+  if (result.kind === 'retry') {
+    retryIntake(result);
+  } else if (result.kind === 'queued') {
     const session = {
       token: result.data.patient_token,
       contact_id: result.data.contact_id,
@@ -275,7 +307,7 @@ async function onEmergencyContinue() {
   const body = { ...page.intakeEmergency.body, acknowledge_emergency: true };
   if (page.intakeEmergency.contact_id) body.contact_id = page.intakeEmergency.contact_id;
   const result = await submitIntake(body);
-  if (result.kind === 'error' || result.kind === 'invalid') {
+  if (result.kind === 'error' || result.kind === 'invalid' || result.kind === 'retry') {
     showError('#emergency-error', result.message || t('error.generic'));
     return;
   }
@@ -326,14 +358,25 @@ function startChat(session, queue = null) {
 /** A server frame (or the banner of GET /api/banner): new state, its sends, then the view. */
 function dispatch(frame) {
   const before = page.chat;
-  page.chat = applyFrame(before, frame, { now: new Date().toISOString() });
-  for (const effect of page.chat.effects) if (effect.type === 'send' && page.socket) page.socket.send(effect.frame);
+  page.chat = applyFrame(before, frame, { now: new Date().toISOString(), random: Math.random() });
+  for (const effect of page.chat.effects) runEffect(effect);
   if (frame.type === 'typing' && page.chat.typing) {
     // Shown for TYPING_SHOW_MS after the nurse's last keystroke notice.
     clearTimeout(page.typingTimer);
     page.typingTimer = setTimeout(() => update(typingOver), TYPING_SHOW_MS);
   }
   renderChat(before, page.chat);
+}
+
+function runEffect(effect) {
+  if (!page.socket) return;
+  if (effect.type === 'send') {
+    page.socket.send(effect.frame);
+  } else if (effect.type === 'resend') {
+    // storage_unavailable: the same frame again on this socket, if still unacked then.
+    const clientId = effect.frame.client_id;
+    page.socket.sendLater(effect.frame, effect.delayMs, () => isPending(page.chat.log, clientId));
+  }
 }
 
 /** A change the patient made (pure, in state.js), then the view. */

@@ -6,6 +6,21 @@ import { call } from '../common/http.js';
 import { lang, t } from '../common/i18n.js';
 
 const FIELDS = ['unit', 'text', 'age', 'name'];
+// A retry after a 503 waits what the server asks (Retry-After), within reason.
+const RETRY_AFTER_MIN_S = 1;
+const RETRY_AFTER_MAX_S = 60;
+
+/**
+ * Seconds to wait before sending an intake again that the server could not
+ * store (503 storage_unavailable): the error's retry_after_s, else the
+ * Retry-After header (seconds), else 2; kept within 1..60. Pure.
+ */
+export function retryAfterSeconds(error, header) {
+  const fromBody = error && typeof error.retry_after_s === 'number' ? error.retry_after_s : Number.NaN;
+  const fromHeader = header != null && /^\d+$/.test(String(header).trim()) ? Number(header) : Number.NaN;
+  const s = Number.isFinite(fromBody) ? fromBody : Number.isFinite(fromHeader) ? fromHeader : 2;
+  return Math.min(RETRY_AFTER_MAX_S, Math.max(RETRY_AFTER_MIN_S, s));
+}
 
 export async function loadUnits(presetId, keep = '') {
   const url = presetId ? `/api/units?unit=${encodeURIComponent(presetId)}` : '/api/units';
@@ -83,10 +98,12 @@ export function readForm(focus = true, { withText = true } = {}) {
 }
 
 /**
- * POST /api/contacts → {kind: 'queued'|'emergency'|'unavailable'|'invalid'|'error', data}.
+ * POST /api/contacts → {kind: 'queued'|'emergency'|'unavailable'|'invalid'|'retry'|'error', data}.
+ * 'retry': nothing was stored (the service could not write just now); send
+ * the same intake again after `retryAfterS` seconds.
  */
 export async function submitIntake(body) {
-  const { status, data } = await call('POST', '/api/contacts', body);
+  const { status, data, headers } = await call('POST', '/api/contacts', body);
   if (status === 0) return { kind: 'error', message: t('error.network') };
   if (status === 201) return { kind: 'queued', data };
   if (status === 200 && data.status === 'emergency') return { kind: 'emergency', data };
@@ -104,6 +121,13 @@ export async function submitIntake(body) {
     return { kind: 'invalid' };
   }
   if (status === 429) return { kind: 'error', message: t('error.rate_limited') };
+  if (status === 503 && code === 'storage_unavailable') {
+    return {
+      kind: 'retry',
+      message: t('error.storage_unavailable'),
+      retryAfterS: retryAfterSeconds(data.error, headers ? headers.get('retry-after') : null),
+    };
+  }
   // The unit (or the service) requires e-legitimation and this browser has no patient session.
   if (status === 401 && code === 'identification_required') {
     // A red flag in the words or the screen: the refusal carries the 112 advice.

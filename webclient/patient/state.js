@@ -14,7 +14,10 @@
 //   followup     {questions: [{id, text, help?}], sent: [ids] | null, error: text key | null}
 //   emergency    {advice} while the 112 panel shows above the chat (advice null: 112 only)
 //   chatError    a text key shown under the composer, or null
-//   effects      [{type: 'send', frame}] to carry out after this step
+//   effects      to carry out after this step: [{type: 'send', frame}], and
+//                {type: 'resend', frame, delayMs}: a message the server could not
+//                store yet, to send again on the same socket after delayMs if it is
+//                still pending then
 // }
 
 import {
@@ -23,10 +26,14 @@ import {
   addMessages,
   addNotice,
   addPending,
+  dropPending,
   emptyLog,
+  gapSync,
+  rateLimitDelay,
   resumeSeq,
+  savingPending,
   setSyncing,
-  skipsAhead,
+  storageRetryDelay,
   unacked,
 } from '../common/message-log.js';
 
@@ -73,20 +80,75 @@ function closed(state, notice) {
   };
 }
 
+/**
+ * Any hole in the seqs (a message never reached us) is asked for once, from
+ * the last contiguous seq; the `history` answer is merged by seq.
+ */
+function fillGap(state) {
+  const ask = gapSync(state.log);
+  if (!ask) return state;
+  return {
+    ...state,
+    log: ask.log,
+    effects: [...state.effects, { type: 'send', frame: { type: 'sync', after_seq: ask.afterSeq } }],
+  };
+}
+
 /** A live message: stored once; a skipped seq asks the server for the gap. */
 function liveMessage(state, frame) {
-  let next = { ...state, log: addMessage(state.log, frame) };
+  const log = addMessage(state.log, frame);
+  if (log === state.log) return state; // known already
+  const next = { ...state, log };
   if (frame.sender === 'staff') next.typing = null;
-  if (skipsAhead(state.log, frame) && !state.log.syncing) {
-    next = { ...next, log: setSyncing(next.log, true) };
-    next.effects = [...next.effects, { type: 'send', frame: { type: 'sync', after_seq: resumeSeq(state.log) } }];
-  }
-  return next;
+  return fillGap(next);
 }
 
 /**
- * The state after server `frame`. `env.now` (ISO 8601) stamps our own
- * messages when their ack arrives (the ack carries no time).
+ * storage_unavailable: the server stored nothing. Our pending message is kept
+ * (shown as being saved) and sent again after a back-off; such an error for a
+ * message no longer pending (acked meanwhile) is ignored.
+ */
+function storageUnavailable(state, frame, env) {
+  if (frame.client_id) {
+    const saving = savingPending(state.log, frame.client_id);
+    if (!saving) return state;
+    const delayMs = storageRetryDelay(saving.attempt, frame.retry_after_s, env.random ?? 0.5);
+    return {
+      ...state,
+      log: saving.log,
+      effects: [...state.effects, { type: 'resend', frame: { type: 'message', ...saving.message }, delayMs }],
+    };
+  }
+  if (state.followup.sent !== null) {
+    return { ...state, followup: { ...state.followup, sent: null, error: 'error.storage_unavailable' } };
+  }
+  return { ...state, chatError: 'error.storage_unavailable' };
+}
+
+/**
+ * rate_limited for one of our messages (the chat's per-contact message rate):
+ * nothing was stored, so it stays pending and goes again once the server's
+ * retry_after_s has passed. contact_message_limit: the chat holds all the
+ * messages it may, so the message is dropped and the patient told where to turn.
+ */
+function messageRefused(state, frame, env) {
+  const saving = savingPending(state.log, frame.client_id);
+  if (!saving) return state;
+  if (frame.code === 'contact_message_limit') {
+    return { ...state, log: dropPending(state.log, frame.client_id), chatError: 'error.contact_message_limit' };
+  }
+  const delayMs = rateLimitDelay(frame.retry_after_s, env.random ?? 0.5);
+  return {
+    ...state,
+    log: saving.log,
+    effects: [...state.effects, { type: 'resend', frame: { type: 'message', ...saving.message }, delayMs }],
+  };
+}
+
+/**
+ * The state after server `frame`. Our own messages take the time of their
+ * ack (`sent_at`, the server's); `env.now` (ISO 8601) only when an ack has
+ * none. `env.random` (0..1) jitters retries (0.5 when absent).
  */
 export function applyFrame(state, frame, env = {}) {
   const s = { ...state, effects: [] };
@@ -108,15 +170,15 @@ export function applyFrame(state, frame, env = {}) {
       next = withFollowupQuestions(next, frame.followup ? frame.followup.questions : [], false);
       // Messages written while the socket was away go out again, same client_id.
       next.effects = unacked(next.log).map((p) => ({ type: 'send', frame: { type: 'message', ...p } }));
-      return next;
+      return fillGap(next);
     }
     case 'ack':
-      return {
+      return fillGap({
         ...s,
         log: ackPending(s.log, frame.client_id, frame.seq, {
-          sender: 'patient', sender_name: s.name, sent_at: env.now ?? null,
-        }),
-      };
+          sender: 'patient', sender_name: s.name, sent_at: frame.sent_at ?? null,
+        }, env.now ?? null),
+      });
     case 'message':
       return liveMessage(s, frame);
     case 'history':
@@ -157,6 +219,10 @@ export function applyFrame(state, frame, env = {}) {
       return s.status === 'closed' ? s : closed(s, true);
     case 'error':
       if (frame.code === 'contact_closed') return closed(s, false);
+      if (frame.code === 'storage_unavailable') return storageUnavailable(s, frame, env);
+      if ((frame.code === 'rate_limited' || frame.code === 'contact_message_limit') && frame.client_id) {
+        return messageRefused(s, frame, env);
+      }
       // An error without client_id while answers are on their way is about the
       // answers: they can be sent again.
       if (!frame.client_id && s.followup.sent !== null) {

@@ -16,6 +16,8 @@ import {
   activate,
   applyFrame,
   chatOf,
+  closeFrame,
+  closing,
   identityFailed,
   identityRequested,
   identityShown,
@@ -94,7 +96,15 @@ const actions = {
     if (note) frame.note = note;
     send(frame);
   },
-  close: (id, outcome) => send({ type: 'close', contact_id: id, outcome }),
+  // last_seen_seq: what the page has shown; the server refuses while the patient wrote more.
+  close: (id, outcome) => {
+    const frame = closeFrame(page.state, id, outcome);
+    if (!send(frame)) {
+      toast(t('staff.reconnecting'));
+      return;
+    }
+    update((s) => closing(s, id));
+  },
   closeTab: (id) => {
     const wasActive = page.state.active === id;
     update((s) => removeChat(s, id));
@@ -183,7 +193,9 @@ function startDashboard(session) {
 /** A server frame: new state, its effects, then the view. */
 function dispatch(frame) {
   const before = page.state;
-  page.state = applyFrame(before, frame, { now: new Date().toISOString(), hidden: document.hidden });
+  page.state = applyFrame(before, frame, {
+    now: new Date().toISOString(), hidden: document.hidden, random: Math.random(),
+  });
   if (frame.type === 'typing' && frame.contact_id && chatOf(page.state, frame.contact_id)?.typing) {
     const id = frame.contact_id;
     clearTimeout(page.typingTimers.get(id));
@@ -211,6 +223,14 @@ function render(prev, next, all = false) {
 function runEffect(effect) {
   if (effect.type === 'send') {
     send(effect.frame);
+  } else if (effect.type === 'resend') {
+    // storage_unavailable: the same frame again on this socket, if still unacked then.
+    const { contact_id: id, client_id: clientId } = effect.frame;
+    page.socket?.sendLater(effect.frame, effect.delayMs,
+      () => Boolean(chatOf(page.state, id)?.log.pending.some((p) => p.client_id === clientId)));
+  } else if (effect.type === 'unseen') {
+    // The chat stays open: it comes into view with what the patient wrote.
+    if (page.state.active !== effect.contact_id) actions.activate(effect.contact_id, false);
   } else if (effect.type === 'alert') {
     const text = translate(effect.message);
     titleAlert(text);

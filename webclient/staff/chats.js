@@ -103,6 +103,7 @@ class ChatView {
     if (all || queuesChanged || changed((c) => c.contact.queue)) this.renderQueues(state);
     if (!prev) this.renderCanned();
     if (changed((c) => c.closed)) this.renderEnded();
+    if (changed((c) => c.unseen)) this.renderUnseen();
     this.renderTab();
     const on = state.active === this.id;
     this.tab.setAttribute('aria-selected', on ? 'true' : 'false');
@@ -188,6 +189,17 @@ class ChatView {
       f.closest('details, section').hidden = closed;
     }
     this.q('[data-action="close-tab"]').hidden = !closed;
+  }
+
+  /**
+   * A close refused because the patient wrote something new: said by the close
+   * button (and in the transcript) until the nurse closes again.
+   */
+  renderUnseen() {
+    const el = this.q('[data-close-unseen]');
+    const shown = this.chat.unseen !== null && !this.chat.closed;
+    el.textContent = shown ? t('chats.unseen_messages') : '';
+    el.hidden = !shown;
   }
 
   renderQueues(state) {

@@ -16,11 +16,17 @@
 //                {type: 'alert', message}     title marker, beep and toast ({key, vars})
 //                {type: 'error', code}        a refused action, shown as a toast
 //                {type: 'focus-reply', contact_id}
+//                {type: 'resend', frame, delayMs}  a reply the server could not store
+//                                             yet: send again on the same socket after
+//                                             delayMs if still pending then
+//                {type: 'unseen', contact_id}  a close was refused: new patient messages
 // }
 // A chat: {contact, log, notes: [{body, author, at}], overrides: [{level,
 // previous_level, by, reason}], unread, closed, outcome, typing, pendingReason,
-// personnummer, identityPending}. `personnummer` is the number the user asked
+// personnummer, identityPending, unseen}. `personnummer` is the number the user asked
 // to see (the audited GET /api/contacts/{id}/identity), null until then.
+// `unseen` is the newest_seq of a close refused with unseen_messages (the
+// notice shows by the close button until the next close), else null.
 
 import {
   ackPending,
@@ -29,9 +35,12 @@ import {
   addNotice,
   addPending,
   emptyLog,
+  gapSync,
+  isPending,
   resumeSeq,
+  savingPending,
   setSyncing,
-  skipsAhead,
+  storageRetryDelay,
   unacked,
 } from '../common/message-log.js';
 
@@ -67,6 +76,7 @@ function newChat(contact) {
     pendingReason: '',
     personnummer: null,
     identityPending: false,
+    unseen: null,
   };
 }
 
@@ -123,14 +133,30 @@ export function activate(state, contactId) {
   return next;
 }
 
-/** Open (or refresh) the chat of an assigned contact with `messages`. */
-function openChat(state, contact, messages, show) {
+/**
+ * Open (or refresh) the chat of an assigned contact with `messages`; a hole
+ * in them is asked for unless `fill` is false (the caller syncs anyway).
+ */
+function openChat(state, contact, messages, show, fill = true) {
   const id = contact.contact_id;
   let next = chatOf(state, id)
     ? withChat(state, id, (c) => ({ ...c, contact: { ...c.contact, ...contact } }))
     : { ...state, chats: [...state.chats, newChat(contact)] };
   next = withChat(next, id, (c) => ({ ...c, log: addMessages(c.log, messages) }));
+  if (fill) next = fillGap(next, id);
   return show || !next.active ? activate(next, id) : next;
+}
+
+/**
+ * Any hole in a chat's seqs (a message never reached us) is asked for once,
+ * from the last contiguous seq; the `history` answer is merged by seq.
+ */
+function fillGap(state, contactId) {
+  const chat = chatOf(state, contactId);
+  const ask = chat && gapSync(chat.log);
+  if (!ask) return state;
+  const next = withChat(state, contactId, (c) => ({ ...c, log: ask.log }));
+  return effect(next, { type: 'send', frame: { type: 'sync', contact_id: contactId, after_seq: ask.afterSeq } });
 }
 
 /** The chat ended here (closed, or moved to another queue): `notice` says how. */
@@ -179,21 +205,60 @@ function liveMessage(state, frame, hidden) {
     next.typing = false;
     if (state.active !== chat.contact.contact_id || hidden) next.unread = chat.unread + 1;
   }
-  let out = withChat(state, chat.contact.contact_id, () => next);
-  if (skipsAhead(chat.log, frame) && !chat.log.syncing) {
-    out = withChat(out, chat.contact.contact_id, (c) => ({ ...c, log: setSyncing(c.log, true) }));
-    out = effect(out, {
-      type: 'send',
-      frame: { type: 'sync', contact_id: chat.contact.contact_id, after_seq: resumeSeq(chat.log) },
-    });
-  }
-  return out;
+  return fillGap(withChat(state, chat.contact.contact_id, () => next), chat.contact.contact_id);
 }
 
 /**
- * The state after server `frame`. `env.now` (ISO 8601) stamps our own
- * messages when their ack arrives; `env.hidden` is true while the page is not
- * in view (a message then counts as unread even in the active tab).
+ * A close refused with unseen_messages: the patient wrote something the
+ * nurse has not seen. The `history` just before it brought the messages; the
+ * chat stays open with a notice, and the nurse may close again (the next
+ * close says what is shown now). Should the history not have reached us, the
+ * gap is asked for.
+ */
+function unseenMessages(state, frame) {
+  const id = frame.contact_id;
+  const chat = chatOf(state, id);
+  if (!chat || chat.closed) return state;
+  const newest = typeof frame.newest_seq === 'number' ? frame.newest_seq : chat.log.lastSeq;
+  let next = withChat(state, id, (c) => ({
+    ...c,
+    unseen: newest,
+    log: addNotice(c.log, { key: 'chats.unseen_messages' }),
+  }));
+  const log = chatOf(next, id).log;
+  if (resumeSeq(log) < newest && !log.syncing) {
+    next = withChat(next, id, (c) => ({ ...c, log: setSyncing(c.log, true) }));
+    next = effect(next, { type: 'send', frame: { type: 'sync', contact_id: id, after_seq: resumeSeq(log) } });
+  }
+  return effect(next, { type: 'unseen', contact_id: id });
+}
+
+/**
+ * storage_unavailable: the server stored nothing. A reply of ours still
+ * pending is kept (shown as being saved) and sent again after a back-off; an
+ * error naming a client_id no longer pending is ignored; a pick, close or
+ * transfer is told to be tried again in a while.
+ */
+function storageUnavailable(state, frame, env) {
+  if (frame.client_id) {
+    const chat = state.chats.find((c) => isPending(c.log, frame.client_id));
+    const saving = chat && savingPending(chat.log, frame.client_id);
+    if (!saving) return state;
+    const id = chat.contact.contact_id;
+    const delayMs = storageRetryDelay(saving.attempt, frame.retry_after_s, env.random ?? 0.5);
+    return effect(withChat(state, id, (c) => ({ ...c, log: saving.log })), {
+      type: 'resend', frame: { type: 'message', contact_id: id, ...saving.message }, delayMs,
+    });
+  }
+  return effect({ ...state, pickPending: false }, { type: 'error', code: 'storage_unavailable' });
+}
+
+/**
+ * The state after server `frame`. Our own messages take the time of their
+ * ack (`sent_at`, the server's); `env.now` (ISO 8601) only when an ack has
+ * none. `env.hidden` is true while the page is not in view (a message then
+ * counts as unread even in the active tab); `env.random` (0..1) jitters
+ * retries (0.5 when absent).
  */
 export function applyFrame(state, frame, env = {}) {
   const s = { ...state, effects: [] };
@@ -210,7 +275,7 @@ export function applyFrame(state, frame, env = {}) {
       let next = mergeQueues({ ...s, user: frame.user ?? s.user }, frame.queues);
       if ('banner' in frame) next.banner = frame.banner;
       for (const c of frame.assigned || []) {
-        next = openChat(next, c, [], false);
+        next = openChat(next, c, [], false, false);
         next = withChat(next, c.contact_id, (chat) => ({ ...chat, log: setSyncing(chat.log, true) }));
         const chat = chatOf(next, c.contact_id);
         // Resume: fetch what we have not seen (history ends the sync), then
@@ -234,12 +299,12 @@ export function applyFrame(state, frame, env = {}) {
     case 'message':
       return liveMessage(s, frame, Boolean(env.hidden));
     case 'ack':
-      return withChat(s, frame.contact_id, (c) => ({
+      return fillGap(withChat(s, frame.contact_id, (c) => ({
         ...c,
         log: ackPending(c.log, frame.client_id, frame.seq, {
-          sender: 'staff', sender_name: s.user ? s.user.display_name : null, sent_at: env.now ?? null,
-        }),
-      }));
+          sender: 'staff', sender_name: s.user ? s.user.display_name : null, sent_at: frame.sent_at ?? null,
+        }, env.now ?? null),
+      })), frame.contact_id);
     case 'typing':
       return frame.sender === 'patient' ? withChat(s, frame.contact_id, (c) => ({ ...c, typing: true })) : s;
     case 'note':
@@ -255,6 +320,8 @@ export function applyFrame(state, frame, env = {}) {
     case 'transferred':
       return withChat(s, frame.contact_id, (c) => (c.closed ? c : ended(c, { key: 'chats.transferred' }, null)));
     case 'error':
+      if (frame.code === 'unseen_messages') return unseenMessages(s, frame);
+      if (frame.code === 'storage_unavailable') return storageUnavailable(s, frame, env);
       return effect({ ...s, pickPending: false }, { type: 'error', code: frame.code });
     default:
       return s;
@@ -270,6 +337,23 @@ export function signedIn(state, user) {
 /** A pick went out: its `assigned` opens the chat in view with the focus in the reply. */
 export function picking(state) {
   return { ...state, pickPending: true };
+}
+
+/**
+ * The `close` frame of chat `contactId`: `last_seen_seq` is the highest seq
+ * shown without a hole, so a patient message the page has not shown makes
+ * the server refuse (unseen_messages) instead of closing over it.
+ */
+export function closeFrame(state, contactId, outcome) {
+  const chat = chatOf(state, contactId);
+  return {
+    type: 'close', contact_id: contactId, outcome, last_seen_seq: chat ? resumeSeq(chat.log) : 0,
+  };
+}
+
+/** A close went out: an earlier refusal's notice by the close button goes. */
+export function closing(state, contactId) {
+  return withChat(state, contactId, (c) => (c.unseen === null ? c : { ...c, unseen: null }));
 }
 
 /** A reply written: shown as pending until acked. */
