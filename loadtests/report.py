@@ -122,7 +122,12 @@ def _profiles(results_dir: Path) -> list[str]:
 # Sections of docs/benchmarks.md written by other benchmarks (statistics queries,
 # cross-instance delivery, socket floods): carried over as they are when the
 # report is rewritten.
-KEPT_SECTIONS = ("## Statistics queries", "## Cross-instance delivery", "## Socket floods")
+KEPT_SECTIONS = (
+    "## Statistics queries",
+    "## Cross-instance delivery",
+    "## Socket floods",
+    "## Sign-in stall",
+)
 
 
 def kept_sections(text: str) -> list[str]:

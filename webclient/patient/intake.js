@@ -121,6 +121,10 @@ export async function submitIntake(body) {
     return { kind: 'invalid' };
   }
   if (status === 429) return { kind: 'error', message: t('error.rate_limited') };
+  // The emergency answer is too old to be acknowledged (docs/security.md): start again.
+  if (status === 409 && code === 'acknowledgement_expired') {
+    return { kind: 'error', message: t('emergency.ack_expired') };
+  }
   if (status === 503 && code === 'storage_unavailable') {
     return {
       kind: 'retry',
