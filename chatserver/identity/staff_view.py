@@ -25,6 +25,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from chatserver.access import policy
+from chatserver.audit.staff_actions import audit_personnummer_read
 from chatserver.core.identification import (
     PERSONNUMMER_READ,
     VerifiedIdentity,
@@ -109,15 +110,7 @@ async def contact_identity(request: Request) -> Response:
     if identity is None or identity.personnummer is None:
         return json_response({"identified": False}, headers=NO_STORE)
     # Audited before the number leaves (no answer when it cannot be).
-    await state.audit_event(
-        request,
-        user,
-        PERSONNUMMER_READ,
-        result="ok",
-        unit_id=contact.unit_id,
-        contact_id=contact.id,
-        detail={"via": "identity"},
-    )
+    await audit_personnummer_read(state, request, user, contact, "identity")
     body: dict[str, Any] = {
         "identified": True,
         "identity_method": identity.method,

@@ -11,17 +11,19 @@ HTTP request did.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from starlette.responses import JSONResponse
 from starlette.websockets import WebSocket
 
 from chatserver.errors import CLOSE_POLICY
+from chatserver.http.origin import origin_allowed
 
 if TYPE_CHECKING:
     from chatserver.state import AppState
 
-__all__ = ["RETRY_AFTER_S", "claim_address"]
+__all__ = ["RETRY_AFTER_S", "admit", "claim_address"]
 
 # Sockets from one address come back as others close; a browser retries on its own.
 RETRY_AFTER_S = 10
@@ -48,3 +50,23 @@ async def claim_address(state: AppState, ws: WebSocket) -> str | None:
     else:  # a server without the denial extension: close before accept (its 403)
         await ws.close(CLOSE_POLICY, "too many connections from this address")
     return None
+
+
+async def admit(
+    state: AppState, ws: WebSocket, serve: Callable[[AppState, WebSocket], Awaitable[None]]
+) -> None:
+    """The door of both socket endpoints: a refused origin is closed before
+    accept (uvicorn answers 403, no upgrade), an address over its cap gets 429;
+    otherwise ``serve`` runs, and the address is released when it ends."""
+    if not origin_allowed(
+        ws.headers.get("origin"), ws.headers, state.settings.allowed_origins, state.settings.tls
+    ):
+        await ws.close(CLOSE_POLICY)
+        return
+    address = await claim_address(state, ws)
+    if address is None:
+        return
+    try:
+        await serve(state, ws)
+    finally:
+        state.hub.release_address(address)

@@ -22,12 +22,11 @@ from chatserver.errors import (
     InvalidInput,
     StateConflict,
 )
-from chatserver.http.origin import origin_allowed
 from chatserver.logs import get_logger
 from chatserver.ratelimit import FrameLimiter
 from chatserver.storage.base import Contact, StorageUnavailable
 from chatserver.ws import wire
-from chatserver.ws.admission import claim_address
+from chatserver.ws.admission import admit
 from chatserver.ws.hub import MAX_CONNECTIONS_PER_CONTACT, Connection
 from chatserver.ws.unavailable import storage_unavailable
 from triage import Level, screening
@@ -55,18 +54,7 @@ async def receive_text(ws: WebSocket) -> str | None:
 
 async def patient_endpoint(ws: WebSocket) -> None:
     state: AppState = ws.app.state.chat
-    if not origin_allowed(
-        ws.headers.get("origin"), ws.headers, state.settings.allowed_origins, state.settings.tls
-    ):
-        await ws.close(CLOSE_POLICY)  # before accept: uvicorn answers 403, no upgrade
-        return
-    address = await claim_address(state, ws)  # over the cap: HTTP 429, no upgrade
-    if address is None:
-        return
-    try:
-        await _patient_socket(state, ws)
-    finally:
-        state.hub.release_address(address)
+    await admit(state, ws, _patient_socket)
 
 
 async def _patient_socket(state: AppState, ws: WebSocket) -> None:

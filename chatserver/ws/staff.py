@@ -26,12 +26,11 @@ from chatserver.errors import (
     ChatError,
 )
 from chatserver.flow.handling import Staff
-from chatserver.http.origin import origin_allowed
 from chatserver.logs import get_logger
 from chatserver.security.request_id import set_request_id
 from chatserver.storage.base import StorageUnavailable
 from chatserver.ws import wire
-from chatserver.ws.admission import claim_address
+from chatserver.ws.admission import admit
 from chatserver.ws.gate import Outgoing, outgoing
 from chatserver.ws.hub import MAX_CONNECTIONS_PER_USER, Connection
 from chatserver.ws.patient import receive_text
@@ -45,18 +44,7 @@ log = get_logger("chatserver.ws.staff")
 
 async def staff_endpoint(ws: WebSocket) -> None:
     state: AppState = ws.app.state.chat
-    if not origin_allowed(
-        ws.headers.get("origin"), ws.headers, state.settings.allowed_origins, state.settings.tls
-    ):
-        await ws.close(CLOSE_POLICY)  # before accept: uvicorn answers 403, no upgrade
-        return
-    address = await claim_address(state, ws)  # over the cap: HTTP 429, no upgrade
-    if address is None:
-        return
-    try:
-        await _staff_socket(state, ws)
-    finally:
-        state.hub.release_address(address)
+    await admit(state, ws, _staff_socket)
 
 
 async def _staff_socket(state: AppState, ws: WebSocket) -> None:
