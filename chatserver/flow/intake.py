@@ -97,6 +97,14 @@ def followup_body(result: triage.TriageResult, age: int, lang: str) -> list[dict
     return [q.to_dict(lang) for q in screening.followups(result, age)]
 
 
+async def unit_of(storage: Storage, req: IntakeRequest) -> Unit:
+    """The unit an intake names, or 404 ``unknown_unit``."""
+    unit = await storage.get_unit(req.unit_id)
+    if unit is None:
+        raise NotFoundError("unknown_unit", "no such care unit")
+    return unit
+
+
 def refused_intake_safety(req: IntakeRequest) -> dict[str, Any]:
     """What a refused intake (``identification_required``) still tells the patient:
     where to turn, and when the words or the screen's answers name an emergency,
@@ -146,14 +154,13 @@ class IntakeService:
         self.ack_window_s = ack_window_s
 
     async def intake(
-        self, req: IntakeRequest, bind: BindContact | None = None
+        self, req: IntakeRequest, unit: Unit, bind: BindContact | None = None
     ) -> tuple[int, dict[str, Any]]:
-        """Returns (HTTP status, body). ``bind``: how to bind a new contact to the
-        person making it (identified intake), done before the contact is announced
-        so that staff see it identified from its first queue push."""
-        unit = await self.storage.get_unit(req.unit_id)
-        if unit is None:
-            raise NotFoundError("unknown_unit", "no such care unit")
+        """Returns (HTTP status, body). ``unit``: the unit ``req.unit_id`` names
+        (the caller has read it, see :func:`unit_of`). ``bind``: how to bind a new
+        contact to the person making it (identified intake), done before the
+        contact is announced so that staff see it identified from its first queue
+        push."""
         now = self.clock()
         self.hooks.opening.gate(unit, now)
         if req.contact_id is not None and req.acknowledge_emergency:

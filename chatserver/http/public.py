@@ -9,12 +9,13 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from chatserver.errors import NotFoundError, Unauthenticated
+from chatserver.errors import Unauthenticated
 from chatserver.flow.intake import (
     parse_intake,
     parse_questions_query,
     questions_body,
     refused_intake_safety,
+    unit_of,
 )
 from chatserver.http.util import json_response, read_json
 
@@ -88,9 +89,7 @@ async def create_contact(request: Request) -> Response:
     state = _state(request)
     state.check_intake_rate(request)
     req = parse_intake(await read_json(request))
-    unit = await state.storage.get_unit(req.unit_id)
-    if unit is None:
-        raise NotFoundError("unknown_unit", "no such care unit")
+    unit = await unit_of(state.storage, req)
     # Refuses an anonymous intake when the unit requires identification (nothing stored).
     try:
         bind = await state.hooks.intake_identity(request, unit)
@@ -101,7 +100,7 @@ async def create_contact(request: Request) -> Response:
         raise
     # Bound inside the intake, before the new contact is announced (acknowledging
     # an emergency names an existing contact, bound at its first intake).
-    status, body = await state.intake.intake(req, bind)
+    status, body = await state.intake.intake(req, unit, bind)
     return json_response(body, status)
 
 
