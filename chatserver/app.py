@@ -63,6 +63,13 @@ FEATURE_MODULES: tuple[str, ...] = (
     "chatserver.audit",
     "chatserver.stats.feature",
     "chatserver.identity",
+    # Photo attachments: upload, re-encode, store, read back (PROTOCOL.md v1.1).
+    "chatserver.attachments",
+    "chatserver.fhir",
+    # Notifications while away: Web Push and the "your turn" SMS.
+    "chatserver.notify",
+    # GET /openapi.json and /api/docs, built from the routes mounted here.
+    "chatserver.contract.http",
 )
 
 

@@ -14,13 +14,15 @@ The table (migration 0003) is self-contained, so the SQL lives here in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from chatserver.access import policy as access
+from chatserver.contract.spec import STAFF, STAFF_CHANGE, Operation, operation
 from chatserver.errors import InvalidInput, NotFoundError, StateConflict
 from chatserver.http.params import path_id
 from chatserver.http.staff import current_session, staff_session_for_change
@@ -37,6 +39,32 @@ MAX_TITLE_CHARS = 80
 MAX_BODY_CHARS = 4000
 # A unit's snabbsvar fit in one short menu; more is a sign of a script gone wrong.
 MAX_PER_UNIT = 100
+
+
+class CannedBody(BaseModel):
+    """``POST /api/units/{unit_id}/canned`` (checked by ``_text``: trimmed,
+    no control characters, something visible)."""
+
+    title: Annotated[str, Field(min_length=1, max_length=MAX_TITLE_CHARS)]
+    body: Annotated[str, Field(min_length=1, max_length=MAX_BODY_CHARS)]
+
+
+class CannedOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: int
+    unit_id: str
+    title: str
+    body: str
+    created_at: float
+
+
+class CannedList(BaseModel):
+    canned: list[CannedOut]
+
+
+class CannedDeleted(BaseModel):
+    deleted: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +165,17 @@ def _text(data: dict[str, Any], name: str, limit: int) -> str:
     return checked(value.strip(), name, multiline=name == "body")
 
 
+@operation(
+    Operation(
+        "The unit's canned responses (clinical staff of the unit)",
+        STAFF,
+        "canned",
+        {200: CannedList},
+        errors={404: ("unknown_unit",)},
+        extension=True,
+        roles=("nurse", "doctor"),
+    )
+)
 async def list_canned(request: Request) -> Response:
     active = await current_session(request)
     unit_id = _unit_for(active.user, request)
@@ -144,6 +183,18 @@ async def list_canned(request: Request) -> Response:
     return json_response({"canned": [r.to_dict() for r in rows]})
 
 
+@operation(
+    Operation(
+        "Add a canned response",
+        STAFF_CHANGE,
+        "canned",
+        {201: CannedOut},
+        errors={404: ("unknown_unit",), 409: ("canned_limit",)},
+        body=CannedBody,
+        extension=True,
+        roles=("nurse", "doctor"),
+    )
+)
 async def create_canned(request: Request) -> Response:
     state = _state(request)
     active = await staff_session_for_change(request)
@@ -164,6 +215,17 @@ async def create_canned(request: Request) -> Response:
     return json_response(row.to_dict(), 201)
 
 
+@operation(
+    Operation(
+        "Delete a canned response",
+        STAFF_CHANGE,
+        "canned",
+        {200: CannedDeleted},
+        errors={404: ("unknown_canned", "unknown_unit")},
+        extension=True,
+        roles=("nurse", "doctor"),
+    )
+)
 async def delete_canned(request: Request) -> Response:
     state = _state(request)
     active = await staff_session_for_change(request)

@@ -4,7 +4,8 @@
 
     ChatError                      (code, HTTP status; WebSocket: an `error` frame)
      ├── InvalidInput        422   invalid_json, invalid_message, unknown_type, invalid_field
-     │    └── TooLarge       413   body_too_large
+     │    ├── TooLarge       413   body_too_large, too_large
+     │    └── UnsupportedType 415  unsupported_type
      ├── Unauthenticated     401   not_authenticated, invalid_credentials, otp_required,
      │                             invalid_state, invalid_id_token, invalid_personnummer,
      │                             sign_in_failed, identification_required
@@ -62,6 +63,13 @@ class InvalidInput(ChatError):
 class TooLarge(InvalidInput):
     status = 413
     default_code = "body_too_large"
+
+
+class UnsupportedType(InvalidInput):
+    """An upload whose content is not of an accepted type (photos: chatserver/attachments)."""
+
+    status = 415
+    default_code = "unsupported_type"
 
 
 class Unauthenticated(ChatError):

@@ -27,10 +27,13 @@ __all__ = [
     "AuditRecorder",
     "BindContact",
     "ContactIdentities",
+    "ContactNotice",
     "Hooks",
     "Identification",
+    "IntakeExtras",
     "IntakeIdentity",
     "NoIdentities",
+    "NoticeKind",
     "OpeningPolicy",
     "identification_required",
     "log_audit_event",
@@ -164,6 +167,37 @@ class IntakeIdentity(Protocol):
         ...
 
 
+# What happened to a contact, for notifications while away (chatserver/notify):
+# a staff member picked it, wrote to the patient or closed it; or a contact
+# reached its queue (the notify feature decides whether that is a red flag).
+NoticeKind = Literal["picked", "message", "closed", "queued"]
+
+
+@dataclass(frozen=True, slots=True)
+class ContactNotice:
+    """One event of a contact, as the flow saw it (no text, no name)."""
+
+    kind: NoticeKind
+    contact_id: str
+    unit_id: str
+    level: str = ""
+    red_flag: bool = False
+
+
+def _no_notice(notice: ContactNotice) -> None:
+    return None
+
+
+# Extension fields of an intake body (notify: the optional ``phone``): checked
+# before anything is stored (raises InvalidInput), returns what to do with the
+# id of the contact once it is queued (None: nothing).
+IntakeExtras = Callable[[Mapping[str, Any]], BindContact | None]
+
+
+def _no_extras(data: Mapping[str, Any]) -> BindContact | None:
+    return None
+
+
 class Anonymous:
     """The core's: no patient sign-in, every intake anonymous. A unit set to
     ``required`` takes none (fail closed); the identity feature refuses to start
@@ -190,3 +224,8 @@ class Hooks:
     identities: ContactIdentities = field(default_factory=NoIdentities)
     # How a failed sign-in's unknown name is kept (audit: HMAC with the audit key).
     login_name_digest: Callable[[str], str] = unkeyed_name_digest
+    # What happened to a contact (notify: push and SMS while away); must not
+    # block or raise: it only queues. The core's: nothing.
+    contact_notice: Callable[[ContactNotice], None] = _no_notice
+    # Extension fields of POST /api/contacts (notify: ``phone``); the core's: none.
+    intake_extras: IntakeExtras = _no_extras

@@ -46,6 +46,11 @@ SENSITIVE_KEYS = frozenset(
         "samordningsnummer",
         "personalidentitynumber",  # the Swedish OIDC profile's claim name
         "authorization",
+        # Notifications (chatserver/notify): a patient's mobile number, and a push
+        # endpoint (a capability URL: whoever has it can push to that browser).
+        "phone",
+        "endpoint",
+        "p256dh",
     }
 )
 # YYMMDD-NNNN, YYYYMMDDNNNN, with -, + or nothing between (samordningsnummer too).

@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     allowed_origins: Annotated[tuple[str, ...], NoDecode] = ()
     host: str = "127.0.0.1"
     port: int = 8000
+    # uvicorn's WebSocket implementation (docs/benchmarks.md "WebSocket
+    # implementation"): `websockets` (deprecated by uvicorn, but the one under
+    # which the socket-flood protections hold) or its sans-I/O successor.
+    ws_implementation: Literal["websockets", "websockets-sansio"] = "websockets"
     # SQLite durability: FULL fsyncs every (group) commit; NORMAL survives a
     # process crash but may lose the last commits on power loss.
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "FULL"
@@ -79,7 +83,7 @@ class Settings(BaseSettings):
     escalation_standard_s: int = Field(default=0, ge=0)
     escalation_non_urgent_s: int = Field(default=0, ge=0)
     # An assigned contact whose staff member has had no connection this long
-    # goes back to the front of its queue.
+    # goes back to its queue (its level's place, its original arrival time).
     staff_gone_requeue_s: int = Field(default=2 * 60, ge=10)
     # A waiting patient gone this long is closed as `patient_left`.
     patient_gone_close_s: int = Field(default=15 * 60, ge=30)
@@ -114,6 +118,13 @@ class Settings(BaseSettings):
     # Seconds after close during which the patient token still works (re-reading
     # the closed chat, the survey); later a `hello` is closed with 4401.
     patient_token_after_close_s: int = Field(default=24 * 3600, ge=0)
+    # -- photo attachments (chatserver/attachments; docs/protocol.md "Photo attachments") --
+    # Largest photo upload in bytes (the file part); more is cut off while
+    # streaming with 413 `too_large`. 10 MiB: a phone's full-size HEIC or JPEG.
+    attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    # Photos decoded and re-encoded at once (each on its own thread, up to
+    # ~200 MB of pixels); more uploads wait their turn.
+    attachment_decode_workers: int = Field(default=2, ge=1, le=16)
     # -- HTTP server (docs/security.md "HTTP") --
     # Proxy addresses whose X-Forwarded-For/-Proto are believed (comma-separated
     # IPs or CIDR networks). Empty (default): no forwarded header is trusted.
@@ -125,6 +136,30 @@ class Settings(BaseSettings):
     # connection is closed (chatserver/http/server_protocol.py).
     http_header_timeout_s: float = Field(default=10.0, gt=0, le=300)
     http_body_timeout_s: float = Field(default=30.0, gt=0, le=3600)
+    # -- notifications while away (chatserver/notify; docs/protocol.md) --
+    # Push services the service may POST to (the SSRF guard, docs/security.md
+    # "Push endpoints"): host names, `*.domain`, or exact `scheme://host:port`.
+    # Empty (default): the major browsers' push services.
+    push_allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ()
+    # The VAPID private key (P-256 scalar, base64url); absent: <data_dir>/vapid.key.
+    vapid_private_key: SecretStr | None = None
+    # The VAPID `sub` claim: how push services reach the operator (mailto: or https:).
+    vapid_subject: str = "mailto:chatserver@localhost"
+    # Push and SMS requests on the way at once, and each one's time limit.
+    push_concurrency: int = Field(default=4, ge=1, le=64)
+    push_timeout_s: float = Field(default=10.0, gt=0, le=120)
+    # The "your turn" SMS (46elks-style form POST); absent URL: SMS off.
+    sms_gateway_url: str | None = None
+    sms_gateway_user: str = ""
+    sms_gateway_password: SecretStr | None = None
+    sms_gateway_from: str = "Vardchatt"
+
+    @field_validator("push_allowed_hosts", mode="before")
+    @classmethod
+    def _split_push_hosts(cls, v: object) -> object:
+        if isinstance(v, str):
+            return tuple(h.strip() for h in v.split(",") if h.strip())
+        return v
 
     @field_validator("forwarded_allow_ips", mode="before")
     @classmethod

@@ -12,16 +12,18 @@ The table (migration 0003) is self-contained, so the SQL lives here in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from chatserver.access.sessions import hash_secret
+from chatserver.contract.spec import PATIENT_TOKEN, STAFF, Operation, operation
 from chatserver.core.patient_access import token_expired
 from chatserver.errors import InvalidInput, NotFoundError, StateConflict, Unauthenticated
-from chatserver.http.params import json_int, parse_epoch
+from chatserver.http.params import EPOCH_PATTERN, json_int, parse_epoch
 from chatserver.http.util import json_response, read_json_object
 from chatserver.storage.plan import Database, Plan, count, one
 from chatserver.text_hygiene import checked
@@ -34,6 +36,36 @@ if TYPE_CHECKING:
 MAX_COMMENT_CHARS = 1000
 # Tokens are token_urlsafe(32) (43 chars); anything far longer is not ours.
 MAX_TOKEN_CHARS = 256
+
+
+class SurveyBody(BaseModel):
+    """``POST /api/contacts/survey`` (parsed by ``_parse``: ``json_int`` and
+    the text checks; the token may come as ``Authorization: Bearer``)."""
+
+    rating: Annotated[int, Field(ge=1, le=5)]
+    comment: Annotated[str, Field(max_length=MAX_COMMENT_CHARS)] | None = None
+    token: Annotated[str, Field(min_length=1, max_length=MAX_TOKEN_CHARS)] | None = None
+
+
+class SurveyAnswered(BaseModel):
+    contact_id: str
+    rating: int
+
+
+class SummaryQuery(BaseModel):
+    unit: Annotated[str, Field(max_length=64)]
+    start: Annotated[str | None, Field(alias="from", pattern=EPOCH_PATTERN)] = None
+    end: Annotated[str | None, Field(alias="to", pattern=EPOCH_PATTERN)] = None
+
+
+class SummaryOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    unit_id: str
+    responses: int
+    eligible: int
+    mean_rating: float | None
+    response_rate: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +190,17 @@ def parse_answer(data: dict[str, Any]) -> tuple[int, str | None]:
     return rating, comment or None
 
 
+@operation(
+    Operation(
+        "The patient's rating of a closed chat (token in the body or as Bearer)",
+        PATIENT_TOKEN,
+        "survey",
+        {201: SurveyAnswered},
+        errors={409: ("already_answered", "contact_open")},
+        body=SurveyBody,
+        extension=True,
+    )
+)
 async def answer(request: Request) -> Response:
     state: AppState = request.app.state.chat
     data = await read_json_object(request)
@@ -177,6 +220,18 @@ async def answer(request: Request) -> Response:
     return json_response({"contact_id": contact.id, "rating": rating}, 201)
 
 
+@operation(
+    Operation(
+        "Survey answers of a unit's chats closed in [from, to)",
+        STAFF,
+        "survey",
+        {200: SummaryOut},
+        errors={404: ("unknown_unit",)},
+        query=SummaryQuery,
+        extension=True,
+        roles=("manager", "admin"),
+    )
+)
 async def unit_summary(request: Request) -> Response:
     """``GET /api/survey/summary?unit=ID&from=TS&to=TS`` for managers and admins."""
     from chatserver.access import policy as access  # noqa: PLC0415 - keep the patient route's imports small

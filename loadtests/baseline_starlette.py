@@ -1,4 +1,7 @@
-"""Baseline 2: a bare Starlette-on-uvicorn relay (``ws="websockets"``, uvloop), no storage.
+"""Baseline 2: a bare Starlette-on-uvicorn relay (uvloop), no storage.
+
+Its uvicorn WebSocket implementation is the service's: ``CHATSERVER_WS_IMPLEMENTATION``
+(default ``websockets``), so a run measures both with the same one.
 
 Same frames as :mod:`loadtests.baseline_ws`, plus ``POST /api/contacts`` that
 parses the intake JSON and answers 201 without triage or storage (the intake
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import secrets
 import socket
 
@@ -81,7 +85,7 @@ async def run(host: str, port: int) -> None:
     sock.listen(4096)
     config = uvicorn.Config(
         create_app(),
-        ws="websockets",
+        ws=os.environ.get("CHATSERVER_WS_IMPLEMENTATION", "websockets"),
         loop="uvloop",
         http="httptools",
         lifespan="off",

@@ -19,7 +19,8 @@ METHOD = """\
 - Each scenario starts a fresh server per target: the service (`chatserver serve`
   on a copy of a seeded data directory: unit `bench`, nurse accounts with TOTP),
   a bare `websockets` relay (`loadtests/baseline_ws.py`) and a bare Starlette on
-  uvicorn relay (`loadtests/baseline_starlette.py`, `ws="websockets"`). The
+  uvicorn relay (`loadtests/baseline_starlette.py`, the service's uvicorn
+  WebSocket implementation, `websockets` by default). The
   baselines speak the same frames without storage, triage or auth; like
   `chatserver serve` they refuse permessage-deflate.
 - Latency is measured from each message's *scheduled* send time to its arrival
@@ -120,13 +121,14 @@ def _profiles(results_dir: Path) -> list[str]:
 
 
 # Sections of docs/benchmarks.md written by other benchmarks (statistics queries,
-# cross-instance delivery, socket floods): carried over as they are when the
-# report is rewritten.
+# cross-instance delivery, socket floods) or by hand (the WebSocket implementation
+# comparison): carried over as they are when the report is rewritten.
 KEPT_SECTIONS = (
     "## Statistics queries",
     "## Cross-instance delivery",
     "## Socket floods",
     "## Sign-in stall",
+    "## WebSocket implementation",
 )
 
 

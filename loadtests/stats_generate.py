@@ -13,112 +13,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import random
 import sqlite3
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from chatserver.stats.synthetic import CONTACT_INSERT, EVENT_INSERT, contact_rows
 from chatserver.storage.migrations import apply_sqlite, list_migrations
 
-LEVELS = (("emergency", 0.03), ("urgent", 0.17), ("standard", 0.55), ("non_urgent", 0.25))
-OUTCOMES = (
-    ("resolved_in_chat", 0.45),
-    ("physical_visit_booked", 0.2),
-    ("video_visit_booked", 0.05),
-    ("phone_callback", 0.12),
-    ("referred_emergency", 0.02),
-    ("referred_other_unit", 0.03),
-    ("no_response", 0.03),
-)
-WOULD = (
-    ("physical_visit", 0.45),
-    ("phone", 0.25),
-    ("video", 0.05),
-    ("self_care", 0.1),
-    ("unknown", 0.15),
-)
-# Intakes by local hour (07-22 open), peaking mid-morning and early evening.
-HOUR_WEIGHTS = [0] * 7 + [4, 9, 10, 9, 7, 6, 7, 7, 6, 6, 7, 8, 7, 5, 3] + [0, 0]
 CHUNK = 50_000
-
-
-def _pick(rng: random.Random, table: tuple[tuple[str, float], ...]) -> str:
-    r, acc = rng.random(), 0.0
-    for name, weight in table:
-        acc += weight
-        if r < acc:
-            return name
-    return table[-1][0]
-
-
-def _rows(
-    n: int, units: int, start: float, rng: random.Random, staff: dict[str, list[int]]
-) -> Iterator[tuple[tuple[object, ...], list[tuple[object, ...]]]]:
-    hours = [h for h, w in enumerate(HOUR_WEIGHTS) for _ in range(w)]
-    for i in range(n):
-        unit = f"u{i % units:02d}"
-        day = rng.randrange(365)
-        # Local hours are approximated with UTC+1 here; the statistics do not
-        # care, they only need plausible spread.
-        created = start + day * 86400 + (rng.choice(hours) - 1) * 3600 + rng.random() * 3600
-        level = _pick(rng, LEVELS)
-        would = _pick(rng, WOULD)
-        cid = f"k{i:07d}"
-        users = staff[unit]
-        events: list[tuple[object, ...]] = [(cid, created, "intake", None, "{}")]
-        queue = f"{unit}:doctor" if rng.random() < 0.15 else f"{unit}:nurse"
-        status, outcome, ack = "closed", None, 0
-        queued = picked = reply = closed = None
-        assigned: int | None = None
-        if level == "emergency" and rng.random() < 0.6:
-            status = "emergency_advised"  # advised, never acknowledged
-        else:
-            if level == "emergency":
-                ack = 1
-            queued = created + (rng.uniform(20, 120) if ack else 0.0)
-            wait = rng.expovariate(1 / 600)
-            if rng.random() < 0.05:
-                outcome, closed = "patient_left", queued + wait
-                events.append((cid, closed, "close", None, "{}"))
-            else:
-                picked = queued + wait
-                reply = picked + rng.uniform(15, 120)
-                closed = picked + rng.lognormvariate(math.log(600), 0.6)
-                outcome = _pick(rng, OUTCOMES)
-                nurse = assigned = rng.choice(users)
-                events.append((cid, picked, "pick", nurse, "{}"))
-                if rng.random() < 0.03:
-                    up = rng.random() < 0.6
-                    data = {"from": "standard", "to": "urgent" if up else "non_urgent"}
-                    events.append((cid, picked + 30, "triage_change", nurse, json.dumps(data)))
-                if rng.random() < 0.02:
-                    moved = picked + 60
-                    events.append((cid, moved, "transfer", nurse, "{}"))
-                    assigned = rng.choice(users)
-                    events.append((cid, moved + 120, "pick", assigned, "{}"))
-                events.append((cid, closed, "close", assigned, "{}"))
-        row = (
-            cid,
-            unit,
-            queue,
-            status,
-            level,
-            level,
-            ack,
-            would,
-            created,
-            queued,
-            picked,
-            reply,
-            closed,
-            outcome if status == "closed" else None,
-            assigned,
-        )
-        yield row, events
 
 
 def generate(path: Path, contacts: int, units: int, seed: int = 1) -> dict[str, float]:
@@ -171,24 +76,14 @@ def generate(path: Path, contacts: int, units: int, seed: int = 1) -> dict[str, 
 
     def flush() -> None:
         conn.execute("BEGIN")
-        conn.executemany(
-            "INSERT INTO contacts (id, unit_id, queue_id, status, level, intake_level, tags,"
-            " reasons, emergency_acknowledged, lang, age, name, text, would_otherwise,"
-            " created_at, queued_at, first_picked_at, first_staff_reply_at, closed_at, outcome,"
-            " assigned_user_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, '[]', '[]', ?, 'sv', 40, '-', '-', ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-        conn.executemany(
-            "INSERT INTO contact_events (contact_id, at, kind, actor_user_id, data)"
-            " VALUES (?, ?, ?, ?, ?)",
-            events,
-        )
+        conn.executemany(CONTACT_INSERT, rows)
+        conn.executemany(EVENT_INSERT, events)
         conn.execute("COMMIT")
         rows.clear()
         events.clear()
 
-    for row, evs in _rows(contacts, units, start, rng, staff):
+    unit_ids = [f"u{u:02d}" for u in range(units)]
+    for row, evs in contact_rows(contacts, unit_ids, start, rng, staff):
         rows.append(row)
         events.extend(evs)
         if len(rows) >= CHUNK:

@@ -15,7 +15,7 @@ from chatserver.ws.wire import PATIENT_TYPES, STAFF_TYPES
 ROOT = Path(__file__).resolve().parent.parent
 PROTOCOL = (ROOT / "docs" / "protocol.md").read_text(encoding="utf-8")
 ERROR_CLASSES = (
-    "ChatError|InvalidInput|TooLarge|Unauthenticated|Forbidden|NotFoundError|StateConflict"
+    "ChatError|InvalidInput|TooLarge|UnsupportedType|Unauthenticated|Forbidden|NotFoundError|StateConflict"
     "|RateLimited|ServiceUnavailable"
 )
 _RAISED = re.compile(rf"\b(?:{ERROR_CLASSES})\(\s*\"([a-z_]+)\"")

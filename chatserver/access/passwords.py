@@ -14,9 +14,14 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from argon2.profiles import RFC_9106_LOW_MEMORY
 
 _hasher = PasswordHasher.from_parameters(RFC_9106_LOW_MEMORY)
-# A hash of a random password, verified against when the user does not exist so
-# that unknown users and wrong passwords take the same time.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-0f3a9c")
+# A hash of a random password (forgotten), verified against when the user does
+# not exist so that unknown users and wrong passwords take the same time. A
+# constant with the profile's parameters (tests/newcomer/test_start_cost.py checks
+# them), not hashed at import: that cost every process start ~0.2-0.9 s of CPU.
+_DUMMY_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$disqh/JROdEvtmy6H0+lSA"
+    "$QTHXo0oKSVrZ43Gq9vd+aso3JvLqjlIh+Derj4WexJA"
+)
 
 
 def hash_password(password: str) -> str:

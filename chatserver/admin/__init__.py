@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from starlette.routing import BaseRoute
 
 from chatserver.admin import api as admin_api
+from chatserver.admin import closing_api
 from chatserver.admin.hours import DEFAULT_HOURS, Hours, Status, parse_hours, status
 from chatserver.admin.service import Operations, attach_hooks, of
 from chatserver.admin.store import Banner, OperationsStore
@@ -67,4 +68,4 @@ def sweeper_of(state: AppState) -> Sweeper:
 
 
 def routes() -> list[BaseRoute]:
-    return admin_api.routes()
+    return [*admin_api.routes(), *closing_api.routes()]

@@ -15,13 +15,16 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from chatserver import canned
+from chatserver.admin import models as am
 from chatserver.admin import users as admin_users
 from chatserver.admin import validation as v
 from chatserver.admin.guard import audit, changed_fields, require_admin, state_of
+from chatserver.admin.holiday_store import set_public_holidays
 from chatserver.admin.hours import DEFAULT_HOURS, parse_hours
 from chatserver.admin.retention import run_retention
 from chatserver.admin.service import BANNER_HISTORY, Operations, of
 from chatserver.admin.store import UNSET
+from chatserver.contract.spec import ADMIN, ADMIN_CHANGE, ANYONE, Operation, operation
 from chatserver.errors import InvalidInput, NotFoundError, StateConflict
 from chatserver.http.params import path_id
 from chatserver.http.util import json_response, read_json_object
@@ -51,6 +54,7 @@ def unit_dict(ops: Operations, u: Unit, queues: list[Queue], now: float) -> dict
         "created_at": u.created_at,
         **ops.unit_status(u, now),
         "hours": (configured or DEFAULT_HOURS).to_dict(),
+        **ops.holidays_of(u, now),
         "queues": [queue_dict(q) for q in queues if q.unit_id == u.id],
     }
 
@@ -75,6 +79,15 @@ async def _unit(state: AppState, unit_id: str) -> Unit:
 # -- units, hours, queues ----------------------------------------------------------
 
 
+@operation(
+    Operation(
+        "Every unit with its queues, hours and status",
+        ADMIN,
+        "admin",
+        {200: am.UnitList},
+        extension=True,
+    )
+)
 async def list_units(request: Request) -> Response:
     await require_admin(request, change=False)
     state = state_of(request)
@@ -85,6 +98,17 @@ async def list_units(request: Request) -> Response:
     return json_response({"units": [unit_dict(ops, u, queues, now) for u in units]})
 
 
+@operation(
+    Operation(
+        "Create a unit (with its nurse queue)",
+        ADMIN_CHANGE,
+        "admin",
+        {201: am.UnitOut},
+        errors={409: ("already_exists",)},
+        body=v.UnitCreate,
+        extension=True,
+    )
+)
 async def create_unit(request: Request) -> Response:
     active = await require_admin(request, change=True)
     state = state_of(request)
@@ -104,6 +128,8 @@ async def create_unit(request: Request) -> Response:
     except Conflict:
         raise StateConflict("already_exists", "a unit with that id exists") from None
     await state.queues.reload_queues()
+    if not body.public_holidays:
+        await _set_public_holidays(state, unit.id, follow=False)
     await audit(
         request,
         active,
@@ -113,11 +139,23 @@ async def create_unit(request: Request) -> Response:
             "rollout": unit.rollout,
             "always_open": unit.always_open,
             "identification": unit.identification,
+            "public_holidays": body.public_holidays,
         },
     )
     return json_response(unit_dict(of(state), unit, [queue], state.clock()), 201)
 
 
+@operation(
+    Operation(
+        "Change a unit",
+        ADMIN_CHANGE,
+        "admin",
+        {200: am.UnitOut},
+        errors={404: ("unknown_unit",)},
+        body=v.UnitUpdate,
+        extension=True,
+    )
+)
 async def update_unit(request: Request) -> Response:
     active = await require_admin(request, change=True)
     state = state_of(request)
@@ -136,11 +174,34 @@ async def update_unit(request: Request) -> Response:
     )
     if unit is None:
         raise NotFoundError("unknown_unit", "no such care unit")
+    if body.public_holidays is not None:
+        await _set_public_holidays(state, unit_id, follow=body.public_holidays)
     await audit(request, active, "admin_unit_update", unit_id=unit_id, detail=changed_fields(body))
     queues = await state.storage.list_queues([unit_id])
     return json_response(unit_dict(of(state), unit, queues, state.clock()))
 
 
+async def _set_public_holidays(state: AppState, unit_id: str, *, follow: bool) -> None:
+    """Store the unit's holiday flag and apply it to this instance at once
+    (other instances pick it up with their next sweep)."""
+    ops = of(state)
+    await ops.store.db.write(set_public_holidays(unit_id, follow))
+    if follow:
+        ops.holiday_opt_outs -= {unit_id}
+    else:
+        ops.holiday_opt_outs |= {unit_id}
+
+
+@operation(
+    Operation(
+        "A unit's opening hours and status",
+        ADMIN,
+        "admin",
+        {200: am.HoursReply},
+        errors={404: ("unknown_unit",)},
+        extension=True,
+    )
+)
 async def get_hours(request: Request) -> Response:
     await require_admin(request, change=False)
     state = state_of(request)
@@ -154,10 +215,22 @@ async def get_hours(request: Request) -> Response:
             "configured": configured is not None,
             "hours": (configured or DEFAULT_HOURS).to_dict(),
             **ops.unit_status(unit, state.clock()),
+            **ops.holidays_of(unit, state.clock()),
         }
     )
 
 
+@operation(
+    Operation(
+        "Set a unit's opening hours",
+        ADMIN_CHANGE,
+        "admin",
+        {200: am.HoursReply},
+        errors={404: ("unknown_unit",)},
+        body=am.HoursDoc,
+        extension=True,
+    )
+)
 async def put_hours(request: Request) -> Response:
     active = await require_admin(request, change=True)
     state = state_of(request)
@@ -171,6 +244,16 @@ async def put_hours(request: Request) -> Response:
     return await get_hours(request)
 
 
+@operation(
+    Operation(
+        "Back to the default opening hours",
+        ADMIN_CHANGE,
+        "admin",
+        {200: am.HoursReply},
+        errors={404: ("unknown_unit",)},
+        extension=True,
+    )
+)
 async def delete_hours(request: Request) -> Response:
     active = await require_admin(request, change=True)
     state = state_of(request)
@@ -182,6 +265,17 @@ async def delete_hours(request: Request) -> Response:
     return await get_hours(request)
 
 
+@operation(
+    Operation(
+        "Add a queue (competence) to a unit",
+        ADMIN_CHANGE,
+        "admin",
+        {201: am.QueueOut},
+        errors={404: ("unknown_unit",), 409: ("already_exists",)},
+        body=v.QueueCreate,
+        extension=True,
+    )
+)
 async def create_queue(request: Request) -> Response:
     active = await require_admin(request, change=True)
     state = state_of(request)
@@ -210,6 +304,17 @@ async def create_queue(request: Request) -> Response:
     return json_response(queue_dict(queue), 201)
 
 
+@operation(
+    Operation(
+        "Change a queue",
+        ADMIN_CHANGE,
+        "admin",
+        {200: am.QueueOut},
+        errors={404: ("unknown_queue",)},
+        body=v.QueueUpdate,
+        extension=True,
+    )
+)
 async def update_queue(request: Request) -> Response:
     active = await require_admin(request, change=True)
     state = state_of(request)
@@ -234,11 +339,29 @@ async def update_queue(request: Request) -> Response:
 # -- banner --------------------------------------------------------------------------
 
 
+@operation(
+    Operation(
+        "The active operations banner, or null",
+        ANYONE,
+        "banner",
+        {200: am.PublicBanner},
+        extension=True,
+    )
+)
 async def public_banner(request: Request) -> Response:
     state = state_of(request)
     return json_response({"banner": of(state).active_banner(state.clock())})
 
 
+@operation(
+    Operation(
+        "The active banner and the banner history",
+        ADMIN,
+        "admin",
+        {200: am.BannerList},
+        extension=True,
+    )
+)
 async def list_banners(request: Request) -> Response:
     await require_admin(request, change=False)
     state = state_of(request)
@@ -252,6 +375,16 @@ async def list_banners(request: Request) -> Response:
     )
 
 
+@operation(
+    Operation(
+        "Publish a banner",
+        ADMIN_CHANGE,
+        "admin",
+        {201: am.Banner},
+        body=v.BannerCreate,
+        extension=True,
+    )
+)
 async def create_banner(request: Request) -> Response:
     active = await require_admin(request, change=True)
     state = state_of(request)
@@ -279,6 +412,16 @@ async def create_banner(request: Request) -> Response:
     return json_response(banner.to_dict(), 201)
 
 
+@operation(
+    Operation(
+        "Withdraw a banner",
+        ADMIN_CHANGE,
+        "admin",
+        {200: am.Banner},
+        errors={404: ("unknown_banner",)},
+        extension=True,
+    )
+)
 async def end_banner(request: Request) -> Response:
     active = await require_admin(request, change=True)
     state = state_of(request)
@@ -293,6 +436,17 @@ async def end_banner(request: Request) -> Response:
 # -- legal hold, retention, canned responses ------------------------------------------
 
 
+@operation(
+    Operation(
+        "Set or lift a contact's legal hold",
+        ADMIN_CHANGE,
+        "admin",
+        {200: am.LegalHoldReply},
+        errors={404: ("unknown_contact",)},
+        body=v.LegalHold,
+        extension=True,
+    )
+)
 async def legal_hold(request: Request) -> Response:
     active = await require_admin(request, change=True)
     state = state_of(request)
@@ -314,6 +468,15 @@ async def legal_hold(request: Request) -> Response:
     return json_response({"contact_id": contact_id, "legal_hold": body.hold, "changed": changed})
 
 
+@operation(
+    Operation(
+        "Purge free text past the retention time now",
+        ADMIN_CHANGE,
+        "admin",
+        {200: am.RetentionReply},
+        extension=True,
+    )
+)
 async def retention_run(request: Request) -> Response:
     active = await require_admin(request, change=True)
     state = state_of(request)
@@ -322,6 +485,16 @@ async def retention_run(request: Request) -> Response:
     return json_response({"purged": purged, "retention_days": state.settings.retention_days})
 
 
+@operation(
+    Operation(
+        "A unit's canned responses",
+        ADMIN,
+        "admin",
+        {200: canned.CannedList},
+        errors={404: ("unknown_unit",)},
+        extension=True,
+    )
+)
 async def list_unit_canned(request: Request) -> Response:
     await require_admin(request, change=False)
     state = state_of(request)
@@ -330,6 +503,17 @@ async def list_unit_canned(request: Request) -> Response:
     return json_response({"canned": [r.to_dict() for r in rows]})
 
 
+@operation(
+    Operation(
+        "Add a canned response to a unit",
+        ADMIN_CHANGE,
+        "admin",
+        {201: canned.CannedOut},
+        errors={404: ("unknown_unit",), 409: ("canned_limit",)},
+        body=v.CannedCreate,
+        extension=True,
+    )
+)
 async def create_unit_canned(request: Request) -> Response:
     active = await require_admin(request, change=True)
     state = state_of(request)
@@ -353,6 +537,16 @@ async def create_unit_canned(request: Request) -> Response:
     return json_response(row.to_dict(), 201)
 
 
+@operation(
+    Operation(
+        "Delete a unit's canned response",
+        ADMIN_CHANGE,
+        "admin",
+        {200: canned.CannedDeleted},
+        errors={404: ("unknown_canned", "unknown_unit")},
+        extension=True,
+    )
+)
 async def delete_unit_canned(request: Request) -> Response:
     active = await require_admin(request, change=True)
     state = state_of(request)

@@ -12,6 +12,10 @@ JSON shape (admin API, stored as one document per unit)::
      "intake_stop_min": 15}        # optional: the service default otherwise
 
 An exception replaces the weekly hours of that date (``[]`` = closed all day).
+A unit that follows the Swedish public holidays (the default; migration 0018,
+:mod:`chatserver.admin.public_holidays`) is closed on them, unless an exception
+for that date says otherwise: exceptions win over holidays, holidays over the
+weekly hours.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from chatserver.admin.public_holidays import holiday_name
 from chatserver.errors import InvalidInput
 from chatserver.http.params import DAY_MAX, DAY_MIN, iso_day, json_int
 
@@ -48,10 +53,14 @@ class Hours:
     weekly: Mapping[int, tuple[Interval, ...]]
     exceptions: Mapping[date, tuple[Interval, ...]] = field(default_factory=dict)
     intake_stop_min: int | None = None
+    # Closed on Swedish public holidays (the unit's flag, not part of the document).
+    public_holidays: bool = False
 
     def intervals_on(self, day: date) -> tuple[Interval, ...]:
         if day in self.exceptions:
             return self.exceptions[day]
+        if self.public_holidays and holiday_name(day) is not None:
+            return ()
         return self.weekly.get(day.weekday(), ())
 
     def to_dict(self) -> dict[str, Any]:
@@ -67,8 +76,8 @@ class Hours:
 
 
 # Units without --always-open and without configured hours: weekdays 08–17,
-# the usual opening hours of a Swedish health centre's telephone and drop-in.
-# Public holidays are not known here: add them as exceptions.
+# the usual opening hours of a Swedish health centre's telephone and drop-in
+# (closed on public holidays too unless the unit opts out: Operations.hours_of).
 DEFAULT_HOURS = Hours(
     weekly={d: ((time(8, 0), time(17, 0)),) for d in range(5)},
 )

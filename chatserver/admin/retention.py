@@ -2,9 +2,10 @@
 
 What goes: the patient's name and own words (contact ``name``, ``text`` and
 the quotes in triage reasons), every message body, the patient's name as
-sender, free text in contact events (internal notes, transfer notes,
-override reasons), survey comments and the identified person (personnummer
-and name of ``contact_identities``). What stays: the contact row with its
+sender, photos (the ``attachments`` rows with their thumbnails; a message
+keeps that it had a photo, without the photo's hash), free text in contact events (internal
+notes, transfer notes, override reasons), survey comments and the identified
+person (personnummer and name of ``contact_identities``). What stays: the contact row with its
 times, levels, tags, outcome and queue (statistics), message sequence numbers
 and times, contact events without their text, and the audit log.
 
@@ -37,6 +38,7 @@ DAY_S = 86400.0
 PURGED_TABLES: tuple[str, ...] = (
     "contacts",
     "messages",
+    "attachments",
     "contact_events",
     *(table for table, _, _ in FEATURE_FREE_TEXT),
     "contact_identities",

@@ -9,10 +9,13 @@ the CLI arrives within ``operations_sweep_s``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from chatserver.admin.hours import DEFAULT_HOURS, Hours, Status, parse_hours, status
+from chatserver.admin.holiday_store import opted_out_units
+from chatserver.admin.hours import DEFAULT_HOURS, TZ, Hours, Status, parse_hours, status
+from chatserver.admin.public_holidays import next_holidays
 from chatserver.admin.store import Banner, OperationsStore
 from chatserver.errors import StateConflict
 from chatserver.flow.intake import ALTERNATIVES
@@ -27,6 +30,8 @@ log = get_logger("chatserver.admin")
 
 # Banners kept in the history answered by the admin API.
 BANNER_HISTORY = 50
+# Upcoming public holidays listed per unit by the admin API (/admin shows them).
+HOLIDAYS_SHOWN = 5
 
 
 class Operations:
@@ -34,6 +39,8 @@ class Operations:
         self.state = state
         self.store = store
         self.hours: dict[str, Hours] = {}
+        # Units that opted out of closing on public holidays (migration 0018).
+        self.holiday_opt_outs: frozenset[str] = frozenset()
         self.banner: Banner | None = None
         # The banner clients were last told about (None = none shown).
         self._announced: int | None = None
@@ -49,6 +56,7 @@ class Operations:
             except Exception:  # a bad row must not stop the service
                 log.exception("bad_opening_hours", unit_id=unit_id)
         self.hours = loaded
+        self.holiday_opt_outs = await self.store.db.read(opted_out_units())
 
     async def load_banner(self) -> None:
         latest = await self.store.banners(1)
@@ -58,7 +66,19 @@ class Operations:
         """None = always open."""
         if unit.always_open:
             return None
-        return self.hours.get(unit.id, DEFAULT_HOURS)
+        hours = self.hours.get(unit.id, DEFAULT_HOURS)
+        return replace(hours, public_holidays=unit.id not in self.holiday_opt_outs)
+
+    def holidays_of(self, unit: Unit, now: float) -> dict[str, Any]:
+        """Whether the unit closes on public holidays, and the next ones (admin API)."""
+        today = datetime.fromtimestamp(now, TZ).date()
+        return {
+            "public_holidays": unit.id not in self.holiday_opt_outs,
+            "next_holidays": [
+                {"date": d.isoformat(), "name": name}
+                for d, name in next_holidays(today, HOLIDAYS_SHOWN)
+            ],
+        }
 
     def status_of(self, unit: Unit, now: float) -> Status | None:
         hours = self.hours_of(unit)

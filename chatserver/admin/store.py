@@ -45,6 +45,8 @@ FEATURE_FREE_TEXT: tuple[tuple[str, str, str | None], ...] = (("survey_answers",
 EVENT_FREE_TEXT_KEYS = frozenset({"body", "note", "text", "comment", "reason"})
 # The key of each triage reason that quotes the patient's words.
 REASON_FREE_TEXT_KEYS = frozenset({"matched"})
+# The key of a message's photo metadata that identifies the purged photo.
+PHOTO_HASH_KEYS = frozenset({"sha256"})
 
 # "Leave unchanged" for :meth:`OperationsStore.update_queue` (None means "no limit").
 UNSET: Any = object()
@@ -405,6 +407,19 @@ def _purge(d: Dialect, cutoff: float, at: float) -> Plan[list[str]]:
         " sender_name = CASE WHEN sender = 'patient' THEN '' ELSE sender_name END"
         f" WHERE {of_ids}",
         *id_params,
+    )
+    # Photos (migration 0015) go with the words: the image and thumbnail rows.
+    # Their messages keep that a photo was there (id, type, size) but not its
+    # hash, which would recognise the photo.
+    yield execute(f"DELETE FROM attachments WHERE {of_ids}", *id_params)
+    photos = yield all_rows(
+        f"SELECT contact_id, seq, attachment FROM messages WHERE {of_ids}"
+        " AND attachment IS NOT NULL",
+        *id_params,
+    )
+    yield many(
+        "UPDATE messages SET attachment = ? WHERE contact_id = ? AND seq = ?",
+        [(dumps(_without(orjson.loads(a), PHOTO_HASH_KEYS)), cid, seq) for cid, seq, a in photos],
     )
     events = yield all_rows(f"SELECT id, data FROM contact_events WHERE {of_ids}", *id_params)
     yield many(

@@ -18,9 +18,11 @@ from starlette.routing import BaseRoute, Route
 from chatserver.access import credentials as cred
 from chatserver.access import password_policy
 from chatserver.access.passwords import hash_password
+from chatserver.admin import models as am
 from chatserver.admin import validation as v
 from chatserver.admin.guard import audit, changed_fields, require_admin, state_of
 from chatserver.admin.service import of
+from chatserver.contract.spec import ADMIN, ADMIN_CHANGE, Operation, operation
 from chatserver.errors import CLOSE_POLICY, InvalidInput, NotFoundError, StateConflict
 from chatserver.http.params import path_id
 from chatserver.http.util import json_response, read_json_object
@@ -44,12 +46,37 @@ def user_dict(u: User) -> dict[str, Any]:
     }
 
 
+@operation(
+    Operation(
+        "Every staff account",
+        ADMIN,
+        "admin",
+        {200: am.UserList},
+        extension=True,
+    )
+)
 async def list_users(request: Request) -> Response:
     await require_admin(request, change=False)
     users = await of(state_of(request)).store.list_users()
     return json_response({"users": [user_dict(u) for u in users]})
 
 
+@operation(
+    Operation(
+        "Create a staff account (first sign-in: own password and TOTP)",
+        ADMIN_CHANGE,
+        "admin",
+        {201: am.UserReply},
+        errors={
+            404: ("unknown_unit",),
+            409: ("already_exists",),
+            422: ("weak_password",),
+            503: ("busy",),
+        },
+        body=v.UserCreate,
+        extension=True,
+    )
+)
 async def create_user(request: Request) -> Response:
     from chatserver.cli.common import add_user  # noqa: PLC0415 - the CLI's own creation path
 
@@ -91,6 +118,17 @@ async def _end_sessions(state: AppState, user_id: int, reason: str) -> int:
     return len(hashes)
 
 
+@operation(
+    Operation(
+        "Change an account (role, units, disabled)",
+        ADMIN_CHANGE,
+        "admin",
+        {200: am.UserUpdated},
+        errors={404: ("unknown_unit", "unknown_user"), 409: ("cannot_change_self",)},
+        body=v.UserUpdate,
+        extension=True,
+    )
+)
 async def update_user(request: Request) -> Response:
     active = await require_admin(request, change=True)
     state = state_of(request)
@@ -126,6 +164,16 @@ async def update_user(request: Request) -> Response:
     return json_response({"user": user_dict(user), "sessions_ended": ended})
 
 
+@operation(
+    Operation(
+        "Clear an account's second factor",
+        ADMIN_CHANGE,
+        "admin",
+        {200: am.UserReset},
+        errors={404: ("unknown_user",)},
+        extension=True,
+    )
+)
 async def reset_second_factor(request: Request) -> Response:
     active = await require_admin(request, change=True)
     state = state_of(request)
@@ -145,6 +193,17 @@ async def reset_second_factor(request: Request) -> Response:
     return json_response({"user_id": user_id, "sessions_ended": ended})
 
 
+@operation(
+    Operation(
+        "Set a new password the user must change",
+        ADMIN_CHANGE,
+        "admin",
+        {200: am.UserReset},
+        errors={404: ("unknown_user",), 422: ("weak_password",), 503: ("busy",)},
+        body=v.PasswordReset,
+        extension=True,
+    )
+)
 async def reset_password(request: Request) -> Response:
     """A new password set by the admin, which the user must change at the next
     sign-in (the admin knows it)."""

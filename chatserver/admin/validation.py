@@ -42,6 +42,8 @@ class UnitCreate(_Body):
     rollout: Literal["live", "pilot"] = "pilot"
     # Patient identification; null = CHATSERVER_PATIENT_IDENTIFICATION.
     identification: Literal["optional", "required"] | None = None
+    # Closed on Swedish public holidays (migration 0018).
+    public_holidays: bool = True
 
 
 class UnitUpdate(_Body):
@@ -50,6 +52,7 @@ class UnitUpdate(_Body):
     rollout: Literal["live", "pilot"] | None = None
     # Present and null = back to the global setting; absent = unchanged.
     identification: Literal["optional", "required"] | None = None
+    public_holidays: bool | None = None
 
 
 class QueueCreate(_Body):

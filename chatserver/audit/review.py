@@ -29,9 +29,11 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from chatserver.access import policy as access
+from chatserver.audit import models as m
 from chatserver.audit.chain import AuditEvent
 from chatserver.audit.service import AuditLog, iso_utc
 from chatserver.audit.store import AuditQuery
+from chatserver.contract.spec import ADMIN, ANYONE, Operation, Reply, operation
 from chatserver.csv_cells import to_csv
 from chatserver.errors import Forbidden
 from chatserver.http.params import (
@@ -178,6 +180,17 @@ def _answer(request: Request, events: list[AuditEvent], name: str) -> Response:
     return json_response({"events": [event_dict(e) for e in events]})
 
 
+@operation(
+    Operation(
+        "Audit events in seq order (JSON, or CSV with format=csv)",
+        ADMIN,
+        "audit",
+        {200: Reply(m.EventList, also=("text/csv",))},
+        errors={503: ("audit_unavailable",)},
+        query=m.EventsQuery,
+        extension=True,
+    )
+)
 async def events(request: Request) -> Response:
     csv_wanted = request.query_params.get("format") == "csv"
     state, user = await _admin(request, "audit_export" if csv_wanted else "audit_query")
@@ -194,6 +207,17 @@ async def events(request: Request) -> Response:
     return _answer(request, found, "audit-events")
 
 
+@operation(
+    Operation(
+        "Random staff accesses to contacts, reproducible with seed",
+        ADMIN,
+        "audit",
+        {200: Reply(m.Sample, also=("text/csv",))},
+        errors={503: ("audit_unavailable",)},
+        query=m.SampleQuery,
+        extension=True,
+    )
+)
 async def sample(request: Request) -> Response:
     """Random accesses to patient data for the periodic review."""
     state, user = await _admin(request, "audit_sample")
@@ -217,6 +241,16 @@ async def sample(request: Request) -> Response:
     return json_response({"seed": seed, "events": [event_dict(e) for e in found]})
 
 
+@operation(
+    Operation(
+        "Patient log extract: which unit accessed the contact, when",
+        ADMIN,
+        "audit",
+        {200: m.Extract},
+        errors={503: ("audit_unavailable",)},
+        extension=True,
+    )
+)
 async def contact_extract(request: Request) -> Response:
     """Patient log extract: which care unit accessed the contact, and when."""
     state, user = await _admin(request, "audit_extract")
@@ -241,6 +275,16 @@ async def contact_extract(request: Request) -> Response:
     return json_response({"contact_id": contact_id, "accesses": accesses})
 
 
+@operation(
+    Operation(
+        "Verify the audit chain (as `chatserver audit verify`)",
+        ADMIN,
+        "audit",
+        {200: m.Verdict},
+        errors={503: ("audit_unavailable",)},
+        extension=True,
+    )
+)
 async def verify(request: Request) -> Response:
     state, user = await _admin(request, "audit_verify")
     await state.audit_event(request, user, "audit_verify", result="ok")
@@ -258,6 +302,15 @@ async def verify(request: Request) -> Response:
 AUDIT_PAGE = Path(__file__).resolve().parents[2] / "webclient" / "audit.html"
 
 
+@operation(
+    Operation(
+        "The log review page (HTML; data from the API)",
+        ANYONE,
+        "pages",
+        {200: Reply(None, "text/html")},
+        extension=True,
+    )
+)
 async def page(request: Request) -> Response:
     """The log review page (static HTML; the data comes from the API above)."""
     if not AUDIT_PAGE.is_file():

@@ -3,7 +3,7 @@
 Opening a contact is the access: ``pick`` (the transcript is handed out) and
 ``sync`` (history) are audited *before* the data leaves for this connection
 (``sync`` in :mod:`chatserver.ws.staff` itself, ``pick`` here, before the reply is queued;
-a pick that cannot be audited puts the contact back at the front of its queue).
+a pick that cannot be audited puts the contact back in its queue, in its level's place).
 ``close``, ``transfer``, ``override`` and ``note`` are audited after they took
 effect. Messages relayed by the assigned staff member are not new accesses and
 are not audited (keeps audit writes off the chat's hot path). Refused attempts

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from chatserver.access.password_policy import WeakPassword
 from chatserver.access.policy import ROLES
 from chatserver.audit.cli import record_cli_event
-from chatserver.cli.common import add_unit, add_user, settings_from_args, with_storage
+from chatserver.cli import accounts, units
+from chatserver.cli.common import HelpParser, add_unit, add_user, settings_from_args, with_storage
 from chatserver.identity.login_store import set_hsa_id, user_id_by_hsa_id
 from chatserver.security.files import restrict_umask
 from chatserver.storage.base import Conflict, NotFound
@@ -32,6 +33,7 @@ FEATURE_CLIS: tuple[str, ...] = (
     "chatserver.audit",
     "chatserver.stats.cli",
     "chatserver.cli.keys",
+    "chatserver.fhir",
 )
 
 
@@ -86,6 +88,11 @@ def cmd_unit_add(args: argparse.Namespace) -> int:
         finally:
             await storage.close()
         print(f"unit {args.id} created with queue {args.id}:nurse")
+        print(
+            "\n".join(
+                units.hours_summary(args.id, always_open=args.always_open, public_holidays=True)
+            )
+        )
         return 0
 
     return asyncio.run(run())
@@ -123,9 +130,6 @@ def cmd_unit_set_identification(args: argparse.Namespace) -> int:
 def cmd_user_add(args: argparse.Namespace) -> int:
     if args.hsa_id is not None and not HSA_ID.fullmatch(args.hsa_id):
         print("error: --hsa-id is not an HSA-id (e.g. SE2321000016-1003)", file=sys.stderr)
-        return 2
-    if not args.password_stdin:
-        print("error: pass the password on stdin with --password-stdin", file=sys.stderr)
         return 2
     if args.display_name is not None:
         try:  # as the admin API (chatserver/text_hygiene.py)
@@ -221,33 +225,62 @@ def cmd_user_set_hsa_id(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = HelpParser(add_help=False)
     common.add_argument(
         "--data-dir",
         default=argparse.SUPPRESS,
         help="data directory (default ./data or $CHATSERVER_DATA_DIR)",
     )
-    p = argparse.ArgumentParser(prog="chatserver", parents=[common])
-    sub = p.add_subparsers(dest="command", required=True)
+    p = HelpParser(
+        prog="chatserver",
+        parents=[common],
+        description="Patient chat for Swedish primary care: the service and its administration."
+        " Settings not given as options come from CHATSERVER_* variables (docs/operations.md).",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = sub.add_parser("serve", parents=[common], help="run the service")
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
+    serve.add_argument(
+        "--host", help="address to listen on (default 127.0.0.1 or $CHATSERVER_HOST)"
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        help="port to listen on, 0 for any free one (default 8000 or $CHATSERVER_PORT)",
+    )
     serve.add_argument(
         "--demo",
         action="store_true",
-        help="create a demo unit and demo staff accounts, print their sign-in",
+        help="at the first start: a demo unit (always open), one account per role and"
+        " about 90 days of statistics history; prints how to sign in",
     )
     serve.set_defaults(func=cmd_serve)
 
     unit = sub.add_parser("unit", parents=[common], help="care units").add_subparsers(
-        dest="unit_command", required=True
+        dest="unit_command", required=True, metavar="COMMAND"
     )
-    ua = unit.add_parser("add", parents=[common], help="create a unit with a nurse queue")
-    ua.add_argument("id")
-    ua.add_argument("--name", required=True)
-    ua.add_argument("--always-open", action="store_true")
-    ua.add_argument("--rollout", choices=["live", "pilot"], default="live")
+    ua = unit.add_parser(
+        "add",
+        parents=[common],
+        help="create a unit with a nurse queue",
+        description="Create a care unit with a nurse queue. Without --always-open the unit"
+        " is open Mon-Fri 08:00-17:00 (Europe/Stockholm), closed on Swedish public holidays;"
+        " outside those hours patients cannot start a chat. It prints the hours and the"
+        " commands that change them.",
+    )
+    ua.add_argument("id", help="unit id: 1-64 characters of a-z, 0-9, - and _")
+    ua.add_argument("--name", required=True, help="the unit's name as patients see it")
+    ua.add_argument(
+        "--always-open",
+        action="store_true",
+        help="take chats at any hour (for trying things out); otherwise Mon-Fri 08-17",
+    )
+    ua.add_argument(
+        "--rollout",
+        choices=["live", "pilot"],
+        default="live",
+        help="'pilot': reachable only through its link, not listed for patients",
+    )
     ua.add_argument(
         "--identification",
         choices=["optional", "required"],
@@ -260,7 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="whether a unit requires patient sign-in with e-legitimation",
     )
-    ui.add_argument("id")
+    ui.add_argument("id", help="unit id")
     ui.add_argument(
         "identification",
         choices=["optional", "required", "default"],
@@ -268,16 +301,61 @@ def build_parser() -> argparse.ArgumentParser:
         " 'default' follows CHATSERVER_PATIENT_IDENTIFICATION",
     )
     ui.set_defaults(func=cmd_unit_set_identification)
+    uh = unit.add_parser(
+        "set-hours", parents=[common], help="a unit's weekly opening hours and exceptions"
+    )
+    uh.add_argument("id", help="unit id")
+    uh.add_argument(
+        "hours",
+        metavar="HOURS",
+        help="a JSON file of the hours (docs/protocol.md, admin API), '-' for stdin,"
+        " or 'default' for Mon-Fri 08:00-17:00",
+    )
+    uh.set_defaults(func=units.cmd_set_hours)
+    hol = unit.add_parser(
+        "set-holidays",
+        parents=[common],
+        help="whether a unit closes on Swedish public holidays",
+    )
+    hol.add_argument("id", help="unit id")
+    hol.add_argument(
+        "state",
+        choices=["on", "off"],
+        help="'on' (every unit's default): closed on public holidays, midsommarafton,"
+        " julafton and nyårsafton unless an exception opens that date; 'off': weekly hours",
+    )
+    hol.set_defaults(func=units.cmd_set_holidays)
+    alw = unit.add_parser(
+        "set-always-open", parents=[common], help="whether a unit takes chats at any hour"
+    )
+    alw.add_argument("id", help="unit id")
+    alw.add_argument(
+        "state", choices=["on", "off"], help="'on': always open; 'off': its opening hours"
+    )
+    alw.set_defaults(func=units.cmd_set_always_open)
 
     user = sub.add_parser("user", parents=[common], help="staff accounts").add_subparsers(
-        dest="user_command", required=True
+        dest="user_command", required=True, metavar="COMMAND"
     )
-    us = user.add_parser("add", parents=[common], help="create a staff account")
-    us.add_argument("username")
-    us.add_argument("--role", required=True, choices=sorted(ROLES))
-    us.add_argument("--unit", required=True, action="append", help="repeat for several units")
-    us.add_argument("--password-stdin", action="store_true")
-    us.add_argument("--display-name")
+    us = user.add_parser(
+        "add",
+        parents=[common],
+        help="create a staff account",
+        description="Create a staff account. The password is read from stdin (one line);"
+        " the otpauth:// URI of its second factor is printed for the authenticator app.",
+    )
+    us.add_argument("username", help="sign-in name (unique regardless of case)")
+    us.add_argument("--role", required=True, choices=sorted(ROLES), help="the account's role")
+    us.add_argument(
+        "--unit", required=True, action="append", help="unit id; repeat for several units"
+    )
+    us.add_argument(
+        "--password-stdin",
+        action="store_true",
+        required=True,
+        help="read the password from stdin (never from the command line, where `ps` shows it)",
+    )
+    us.add_argument("--display-name", help="name shown to colleagues (default: the username)")
     us.add_argument("--hsa-id", help="the SITHS HSA-id that signs in as this account")
     us.add_argument(
         "--first-sign-in",
@@ -289,9 +367,19 @@ def build_parser() -> argparse.ArgumentParser:
     uh = user.add_parser(
         "set-hsa-id", parents=[common], help="set (or with '-' remove) an account's HSA-id"
     )
-    uh.add_argument("username")
-    uh.add_argument("hsa_id", metavar="ID")
+    uh.add_argument("username", help="the account")
+    uh.add_argument("hsa_id", metavar="ID", help="HSA-id, e.g. SE2321000016-1003, or '-'")
     uh.set_defaults(func=cmd_user_set_hsa_id)
+    rp = user.add_parser(
+        "reset-password",
+        parents=[common],
+        help="print a new strong password (and a new TOTP secret if it has one)",
+        description="Give an account a new random password, printed once on stdout, and,"
+        " when it has a second factor, a new TOTP secret (its otpauth:// URI and the secret)."
+        " The account's sessions end. Audited as admin_user_reset_password.",
+    )
+    rp.add_argument("username", help="the account")
+    rp.set_defaults(func=accounts.cmd_reset_password)
 
     import importlib  # noqa: PLC0415
 

@@ -12,7 +12,28 @@ from pathlib import Path
 from chatserver.settings import Settings
 from chatserver.storage.base import Queue, Storage, Unit
 
-__all__ = ["add_unit", "add_user", "settings_from_args", "with_storage"]
+__all__ = ["HelpParser", "add_unit", "add_user", "settings_from_args", "with_storage"]
+
+
+class DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Every option's help ends with its default, or with "(required)" for a
+    required option; not for a default of None (the help says what happens)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.required and action.option_strings:
+            return f"{action.help} (required)"
+        if action.default is None or action.required:
+            return action.help
+        return super()._get_help_string(action)
+
+
+class HelpParser(argparse.ArgumentParser):
+    """The parser of ``chatserver`` and (through ``add_subparsers``, which makes
+    its own class) of every subcommand: help shows defaults."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("formatter_class", DefaultsFormatter)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:

@@ -1,11 +1,15 @@
-"""``chatserver serve``: uvicorn with the `websockets` implementation."""
+"""``chatserver serve``: uvicorn with its `websockets` implementation, or
+`websockets-sansio` (``CHATSERVER_WS_IMPLEMENTATION``; why the default:
+docs/benchmarks.md "WebSocket implementation")."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import secrets
+import shlex
 import sys
+import time
+import warnings
 from typing import Any
 
 import uvicorn
@@ -15,6 +19,7 @@ from chatserver.http.server_protocol import guarded_protocol
 from chatserver.logs import get_logger
 from chatserver.security.files import DataDirError, secure_data_dir
 from chatserver.settings import Settings
+from chatserver.storage.base import Storage
 from chatserver.ws.wire import MAX_FRAME_BYTES
 
 log = get_logger("chatserver.cli.serve")
@@ -29,37 +34,70 @@ DEMO_USERS = (
 
 
 async def seed_demo(settings: Settings) -> list[str]:
-    """A demo unit and one account per role; returns how to sign in (printed
-    once the server listens, with the port it got)."""
+    """A demo unit and one account per role, and at the unit's creation its last
+    90 days of statistics history; returns how to sign in (printed once the
+    server listens, with the port it got)."""
     import pyotp  # noqa: PLC0415
 
     from chatserver.app import open_storage  # noqa: PLC0415
     from chatserver.cli.common import add_unit, add_user  # noqa: PLC0415
+    from chatserver.storage import directory  # noqa: PLC0415
     from chatserver.storage.base import Conflict  # noqa: PLC0415
 
     storage = open_storage(settings)
     await storage.open()
     lines: list[str] = []
+    existing: list[str] = []
     try:
-        with contextlib.suppress(Conflict):  # a second --demo start keeps the unit
+        try:
             await add_unit(storage, DEMO_UNIT, "Hälsocentralen Demo", always_open=True)
+            new_unit = True
+        except Conflict:  # a second --demo start keeps the unit (and its history)
+            new_unit = False
+        staff: list[int] = []
         for username, role, display in DEMO_USERS:
+            # Looked up first: a restart then costs no password check or hash.
+            user = await storage.read(directory.get_user_by_username(username))
             password = secrets.token_urlsafe(9)
             try:
-                _, uri = await add_user(
+                if user is not None:
+                    raise Conflict(username)
+                user_id, uri = await add_user(
                     storage, settings, username, password, role, [DEMO_UNIT], display
                 )
             except Conflict:
-                lines.append(f"  {username}: exists already (password printed at first start)")
-                continue
-            code = ""
-            if uri:
-                secret = pyotp.parse_uri(uri).secret
-                code = f"  totp secret {secret} (code now: {pyotp.TOTP(secret).now()})"
-            lines.append(f"  {role:8} user {username}  password {password}{code}")
+                existing.append(username)
+                user_id = user.id if user is not None else 0
+                lines.append(f"  {role:8} user {username}  exists already")
+            else:
+                code = ""
+                if uri:
+                    secret = pyotp.parse_uri(uri).secret
+                    code = f"  totp secret {secret} (code now: {pyotp.TOTP(secret).now()})"
+                lines.append(f"  {role:8} user {username}  password {password}{code}")
+            if role in ("nurse", "doctor") and user_id:
+                staff.append(user_id)
+        if new_unit and staff:
+            lines.append(await _seed_history(storage, staff))
     finally:
         await storage.close()
+    if existing:
+        lines.append(
+            "  passwords are printed only at the first start; for a new one (and a new TOTP"
+            " secret): chatserver --data-dir "
+            f"{shlex.quote(str(settings.data_dir))} user reset-password USERNAME"
+        )
     return lines
+
+
+async def _seed_history(storage: Storage, staff: list[int]) -> str:
+    """The demo unit's 90 days of history (contacts, satisfaction, visit counts)."""
+    from chatserver.stats.demo_history import DAYS, history, write_history  # noqa: PLC0415
+
+    began = time.perf_counter()
+    count = await storage.write(write_history(history(DEMO_UNIT, staff, time.time())))
+    took = time.perf_counter() - began
+    return f"  statistics: {count} chats of the last {DAYS} days added ({took:.1f} s)"
 
 
 def private_data_dir(settings: Settings) -> bool:
@@ -93,6 +131,18 @@ def proxy_options(settings: Settings) -> dict[str, Any]:
     return {"proxy_headers": True, "forwarded_allow_ips": list(settings.forwarded_allow_ips)}
 
 
+def quiet_ws_deprecation() -> None:
+    """Ignore uvicorn's deprecation notice of its `websockets` implementation
+    (only that one message; other warnings still show)."""
+    from uvicorn.config import UvicornDeprecationWarning  # noqa: PLC0415
+
+    warnings.filterwarnings(
+        "ignore",
+        message="The `websockets` implementation is deprecated",
+        category=UvicornDeprecationWarning,
+    )
+
+
 def serve(settings: Settings, *, demo: bool = False) -> int:
     logs.configure(settings.log_level)
     if not private_data_dir(settings):
@@ -105,7 +155,7 @@ def serve(settings: Settings, *, demo: bool = False) -> int:
         app,
         host=settings.host,
         port=settings.port,
-        ws="websockets",
+        ws=settings.ws_implementation,
         ws_per_message_deflate=False,
         ws_max_size=MAX_FRAME_BYTES,
         # 20 s pings, 20 s to answer: a vanished phone is noticed within ~40 s.
@@ -122,6 +172,10 @@ def serve(settings: Settings, *, demo: bool = False) -> int:
         timeout_keep_alive=settings.http_keep_alive_s,
         timeout_graceful_shutdown=5,
     )
+    if settings.ws_implementation == "websockets":
+        # Chosen knowingly (docs/benchmarks.md): uvicorn's notice that it is
+        # deprecated would otherwise greet every start.
+        quiet_ws_deprecation()
     server = uvicorn.Server(config)
 
     async def run() -> None:

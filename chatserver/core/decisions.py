@@ -40,9 +40,10 @@ from chatserver.core.effects import (
     contact_closed,
     unknown_contact,
 )
+from chatserver.core.handover import Handover
 from chatserver.core.identification import VerifiedIdentity
 from chatserver.core.lifecycle import ContactStatus, Transition, allows
-from chatserver.core.waiting_room import TIER_FRONT, priority_key, tier_for
+from chatserver.core.waiting_room import priority_key, tier_for
 from chatserver.errors import Forbidden, NotFoundError, StateConflict
 from chatserver.storage.base import (
     AppendResult,
@@ -148,10 +149,12 @@ def pick_effects(
     user: User,
     conn_id: str | None,
     identity: VerifiedIdentity | None = None,
+    handover: Handover | None = None,
 ) -> Effects:
     """The picker gets the contact and its transcript (their other tabs too),
-    with who the patient is when identified; the patient learns who picked them."""
-    assigned = wire.StaffAssignedFrame(picked, tuple(messages), identity)
+    with who the patient is when identified and what travels with the contact
+    (``handover``); the patient learns who picked them."""
+    assigned = wire.StaffAssignedFrame(picked, tuple(messages), identity, handover)
     return Effects(
         reply=assigned,
         sends=(
@@ -270,12 +273,18 @@ def transfer_effects(write: TransferWrite, after: Contact, conn_id: str | None) 
 
 
 def decide_requeue(contact: Contact, reason: str, now: float) -> Refusal | RequeueWrite:
-    """Back to the front of its own queue (its staff member vanished, or the
-    pick could not be audited)."""
+    """Back into its own queue (its staff member vanished, or the pick could
+    not be audited), in its level's place with its original arrival time: it
+    goes before those of its level who arrived later, never before a more
+    urgent level (the tier and key a transfer gives it too)."""
     if not allows(contact.status, Transition.REQUEUE):
         return _not_waiting("the contact is not assigned")
     return RequeueWrite(
-        contact, TIER_FRONT, priority_key(contact.level, contact.queued_at or now), now, reason
+        contact,
+        tier_for(contact.level, red_flag=contact.red_flag),
+        priority_key(contact.level, contact.queued_at or now),
+        now,
+        reason,
     )
 
 
@@ -335,6 +344,22 @@ def override_effects(write: LevelWrite, after: Contact, user: User, conn_id: str
     )
 
 
+# -- the patient's presence ----------------------------------------------------------------
+
+
+def patient_presence(contact: Contact | None, connected: bool, now: float) -> Effects:
+    """The patient's last socket closed, or the first one opened: the assigned
+    staff member sees it at once (nothing while waiting or closed)."""
+    if (
+        contact is None
+        or contact.status != ContactStatus.ASSIGNED
+        or contact.assigned_user_id is None
+    ):
+        return Effects()
+    frame = wire.PresenceFrame(contact.id, "connected" if connected else "disconnected", now)
+    return Effects(sends=(Send("user", contact.assigned_user_id, frame),))
+
+
 # -- typing -----------------------------------------------------------------------------
 
 
@@ -372,7 +397,15 @@ def patient_message(patient: Contact, client_id: str, body: str, now: float) -> 
     )
 
 
-def staff_message(user: User, contact_id: str, client_id: str, body: str, now: float) -> NewMessage:
+def staff_message(
+    user: User,
+    contact_id: str,
+    client_id: str,
+    body: str,
+    now: float,
+    *,
+    photo_request: bool = False,
+) -> NewMessage:
     return NewMessage(
         contact_id=contact_id,
         sender="staff",
@@ -383,6 +416,7 @@ def staff_message(user: User, contact_id: str, client_id: str, body: str, now: f
         sent_at=now,
         # Assignment is checked inside the write: no read on the hot path.
         require_assigned_user=user.id,
+        photo_request=photo_request,
     )
 
 

@@ -3,8 +3,12 @@
 Order
 -----
 1. Tier first: tier 0 (``TIER_FRONT``) holds acknowledged emergencies and
-   contacts sent back to the front (their staff member vanished); everything
-   else is tier 1 (``TIER_NORMAL``).
+   emergency-level contacts; everything else is tier 1 (``TIER_NORMAL``).
+   A contact sent back (its staff member vanished, a transfer, a pick that
+   could not be audited) keeps the tier of its level and its original
+   arrival time (``queued_at``): it goes before the later arrivals of its
+   level and never before a more urgent level that the ageing rule below
+   would not put behind it anyway.
 2. Within a tier, by ``priority_key`` ascending, then arrival (``created_at``,
    the intake time), then id. The database orders picks the same way
    (``storage.contacts.WAITING_ORDER``, checked by tests/core/test_waiting_room.py).
@@ -55,6 +59,27 @@ def priority_key(level: str, enqueued_at: float) -> float:
     return enqueued_at - AGEING_CREDIT_S.get(level, 0.0)
 
 
+# A queue row shows about one line of the complaint.
+PREVIEW_CHARS = 80
+
+
+def preview_of(text: str, limit: int = PREVIEW_CHARS) -> str:
+    """The first words of ``text`` on one line: whitespace collapsed, cut at a
+    word boundary within ``limit`` characters (an ellipsis marks the cut).
+    Only the head of the text is looked at: the cost does not grow with a
+    4,000-character complaint (a room reload makes one per waiting contact)."""
+    text = text.lstrip()
+    head = text[: limit * 3]
+    flat = " ".join(head.split())
+    if len(flat) <= limit and len(head) == len(text):
+        return flat
+    cut = flat[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:-") + "…"
+
+
 def tier_for(level: str, *, red_flag: bool) -> int:
     """Acknowledged emergencies (red flag) and emergency-level contacts go first."""
     return TIER_FRONT if red_flag or level == Level.EMERGENCY else TIER_NORMAL
@@ -74,6 +99,12 @@ class WaitingEntry:
     reasons: tuple[Mapping[str, Any], ...] = field(default=(), compare=False)
     # Bound to a person (e-legitimation): the staff's queue row shows it, nothing more.
     identified: bool = False
+    # What a nurse reads before picking: the display name, the language, and
+    # the first words of the complaint (:func:`preview_of`, cut once when the
+    # entry is made, never per push).
+    name: str = ""
+    lang: str = ""
+    preview: str = ""
 
     def sort_key(self) -> tuple[int, float, float, str]:
         return (self.priority_tier, self.priority_key, self.created_at, self.contact_id)

@@ -11,9 +11,9 @@ announced to the :class:`~chatserver.flow.waiting.QueueService`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar, assert_never
+from typing import Literal, TypeVar, assert_never
 
 import triage
 from chatserver.core import decisions as decide
@@ -28,6 +28,7 @@ from chatserver.core.effects import (
     TransferWrite,
     Write,
 )
+from chatserver.core.handover import handovers
 from chatserver.core.retriage import (
     decide_followup_answers,
     decide_followups,
@@ -39,9 +40,10 @@ from chatserver.core.retriage import (
 from chatserver.errors import NotFoundError
 from chatserver.fanout.local import Fanout
 from chatserver.flow.waiting import QueueService
-from chatserver.hooks import Hooks
+from chatserver.hooks import ContactNotice, Hooks
 from chatserver.metrics import Metrics
 from chatserver.storage.base import (
+    AppendResult,
     Conflict,
     Contact,
     NewMessage,
@@ -187,16 +189,38 @@ class Conversations:
         return await self._append(msg, conn_id, None)
 
     async def staff_message(
-        self, staff: Staff, contact_id: str, client_id: str, body: str
+        self,
+        staff: Staff,
+        contact_id: str,
+        client_id: str,
+        body: str,
+        *,
+        photo_request: bool = False,
     ) -> wire.AckFrame:
-        msg = decide.staff_message(staff.user, contact_id, client_id, body, self.clock())
+        msg = decide.staff_message(
+            staff.user, contact_id, client_id, body, self.clock(), photo_request=photo_request
+        )
         return await self._append(msg, staff.conn_id, staff.user)
 
     async def _append(
         self, msg: NewMessage, conn_id: str | None, user: User | None
     ) -> wire.AckFrame:
+        ack, _ = await self.append_with(self.storage.append_message, msg, conn_id, user)
+        return ack
+
+    async def append_with(
+        self,
+        write: Callable[[NewMessage], Awaitable[AppendResult]],
+        msg: NewMessage,
+        conn_id: str | None,
+        user: User | None,
+    ) -> tuple[wire.AckFrame, AppendResult]:
+        """Store ``msg`` with ``write`` (the plain append, or a photo's append
+        with its image: chatserver/attachments) and deliver it like every
+        message; the sender's ack and what was stored (the original when
+        ``msg`` is a re-send)."""
         try:
-            result = await self.storage.append_message(msg)
+            result = await write(msg)
         except (Conflict, NotFound) as exc:
             refusal = decide.append_refusal(exc)
             if user is not None and isinstance(exc, NotAssigned):
@@ -213,7 +237,13 @@ class Conversations:
                 assigned = current.assigned_user_id if current else None
         ack = await self.dispatch(decide.append_effects(result, status, assigned, conn_id))
         assert isinstance(ack, wire.AckFrame)
-        return ack
+        if user is not None and not result.duplicate:
+            self._notice("message", msg.contact_id)
+        return ack, result
+
+    def _notice(self, kind: Literal["picked", "message", "closed"], contact_id: str) -> None:
+        """Tell the notifications (hooks.contact_notice) what staff did; never blocks."""
+        self.hooks.contact_notice(ContactNotice(kind, contact_id, ""))
 
     async def history(self, contact_id: str, after_seq: int) -> wire.HistoryFrame:
         msgs = await self.storage.messages_after(contact_id, after_seq)
@@ -277,6 +307,21 @@ class Conversations:
             await self._raise_level(answered.raise_)
         return answered.reply
 
+    # -- presence ------------------------------------------------------------
+    async def patient_presence(
+        self,
+        contact_id: str,
+        connected: bool,
+        contact: Contact | None = None,
+        since: float | None = None,
+    ) -> None:
+        """Tell the assigned staff member the patient's socket came or went
+        (``contact``: as just read, else read here; ``since``: when, else now)."""
+        if contact is None:
+            contact = await self.storage.get_contact(contact_id)
+        at = since if since is not None else self.clock()
+        await self.dispatch(decide.patient_presence(contact, connected, at))
+
     # -- typing --------------------------------------------------------------
     async def patient_typing(self, contact_id: str) -> None:
         await self.dispatch(decide.patient_typing(await self.contact(contact_id)))
@@ -295,12 +340,16 @@ class Conversations:
         write = _refused(decide.decide_pick(staff.user, mine, queue_ref, contact_id, wanted, now))
         picked = await self.commit(write)
         self.queues.record_pick(picked.queue_id, now)
+        self._notice("picked", picked.id)
         msgs = await self.storage.messages_after(picked.id, 0)
         # Who the patient is, when identified (one lookup; the delivery is audited
         # with the pick, chatserver/audit/staff_actions.py).
         identity = (await self.hooks.identities.verified([picked.id])).get(picked.id)
+        # The notes, transfer notes and screen answers travel with the contact
+        # (audited with the pick, as the rest of it).
+        handover = handovers(await self.storage.handover_events([picked.id])).get(picked.id)
         return await self.dispatch(
-            decide.pick_effects(picked, msgs, staff.user, staff.conn_id, identity)
+            decide.pick_effects(picked, msgs, staff.user, staff.conn_id, identity, handover)
         )
 
     async def close(
@@ -324,12 +373,14 @@ class Conversations:
             )
             await self.dispatch(effects)
             raise refusal.error from None
+        self._notice("closed", closed.id)
         return await self.dispatch(decide.close_effects(write, closed, staff.conn_id))
 
     async def patient_leave(self, contact_id: str) -> wire.ServerFrame | None:
         contact = await self.storage.get_contact(contact_id)
         write = _refused(decide.decide_close(contact, "patient_left", self.clock(), by=None))
         closed = await self.commit(write)
+        self._notice("closed", closed.id)
         return await self.dispatch(decide.close_effects(write, closed, None))
 
     async def transfer(
@@ -344,7 +395,7 @@ class Conversations:
         return await self.dispatch(decide.transfer_effects(write, updated, staff.conn_id))
 
     async def requeue_front(self, contact: Contact, reason: str) -> Contact | None:
-        """Back to the front of its queue (its staff member vanished); None when
+        """Back into its queue, in its level's place (its staff member vanished); None when
         it was not assigned (any more)."""
         write = decide.decide_requeue(contact, reason, self.clock())
         if isinstance(write, Refusal):

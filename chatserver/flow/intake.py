@@ -21,7 +21,7 @@ from chatserver.core.waiting_room import TIER_FRONT, priority_key, tier_for
 from chatserver.errors import InvalidInput, NotFoundError, StateConflict
 from chatserver.fanout.local import Fanout
 from chatserver.flow.waiting import QueueService
-from chatserver.hooks import BindContact, Hooks
+from chatserver.hooks import BindContact, ContactNotice, Hooks
 from chatserver.http.params import query_int
 from chatserver.metrics import Metrics
 from chatserver.storage.base import Contact, NewContact, Storage, Unit
@@ -50,6 +50,9 @@ class IntakeRequest(BaseModel):
     contact_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     # Contract v1.1: the red-flag screen, question id -> yes/no.
     answers: Annotated[dict[str, bool], Field(max_length=64)] | None = None
+    # Extension: a Swedish mobile number for the "your turn" SMS, checked and
+    # kept by the notify feature (hooks.intake_extras); ignored without a gateway.
+    phone: Annotated[str, Field(max_length=32)] | None = None
 
 
 def parse_intake(data: Any) -> IntakeRequest:
@@ -297,6 +300,10 @@ class IntakeService:
         self, contact: Contact, token: str, advice: dict[str, Any]
     ) -> dict[str, Any]:
         await self.queues.announce(self.fanout, contact)
+        # Staff away are told of a red-flag arrival (chatserver/notify).
+        self.hooks.contact_notice(
+            ContactNotice("queued", contact.id, contact.unit_id, contact.level, contact.red_flag)
+        )
         pos = await self.queues.position_of(contact)
         return {
             "contact_id": contact.id,

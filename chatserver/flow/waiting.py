@@ -27,8 +27,9 @@ from collections.abc import Callable, Container, Iterable, Mapping
 
 from chatserver.core.lifecycle import ContactStatus
 from chatserver.core.wait_estimate import WINDOW_S, PickRate, Place
-from chatserver.core.waiting_room import WaitingEntry, WaitingRoom
+from chatserver.core.waiting_room import WaitingEntry, WaitingRoom, preview_of
 from chatserver.fanout.local import Fanout
+from chatserver.flow.queue_audit import QueuePreviewAudit
 from chatserver.hooks import Hooks
 from chatserver.logs import get_logger
 from chatserver.metrics import Metrics
@@ -67,6 +68,9 @@ def entry_of(c: Contact, identified: bool = False) -> WaitingEntry:
         created_at=c.created_at,
         reasons=c.reasons,
         identified=identified,
+        name=c.name,
+        lang=c.lang,
+        preview=preview_of(c.text),
     )
 
 
@@ -101,6 +105,9 @@ class QueueService:
         self._unverified: set[str] = set()  # units changed from announcements since load
         self._verify: set[str] = set()  # units reloaded only to check their copy
         self._announcing: str | None = None
+        # Queue previews (names, first words) sent to nurses and doctors are
+        # audited as list accesses, throttled (flow/queue_audit.py).
+        self.preview_audit = QueuePreviewAudit(hub, self.hooks)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._ticker: asyncio.Task[None] | None = None
@@ -117,6 +124,7 @@ class QueueService:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        await self.preview_audit.stop()
 
     async def _tick(self) -> None:
         """Keep the oldest-wait gauges current between changes (alerting reads
@@ -341,6 +349,7 @@ class QueueService:
         # Managers and admins get the counts only, never a waiting contact's tags.
         self.hub.deliver("unit_clinical", unit_id, wire.QueuesFrame(views))
         self.hub.deliver("unit_counts", unit_id, wire.QueuesFrame(views, counts_only=True))
+        self.preview_audit.pushed(unit_id, views, now)
 
     async def staff_view(self, unit_ids: Iterable[str]) -> list[wire.QueueView]:
         """The ``queues`` list staff see for these units (counts, oldest wait, contacts)."""

@@ -26,6 +26,7 @@ from chatserver.access import password_policy
 from chatserver.access.passwords import hash_password, verify_password
 from chatserver.access.sessions import ActiveSession, new_totp_secret, provisioning_uri
 from chatserver.access.totp_secrets import open_secret, seal_secret
+from chatserver.contract.spec import STAFF, STAFF_CHANGE, Operation, Reply, operation
 from chatserver.errors import (
     CLOSE_POLICY,
     Forbidden,
@@ -34,9 +35,10 @@ from chatserver.errors import (
     RateLimited,
     StateConflict,
 )
+from chatserver.http import models as m
 from chatserver.http.staff import account_state, staff_session_for_change, user_body
 from chatserver.http.staff import current_session as _current
-from chatserver.http.util import json_response, read_json_object
+from chatserver.http.util import json_response, model_response, read_json_object
 from chatserver.security.totp import FORGET_AFTER_STEPS, current_step, matching_step
 
 if TYPE_CHECKING:
@@ -74,6 +76,23 @@ async def _end(state: AppState, hashes: list[str], reason: str) -> None:
         await state.fanout.close_target("session", id_hash, CLOSE_POLICY, reason)
 
 
+@operation(
+    Operation(
+        "Change one's own password (pending ok); ends every other session",
+        STAFF_CHANGE,
+        "account",
+        {200: m.PasswordChanged},
+        errors={
+            403: ("wrong_current_password",),
+            409: ("password_changed",),
+            422: ("password_unchanged", "weak_password"),
+            429: ("rate_limited",),
+            503: ("busy",),
+        },
+        body=m.PasswordChange,
+        extension=True,
+    )
+)
 async def change_password(request: Request) -> Response:
     state = _state(request)
     active = await staff_session_for_change(request, pending_ok=True)
@@ -110,6 +129,16 @@ async def change_password(request: Request) -> Response:
     )
 
 
+@operation(
+    Operation(
+        "Start the TOTP enrolment (pending ok): the secret, shown once",
+        STAFF_CHANGE,
+        "account",
+        {200: Reply(m.Enrolment, headers=("Cache-Control",))},
+        errors={409: ("already_enrolled",)},
+        extension=True,
+    )
+)
 async def enrol_totp(request: Request) -> Response:
     state = _state(request)
     active = await staff_session_for_change(request, pending_ok=True)
@@ -126,10 +155,25 @@ async def enrol_totp(request: Request) -> Response:
     ):
         raise StateConflict("already_enrolled", "a second factor is enrolled")
     await state.audit_event(request, user, "totp_enrol", result="started")
-    body = {"otpauth_uri": provisioning_uri(secret, user.username), "secret": secret}
-    return json_response(body, headers=NO_STORE)
+    body = m.Enrolment(otpauth_uri=provisioning_uri(secret, user.username), secret=secret)
+    return model_response(body, headers=NO_STORE)
 
 
+@operation(
+    Operation(
+        "Confirm the TOTP enrolment with a code (pending ok)",
+        STAFF_CHANGE,
+        "account",
+        {200: m.AccountState},
+        errors={
+            409: ("already_enrolled", "no_enrolment"),
+            422: ("invalid_otp",),
+            429: ("rate_limited",),
+        },
+        body=m.Confirm,
+        extension=True,
+    )
+)
 async def confirm_totp(request: Request) -> Response:
     state = _state(request)
     active = await staff_session_for_change(request, pending_ok=True)
@@ -160,29 +204,47 @@ async def confirm_totp(request: Request) -> Response:
     return json_response({"user": user_body(fresh), **account_state(state, fresh)})
 
 
+@operation(
+    Operation(
+        "One's own live sessions, newest first",
+        STAFF,
+        "account",
+        {200: Reply(m.SessionList, headers=("Cache-Control",))},
+        extension=True,
+    )
+)
 async def list_sessions(request: Request) -> Response:
     state = _state(request)
     active = await _current(request)
     rows = await state.storage.read(cred.sessions_of(active.user.id))
     now = state.clock()
     live = [
-        {
-            "id": s.public_id,
-            "created_at": s.created_at,
-            "last_seen_at": s.last_seen_at,
-            "current": s.id_hash == active.session.id_hash,
-        }
+        m.OwnSession(
+            id=s.public_id,
+            created_at=s.created_at,
+            last_seen_at=s.last_seen_at,
+            current=s.id_hash == active.session.id_hash,
+        )
         for s in rows
         if not (
             now - s.last_seen_at > state.settings.session_idle_timeout_s
             or now - s.created_at > state.settings.session_absolute_timeout_s
         )
     ]
-    return json_response(
-        {"sessions": live, "limit": state.settings.max_sessions_per_user}, headers=NO_STORE
+    listing = m.SessionList(sessions=live, limit=state.settings.max_sessions_per_user)
+    return model_response(listing, headers=NO_STORE)
+
+
+@operation(
+    Operation(
+        "End one of one's own sessions",
+        STAFF_CHANGE,
+        "account",
+        {200: m.Revoked},
+        errors={404: ("unknown_session",)},
+        extension=True,
     )
-
-
+)
 async def revoke_session(request: Request) -> Response:
     state = _state(request)
     active = await staff_session_for_change(request)
@@ -197,7 +259,7 @@ async def revoke_session(request: Request) -> Response:
     await state.audit_event(
         request, active.user, "session_revoke", result="ok", detail={"current": current}
     )
-    return json_response({"status": "revoked", "current": current})
+    return model_response(m.Revoked(status="revoked", current=current))
 
 
 def routes() -> list[BaseRoute]:

@@ -9,6 +9,8 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from chatserver.contract.spec import ANYONE, Operation, Reply, operation
+
 WEBCLIENT_DIR = Path(__file__).resolve().parents[2] / "webclient"
 
 PAGES = {
@@ -22,7 +24,23 @@ PAGES = {
 }
 
 
-def _page(filename: str) -> Route:
+# Pages are in the OpenAPI document as HTML answers only; what they do is the
+# web client's (docs/protocol.md "Web client"). These three are the contract's.
+CONTRACT_PAGES = ("/", "/staff", "/manager")
+
+
+def _described(url: str) -> Operation:
+    return Operation(
+        "A page of the web client (static HTML)",
+        ANYONE,
+        "pages",
+        {200: Reply(None, "text/html")},
+        extension=url not in CONTRACT_PAGES,
+    )
+
+
+def _page(filename: str, url: str) -> Route:
+    @operation(_described(url))
     async def page(request: Request) -> Response:
         path = WEBCLIENT_DIR / filename
         if not path.is_file():
@@ -33,7 +51,7 @@ def _page(filename: str) -> Route:
 
 
 def routes() -> list[BaseRoute]:
-    out: list[BaseRoute] = [Route(url, _page(name)) for url, name in PAGES.items()]
+    out: list[BaseRoute] = [Route(url, _page(name, url)) for url, name in PAGES.items()]
     if WEBCLIENT_DIR.is_dir():
         out.append(Mount("/static", StaticFiles(directory=WEBCLIENT_DIR), name="static"))
     return out

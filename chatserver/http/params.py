@@ -36,6 +36,7 @@ __all__ = [
     "DAY_MAX",
     "DAY_MIN",
     "EPOCH_MAX",
+    "EPOCH_PATTERN",
     "MAX_INT_CHARS",
     "MAX_MOMENT_CHARS",
     "SQL_INT_MAX",
@@ -63,7 +64,9 @@ MAX_MOMENT_CHARS = 40
 
 _INT = re.compile(r"-?[0-9]+", re.ASCII)
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
-_EPOCH = re.compile(r"[0-9]{1,12}(\.[0-9]{1,9})?", re.ASCII)
+# Epoch seconds in a query string (also the pattern of the OpenAPI document).
+EPOCH_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,9})?$"
+_EPOCH = re.compile(EPOCH_PATTERN[1:-1], re.ASCII)
 
 
 def _refuse(name: str, expected: str) -> InvalidInput:

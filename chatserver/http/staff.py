@@ -11,12 +11,18 @@ from starlette.routing import Route
 
 from chatserver.access.credentials import pending_step
 from chatserver.access.sessions import ActiveSession
+from chatserver.contract.spec import ANYONE, STAFF, STAFF_CHANGE, Operation, operation
 from chatserver.errors import CLOSE_POLICY, Forbidden, InvalidInput, Unauthenticated
+from chatserver.http import models as m
 from chatserver.http.origin import origin_allowed
 from chatserver.http.util import json_response, read_json_object
 
 if TYPE_CHECKING:
     from chatserver.state import AppState
+
+
+# Set with the session cookie, readable by JavaScript, holding nothing but "1".
+SIGNED_IN_HINT = "staff_signed_in"
 
 
 def _state(request: Request) -> AppState:
@@ -87,6 +93,21 @@ async def staff_session_for_change(request: Request, *, pending_ok: bool = False
     return active
 
 
+@operation(
+    Operation(
+        "Staff sign-in: password and one-time code; sets the session cookie",
+        ANYONE,
+        "staff",
+        {200: m.Me},
+        errors={
+            401: ("invalid_credentials", "otp_required"),
+            403: ("origin_refused",),
+            429: ("rate_limited",),
+            503: ("audit_unavailable", "busy"),
+        },
+        body=m.Login,
+    )
+)
 async def login(request: Request) -> Response:
     state = _state(request)
     origin = request.headers.get("origin")
@@ -132,8 +153,21 @@ def set_session_cookie(
         secure=state.settings.tls,
         path="/",
     )
+    # A hint the pages can read (no secret in it): only with it do they ask
+    # /api/staff/me, so a signed-out visit makes no 401 (a console error).
+    resp.set_cookie(
+        SIGNED_IN_HINT, "1", httponly=False, samesite=samesite, secure=state.settings.tls, path="/"
+    )
 
 
+@operation(
+    Operation(
+        "Ends the session; its sockets close with 1008",
+        STAFF_CHANGE,
+        "staff",
+        {200: m.LoggedOut},
+    )
+)
 async def logout(request: Request) -> Response:
     state = _state(request)
     active = await staff_session_for_change(request, pending_ok=True)
@@ -148,11 +182,31 @@ async def logout(request: Request) -> Response:
         secure=state.settings.tls,
         httponly=True,
     )
+    resp.delete_cookie(SIGNED_IN_HINT, path="/", samesite="strict", secure=state.settings.tls)
     return resp
 
 
+@operation(
+    Operation(
+        "The current session's user, CSRF token and pending steps",
+        STAFF,
+        "staff",
+        {200: m.Me},
+        extension=True,
+    )
+)
 async def me(request: Request) -> Response:
-    active = await current_session(request, pending_ok=True)
+    try:
+        active = await current_session(request, pending_ok=True)
+    except Unauthenticated as exc:
+        # The session ended (expired, revoked): the sign-in hint goes too, so
+        # the next visit to a staff page asks nothing and logs no 401.
+        _state(request).metrics.errors.labels(exc.code).inc()
+        resp = json_response(exc.http_body(), exc.status)
+        resp.delete_cookie(
+            SIGNED_IN_HINT, path="/", samesite="strict", secure=_state(request).settings.tls
+        )
+        return resp
     return json_response(
         {
             "user": user_body(active.user),

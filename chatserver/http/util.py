@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -22,6 +23,15 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     return Response(
         orjson.dumps(data), status_code=status, media_type="application/json", headers=headers
     )
+
+
+def model_response(
+    model: BaseModel, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    """A response model as JSON: the body is the model the OpenAPI document
+    describes (chatserver/contract), so the two cannot drift. Fields left at
+    their default are left out (an optional field is absent, not null)."""
+    return json_response(model.model_dump(mode="json", exclude_unset=True), status, headers)
 
 
 async def read_body(request: Request, limit: int = MAX_JSON_BODY) -> bytes:

@@ -23,10 +23,12 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from chatserver.access.sessions import hash_secret
+from chatserver.contract.spec import PATIENT_SESSION, Operation, Reply, operation
 from chatserver.core.lifecycle import ContactStatus
 from chatserver.errors import Unauthenticated
 from chatserver.hooks import BindContact, Identification, identification_required
 from chatserver.http.util import json_response
+from chatserver.identity import models as im
 from chatserver.identity.sessions import PatientSession, patient_of
 from chatserver.identity.store import IdentityStore
 from chatserver.storage.base import Unit
@@ -92,6 +94,15 @@ def _iso(at: float) -> str:
     return datetime.fromtimestamp(at, UTC).isoformat().replace("+00:00", "Z")
 
 
+@operation(
+    Operation(
+        "The signed-in patient's contacts, newest first (fresh tokens for open ones)",
+        PATIENT_SESSION,
+        "identity",
+        {200: Reply(im.PatientContacts, headers=("Cache-Control",))},
+        errors={503: ("audit_unavailable",)},
+    )
+)
 async def patient_contacts(request: Request) -> Response:
     state, session = await _signed_in(request)
     store = IdentityStore(state.storage)
@@ -116,6 +127,14 @@ async def patient_contacts(request: Request) -> Response:
     return json_response({"contacts": out}, headers=NO_STORE)
 
 
+@operation(
+    Operation(
+        "Staff reads and changes of this person's contacts, newest first",
+        PATIENT_SESSION,
+        "identity",
+        {200: Reply(im.AccessLog, headers=("Cache-Control",))},
+    )
+)
 async def patient_access_log(request: Request) -> Response:
     state, session = await _signed_in(request)
     entries = await IdentityStore(state.storage).access_log(session.personnummer, ACCESS_LOG_LIMIT)

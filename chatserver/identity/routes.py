@@ -18,6 +18,7 @@ status (:mod:`.error_page`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from chatserver.contract.spec import ANYONE, PATIENT_SESSION, Operation, Reply, operation
 from chatserver.errors import (
     ChatError,
     Forbidden,
@@ -37,6 +39,7 @@ from chatserver.errors import (
 from chatserver.http.staff import set_session_cookie
 from chatserver.http.util import json_response
 from chatserver.identity import error_page
+from chatserver.identity import models as im
 from chatserver.identity.login_store import user_id_by_hsa_id
 from chatserver.identity.method import sign_in_method
 from chatserver.identity.oidc import RelyingParty, Side
@@ -105,10 +108,40 @@ async def _login(request: Request, side: Side) -> Response:
     return RedirectResponse(url, status_code=302, headers={"cache-control": "no-store"})
 
 
+@operation(
+    Operation(
+        "Start the patient sign-in: 302 to the e-legitimation broker",
+        ANYONE,
+        "identity",
+        {302: Reply(None, description="to the identity provider", headers=("Location",))},
+        errors={
+            404: ("not_found",),
+            422: ("invalid_field",),
+            429: ("rate_limited",),
+            503: ("identity_unavailable",),
+        },
+        query=im.LoginQuery,
+    )
+)
 async def patient_login(request: Request) -> Response:
     return await _login(request, "patient")
 
 
+@operation(
+    Operation(
+        "Start the staff sign-in: 302 to the SITHS identity provider",
+        ANYONE,
+        "identity",
+        {302: Reply(None, description="to the identity provider", headers=("Location",))},
+        errors={
+            404: ("not_found",),
+            422: ("invalid_field",),
+            429: ("rate_limited",),
+            503: ("identity_unavailable",),
+        },
+        query=im.LoginQuery,
+    )
+)
 async def staff_login(request: Request) -> Response:
     return await _login(request, "staff")
 
@@ -133,6 +166,21 @@ async def _verified(request: Request, side: Side) -> tuple[AppState, dict[str, A
     return state, verified.claims, verified.return_to
 
 
+@operation(
+    Operation(
+        "The patient sign-in's return: session cookie and 303 to return_to",
+        ANYONE,
+        "identity",
+        {303: Reply(None, description="to return_to", headers=("Location", "Set-Cookie"))},
+        errors={
+            401: ("invalid_id_token", "invalid_personnummer", "invalid_state", "sign_in_failed"),
+            404: ("not_found",),
+            503: ("audit_unavailable", "identity_unavailable"),
+        },
+        query=im.Callback,
+        description="Errors are a readable page when Accept ranks text/html above JSON.",
+    )
+)
 async def patient_callback(request: Request) -> Response:
     state, claims, return_to = await _verified(request, "patient")
     raw = claims.get(state.settings.patient_oidc_pnr_claim)
@@ -163,6 +211,22 @@ def _name_of(claims: dict[str, Any]) -> str:
     return name.strip()[:MAX_NAME_CHARS]
 
 
+@operation(
+    Operation(
+        "The staff sign-in's return: session cookie and 303 to return_to",
+        ANYONE,
+        "identity",
+        {303: Reply(None, description="to return_to", headers=("Location", "Set-Cookie"))},
+        errors={
+            401: ("invalid_id_token", "invalid_personnummer", "invalid_state", "sign_in_failed"),
+            403: ("unknown_account",),
+            404: ("not_found",),
+            503: ("audit_unavailable", "identity_unavailable"),
+        },
+        query=im.Callback,
+        description="Errors are a readable page when Accept ranks text/html above JSON.",
+    )
+)
 async def staff_callback(request: Request) -> Response:
     state, claims, return_to = await _verified(request, "staff")
     claim = state.settings.staff_oidc_user_claim
@@ -194,6 +258,15 @@ async def staff_callback(request: Request) -> Response:
     return resp
 
 
+@operation(
+    Operation(
+        "Which sign-ins are configured (patient, staff)",
+        ANYONE,
+        "identity",
+        {200: Reply(im.Methods, headers=("Cache-Control",))},
+        extension=True,
+    )
+)
 async def auth_methods(request: Request) -> Response:
     """Which sign-ins the pages may offer: "Logga in med BankID / Freja"
     (patient) and "Logga in med SITHS" (staff)."""
@@ -207,6 +280,14 @@ async def auth_methods(request: Request) -> Response:
     )
 
 
+@operation(
+    Operation(
+        "The signed-in patient: name and personnummer",
+        PATIENT_SESSION,
+        "identity",
+        {200: Reply(im.PatientMe, headers=("Cache-Control",))},
+    )
+)
 async def patient_me(request: Request) -> Response:
     session = await patient_of(request)
     if session is None:
@@ -227,6 +308,7 @@ def readable(
     """``handler`` whose errors a browser gets as a page (docs/identity.md,
     "When a sign-in fails"); an API client still gets ``{"error": {...}}``."""
 
+    @functools.wraps(handler)  # keeps the handler's contract (chatserver/contract/spec.py)
     async def route(request: Request) -> Response:
         try:
             return await handler(request)

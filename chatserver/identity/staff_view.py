@@ -26,6 +26,7 @@ from starlette.routing import BaseRoute, Route
 
 from chatserver.access import policy
 from chatserver.audit.staff_actions import audit_personnummer_read
+from chatserver.contract.spec import STAFF, Operation, Reply, operation
 from chatserver.core.identification import (
     PERSONNUMMER_READ,
     VerifiedIdentity,
@@ -34,6 +35,7 @@ from chatserver.core.identification import (
 from chatserver.errors import ChatError, Forbidden, NotFoundError
 from chatserver.http.staff import current_session
 from chatserver.http.util import json_response
+from chatserver.identity import models as im
 from chatserver.identity.store import ContactIdentity, IdentityStore
 from chatserver.storage.base import Storage
 
@@ -83,6 +85,17 @@ def _state(request: Request) -> AppState:
     return state
 
 
+@operation(
+    Operation(
+        "Who the patient of a contact is (audited as personnummer_read)",
+        STAFF,
+        "identity",
+        {200: Reply(im.ContactIdentity, headers=("Cache-Control",))},
+        errors={403: ("forbidden",), 404: ("unknown_contact",), 503: ("audit_unavailable",)},
+        roles=("nurse", "doctor"),
+        extension=True,
+    )
+)
 async def contact_identity(request: Request) -> Response:
     """``GET /api/contacts/{contact_id}/identity`` (staff who may read the contact)."""
     state = _state(request)

@@ -2,7 +2,7 @@
 
 Operations use it to act on absence: a waiting patient gone too long is closed
 as ``patient_left``; a contact whose staff member is gone too long goes back to
-the front of its queue. The clock is passed in, so tests control time.
+its queue (its level's place, its arrival time). The clock is passed in, so tests control time.
 
 Each instance counts its own connections and marks a person "gone since"
 when their last connection on it closes. With one instance that is the whole
@@ -145,6 +145,31 @@ class Presence:
     def patient_connected(self, contact_id: str) -> bool:
         """Connected on this instance."""
         return contact_id in self._patients.counts
+
+    async def patients_away(self, contact_ids: Sequence[str]) -> dict[str, float]:
+        """Of ``contact_ids``, the patients with no connection on any instance,
+        each with since when (the latest time known connected; now when never
+        seen): what a nurse is told at a pick or a welcome. When the other
+        instances cannot be asked, nobody (no false alarm)."""
+        now = self.clock()
+        book = self._patients
+        away = [c for c in contact_ids if c not in book.counts]
+        if not away:
+            return {}
+        if self.shared is None:
+            return {c: book.gone_at.get(c, now) for c in away}
+        try:
+            seen = await self.shared.seen("patient", away)
+        except PresenceUnknown:
+            return {}
+        out: dict[str, float] = {}
+        for c in away:
+            about = seen.get(c)
+            if about is not None and about.connected:
+                continue
+            marks = [m for m in (book.gone_at.get(c), about.left_at if about else None) if m]
+            out[c] = max(marks) if marks else now
+        return out
 
     # -- marks ------------------------------------------------------------------
     def patients_gone_longer_than(self, seconds: float) -> list[str]:

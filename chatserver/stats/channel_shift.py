@@ -55,6 +55,15 @@ class ChannelBucket:
     physical_visits: int
     phone_contacts: int
     video_visits: int
+    # Whether any visit count (even 0) was imported for a day of the bucket:
+    # without one, chat_share (PROTOCOL.md: chat / (chat + 0)) is 1.0 and
+    # says nothing, so the dashboard shows "no data" instead.
+    visits_imported: bool = True
+
+    @property
+    def known_share(self) -> float | None:
+        """``chat_share``, or None when no visit counts were imported."""
+        return self.chat_share if self.visits_imported else None
 
     @property
     def chat_share(self) -> float:
@@ -72,6 +81,7 @@ class ChannelBucket:
             "phone_contacts": self.phone_contacts,
             "video_visits": self.video_visits,
             "chat_share": self.chat_share,
+            "visits_imported": self.visits_imported,
         }
 
 
@@ -105,13 +115,16 @@ def build_buckets(
     starts = bucket_starts(first, last, bucket)
     chat_sums = {s: ChatCounts() for s in starts}
     visit_sums = {s: dict.fromkeys(CHANNELS, 0) for s in starts}
+    imported: set[date] = set()
     for day, counts in chat.items():
         if first <= day <= last:
             key = bucket_start(day, bucket)
             chat_sums[key] = chat_sums[key] + counts
     for (day, channel), count in visits.items():
         if first <= day <= last and channel in CHANNELS:
-            visit_sums[bucket_start(day, bucket)][channel] += count
+            key = bucket_start(day, bucket)
+            visit_sums[key][channel] += count
+            imported.add(key)
     return [
         ChannelBucket(
             start=s,
@@ -119,6 +132,7 @@ def build_buckets(
             physical_visits=visit_sums[s]["physical"],
             phone_contacts=visit_sums[s]["phone"],
             video_visits=visit_sums[s]["video"],
+            visits_imported=s in imported,
         )
         for s in starts
     ]

@@ -75,6 +75,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     ex.add_argument("--to", dest="date_to", required=True, help="last day, YYYY-MM-DD")
     ex.add_argument("--unit", action="append", help="repeat for several; default all units")
     ex.add_argument("--queue", help="only contacts now in this queue")
-    ex.add_argument("--bucket", default="week", choices=["day", "week", "month"])
-    ex.add_argument("--format", default="csv", choices=["csv", "json"])
+    ex.add_argument(
+        "--bucket", default="week", choices=["day", "week", "month"], help="rows per period"
+    )
+    ex.add_argument("--format", default="csv", choices=["csv", "json"], help="output format")
     ex.set_defaults(func=cmd_export)

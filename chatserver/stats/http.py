@@ -16,11 +16,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from chatserver.access.stats_scope import check_import_units, resolve_scope
+from chatserver.contract.spec import STAFF, STAFF_CHANGE, Body, Operation, Reply, operation
 from chatserver.errors import ChatError, Forbidden, InvalidInput, NotFoundError
 from chatserver.http.staff import current_session, staff_session_for_change
 from chatserver.http.util import MAX_IMPORT_BODY, json_response, read_body
+from chatserver.presence.local import PresenceUnknown
+from chatserver.stats import models as sm
 
-from . import charts, service
+from . import charts, now, service
 from .chart_texts import LANGS, label, title
 from .query import parse_bucket, parse_period
 from .records import ContactFilter
@@ -126,6 +129,22 @@ def _parse_body(content_type: str, body: bytes) -> ParsedImport:
     raise InvalidInput("unsupported_media_type", "send application/json or text/csv")
 
 
+@operation(
+    Operation(
+        "Import physical visit counts (JSON or CSV; all rows or none)",
+        STAFF_CHANGE,
+        "stats",
+        {200: sm.Imported},
+        errors={
+            403: ("forbidden",),
+            404: ("unknown_queue", "unknown_unit"),
+            413: ("body_too_large",),
+            422: ("invalid_body", "invalid_json", "invalid_rows", "unsupported_media_type"),
+        },
+        body=Body(("application/json", "text/csv"), sm.Visits),
+        roles=("manager", "admin"),
+    )
+)
 async def import_visits(request: Request) -> Response:
     active = await staff_session_for_change(request)
     state = _state(request)
@@ -160,6 +179,17 @@ async def import_visits(request: Request) -> Response:
     return json_response({"imported": len(parsed.rows)})
 
 
+@operation(
+    Operation(
+        "Contacts by channel per bucket: the shift from visits to chat",
+        STAFF,
+        "stats",
+        {200: sm.ChannelShift},
+        errors={403: ("forbidden",), 404: ("unknown_queue", "unknown_unit")},
+        query=sm.PeriodBucket,
+        roles=("manager", "admin"),
+    )
+)
 async def channel_shift(request: Request) -> Response:
     _, units, _ = await scope(request)
     period = parse_period(request.query_params)
@@ -168,6 +198,22 @@ async def channel_shift(request: Request) -> Response:
     return json_response({"buckets": [b.to_dict() for b in buckets]})
 
 
+@operation(
+    Operation(
+        "Operational figures of the period (audited)",
+        STAFF,
+        "stats",
+        {200: sm.Operations},
+        errors={
+            403: ("forbidden",),
+            404: ("unknown_queue", "unknown_unit"),
+            503: ("audit_unavailable",),
+        },
+        query=sm.Period,
+        extension=True,
+        roles=("manager", "admin"),
+    )
+)
 async def operations(request: Request) -> Response:
     active, units, queue = await scope(request)
     period = parse_period(request.query_params)
@@ -175,6 +221,18 @@ async def operations(request: Request) -> Response:
     return json_response(await service.operations(_store(request), units, period, queue))
 
 
+@operation(
+    Operation(
+        "Screen, follow-up and safety-net figures",
+        STAFF,
+        "stats",
+        {200: sm.TriageSafety},
+        errors={403: ("forbidden",), 404: ("unknown_queue", "unknown_unit")},
+        query=sm.Period,
+        extension=True,
+        roles=("manager", "admin"),
+    )
+)
 async def triage_safety(request: Request) -> Response:
     """Screen, follow-up and safety-net figures (docs/statistics.md "Triage safety")."""
     _, units, queue = await scope(request)
@@ -184,6 +242,66 @@ async def triage_safety(request: Request) -> Response:
     return json_response({"units": units, **summarize(events)})
 
 
+@operation(
+    Operation(
+        "Queues and staff of the caller's units now (counts only)",
+        STAFF,
+        "stats",
+        {200: sm.NowFigures},
+        errors={403: ("forbidden",), 404: ("unknown_queue", "unknown_unit")},
+        query=sm.Scope,
+        extension=True,
+        roles=("manager", "admin"),
+    )
+)
+async def now_figures(request: Request) -> Response:
+    """``GET /api/stats/now``: queues and staff of the caller's units at this
+    moment (counts only, not audited: no patient data; docs/statistics.md)."""
+    _, unit_ids, _ = await scope(request)
+    state = _state(request)
+    db = state.storage
+    staff = await db.read(now.staff_of_units(db.dialect, unit_ids))
+    chats = await db.read(now.open_chats(db.dialect, unit_ids))
+    views = await state.queues.staff_view(unit_ids)
+    queues = [
+        now.QueueNow(
+            v.queue.id, v.queue.unit_id, v.queue.name, v.summary.count, v.summary.oldest_wait_s
+        )
+        for v in views
+    ]
+    online = await _online(state, {s.user_id for s in staff})
+    names = {u.id: u.name for u in await state.storage.list_units()}
+    units = [(u, names.get(u, u)) for u in unit_ids]
+    return json_response(
+        {"at": state.clock(), "units": now.now_view(units, queues, staff, online, chats)}
+    )
+
+
+async def _online(state: AppState, user_ids: set[int]) -> set[int]:
+    """Who of ``user_ids`` has a staff socket here or, with Redis, on another
+    instance (when Redis cannot answer: this instance's alone)."""
+    online = {u for u in user_ids if state.hub.user_connected(u)}
+    shared = state.presence.shared
+    if shared is not None and user_ids - online:
+        try:
+            seen = await shared.seen("staff", [str(u) for u in sorted(user_ids - online)])
+        except PresenceUnknown:
+            return online
+        online |= {int(k) for k, s in seen.items() if s.connected}
+    return online
+
+
+@operation(
+    Operation(
+        "Units and queues the caller may see statistics of",
+        STAFF,
+        "stats",
+        {200: sm.StatsUnits},
+        errors={403: ("forbidden",), 404: ("unknown_queue", "unknown_unit")},
+        extension=True,
+        roles=("manager", "admin"),
+    )
+)
 async def stats_units(request: Request) -> Response:
     """Units (with their queues) the caller may see statistics of, for the filters."""
     active = await current_session(request)
@@ -232,6 +350,22 @@ async def _tables(request: Request, units: list[str], queue: str | None) -> dict
     return operations_tables(await service.operations(store, units, period, queue))
 
 
+@operation(
+    Operation(
+        "One statistics table as CSV (audited)",
+        STAFF,
+        "stats",
+        {200: Reply(None, "text/csv")},
+        errors={
+            403: ("forbidden",),
+            404: ("not_found", "unknown_queue", "unknown_unit"),
+            503: ("audit_unavailable",),
+        },
+        query=sm.PeriodBucket,
+        extension=True,
+        roles=("manager", "admin"),
+    )
+)
 async def table_csv(request: Request) -> Response:
     name = request.path_params["name"]
     if name not in TABLE_NAMES:
@@ -246,6 +380,21 @@ async def table_csv(request: Request) -> Response:
 CHARTS = ("chat-share", "shifted", "outcomes", "triage-levels", "busiest-hours")
 
 
+@operation(
+    Operation(
+        "A chart as SVG (lang sv or en)",
+        STAFF,
+        "stats",
+        {200: Reply(None, "image/svg+xml")},
+        errors={
+            403: ("forbidden",),
+            404: ("not_found", "unknown_queue", "unknown_unit"),
+        },
+        query=sm.ChartQuery,
+        extension=True,
+        roles=("manager", "admin"),
+    )
+)
 async def chart_svg(request: Request) -> Response:
     """``lang=sv`` (default) or ``en`` for the title and labels."""
     name = request.path_params["name"]
@@ -260,6 +409,8 @@ async def chart_svg(request: Request) -> Response:
     cid, heading = f"chart-{name}", title(name, lang)
     if name in ("chat-share", "shifted"):
         buckets = await service.channel_shift(store, units, period, "week")
+        if name == "chat-share":  # no share without imported visits ("no data")
+            buckets = [b for b in buckets if b.visits_imported]
         labels = [b.start.isoformat()[5:] for b in buckets]
         if name == "chat-share":
             values = [b.chat_share for b in buckets]
@@ -281,6 +432,23 @@ async def chart_svg(request: Request) -> Response:
     return Response(svg, media_type="image/svg+xml; charset=utf-8")
 
 
+@operation(
+    Operation(
+        "Per-contact export, CSV or JSON (audited)",
+        STAFF,
+        "stats",
+        {200: Reply(sm.ContactsExport, also=("text/csv",))},
+        errors={
+            403: ("forbidden",),
+            404: ("not_found", "unknown_queue", "unknown_unit"),
+            422: ("too_many_rows",),
+            503: ("audit_unavailable",),
+        },
+        query=sm.Period,
+        extension=True,
+        roles=("manager", "admin"),
+    )
+)
 async def export_contacts(request: Request) -> Response:
     fmt = request.path_params["fmt"]
     if fmt not in ("csv", "json"):
@@ -305,6 +473,22 @@ async def export_contacts(request: Request) -> Response:
     return json_response({"contacts": [dict(zip(header, r, strict=True)) for r in table.rows]})
 
 
+@operation(
+    Operation(
+        "Every statistics table as JSON (audited)",
+        STAFF,
+        "stats",
+        {200: sm.Tables},
+        errors={
+            403: ("forbidden",),
+            404: ("unknown_queue", "unknown_unit"),
+            503: ("audit_unavailable",),
+        },
+        query=sm.PeriodBucket,
+        extension=True,
+        roles=("manager", "admin"),
+    )
+)
 async def tables_json(request: Request) -> Response:
     """Every dashboard table (channel shift per week, then the operations tables)."""
     active, units, queue = await scope(request)
@@ -328,4 +512,5 @@ def routes() -> list[BaseRoute]:
         Route("/api/stats/operations", operations),
         Route("/api/stats/triage-safety", triage_safety),
         Route("/api/stats/units", stats_units),
+        Route("/api/stats/now", now_figures),
     ]

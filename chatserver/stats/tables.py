@@ -69,7 +69,9 @@ def channel_table(buckets: Sequence[ChannelBucket]) -> Table:
         "video_visits",
         "chat_share",
     )
-    return Table("channel_shift", header, [tuple(b.to_dict()[h] for h in header) for b in buckets])
+    # A share without imported visit counts would read 100 %: None ("no data").
+    rows = [(*(b.to_dict()[h] for h in header[:-1]), b.known_share) for b in buckets]
+    return Table("channel_shift", header, rows)
 
 
 def operations_tables(ops: dict[str, Any]) -> dict[str, Table]:

@@ -181,6 +181,15 @@ class NewMessage:
     # Staff messages: the contact must be assigned to this user at commit time
     # (checked inside the write, so no separate read is needed on the hot path).
     require_assigned_user: int | None = None
+    # A photo (chatserver/attachments): its metadata, :data:`ATTACHMENT_KEYS`.
+    attachment: Mapping[str, Any] | None = None
+    # A staff message asking the patient for a photo (docs/protocol.md).
+    photo_request: bool = False
+
+
+# The metadata of a photo on a message, as stored and as read back (the
+# transcript and FHIR exports read these keys from Message.attachment).
+ATTACHMENT_KEYS = ("id", "content_type", "bytes", "sha256", "width", "height")
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +201,9 @@ class Message:
     client_id: str
     body: str
     sent_at: float
+    # {"id", "content_type", "bytes", "sha256", "width", "height"} or None.
+    attachment: Mapping[str, Any] | None = None
+    photo_request: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +226,19 @@ class ContactEvent:
     at: float
     kind: str
     actor_user_id: int | None
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class HandoverEvent:
+    """A contact event that travels with the contact (a note, a transfer, the
+    screen's answers), with its author's display name (None: the patient or
+    the service, or a user since deleted)."""
+
+    contact_id: str
+    kind: str
+    at: float
+    author: str | None
     data: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -452,6 +477,11 @@ class Storage(Database, Protocol):
     ) -> None: ...
 
     async def events(self, contact_id: str) -> list[ContactEvent]: ...
+
+    async def handover_events(self, contact_ids: Sequence[str]) -> list[HandoverEvent]:
+        """Notes, transfers and screen answers of ``contact_ids`` (one read),
+        oldest first per contact, with the author's display name."""
+        ...
 
     # -- messages ---------------------------------------------------------
     async def append_message(self, new: NewMessage) -> AppendResult:

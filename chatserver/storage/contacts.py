@@ -24,6 +24,7 @@ from chatserver.core.lifecycle import ContactStatus
 
 from .base import Conflict, Contact, ContactEvent, NewContact, NotFound, UnseenMessages
 from .plan import Dialect, Plan, Query, all_rows, execute, one, value
+from .reach import forget_phone
 from .rows import CONTACT_COLUMNS, EVENT_COLUMNS, contact_from_row, dumps, event_from_row
 
 __all__ = [
@@ -466,6 +467,8 @@ def close(
         actor_user_id=actor_user_id,
         data={"outcome": outcome, "from_status": before.status},
     )
+    # The SMS number is kept only while the contact is open (migration 0017).
+    yield from forget_phone(contact_id)
     return _contact(row)
 
 

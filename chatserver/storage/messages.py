@@ -20,13 +20,15 @@ from chatserver.core.lifecycle import ContactStatus
 
 from .base import AppendResult, Conflict, Message, NewMessage, NotAssigned, NotFound
 from .plan import Dialect, Plan, all_rows, execute, one, value
-from .rows import MESSAGE_COLUMNS, message_from_row
+from .rows import MESSAGE_COLUMNS, dumps, message_from_row
 
 __all__ = [
     "INSERT_MESSAGE",
     "SENDERS",
     "append_one",
+    "attachment_text",
     "duplicate_of",
+    "insert_params",
     "messages_after",
     "refusal",
     "stored",
@@ -36,8 +38,29 @@ SENDERS = frozenset({"patient", "staff", "system"})
 
 INSERT_MESSAGE = (
     "INSERT INTO messages (contact_id, seq, sender, sender_key, sender_name, client_id,"
-    " body, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    " body, sent_at, attachment, photo_request) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+
+
+def attachment_text(new: NewMessage) -> str | None:
+    """The ``attachment`` column of ``new`` (compact JSON text, or NULL)."""
+    return None if new.attachment is None else dumps(dict(new.attachment))
+
+
+def insert_params(new: NewMessage, seq: int) -> tuple[object, ...]:
+    """The parameters of :data:`INSERT_MESSAGE` for ``new`` stored with ``seq``."""
+    return (
+        new.contact_id,
+        seq,
+        new.sender,
+        new.sender_key,
+        new.sender_name,
+        new.client_id,
+        new.body,
+        new.sent_at,
+        attachment_text(new),
+        new.photo_request,
+    )
 
 
 def refusal(new: NewMessage, status: str | None, assigned: int | None) -> Exception | None:
@@ -65,6 +88,8 @@ def stored(new: NewMessage, seq: int) -> Message:
         client_id=new.client_id,
         body=new.body,
         sent_at=new.sent_at,
+        attachment=new.attachment,
+        photo_request=new.photo_request,
     )
 
 
@@ -112,17 +137,7 @@ def append_one(d: Dialect, new: NewMessage) -> Plan[AppendResult]:
         new.sent_at,
         new.contact_id,
     )
-    yield execute(
-        INSERT_MESSAGE,
-        new.contact_id,
-        seq,
-        new.sender,
-        new.sender_key,
-        new.sender_name,
-        new.client_id,
-        new.body,
-        new.sent_at,
-    )
+    yield execute(INSERT_MESSAGE, *insert_params(new, int(seq)))
     return AppendResult(
         stored(new, int(seq)), duplicate=False, status=status, assigned_user_id=assigned
     )

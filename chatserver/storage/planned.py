@@ -19,11 +19,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar, overload
 
-from . import contacts, directory, login, messages
+from . import contacts, directory, handover, login, messages
 from .base import (
     AppendResult,
     Contact,
     ContactEvent,
+    HandoverEvent,
     LockoutRecord,
     Message,
     NewContact,
@@ -380,6 +381,9 @@ class PlannedStorage(ABC):
 
     async def events(self, contact_id: str) -> list[ContactEvent]:
         return await self.read(contacts.events(contact_id))
+
+    async def handover_events(self, contact_ids: Sequence[str]) -> list[HandoverEvent]:
+        return await self.read(handover.handover_events(self.dialect, list(contact_ids)))
 
     # -- messages ---------------------------------------------------------
 

@@ -17,7 +17,8 @@ from typing import Any
 from chatserver.core.lifecycle import ContactStatus
 
 from .base import AppendResult, Message, NewMessage
-from .messages import refusal, stored
+from .messages import attachment_text, refusal, stored
+from .rows import loads
 
 __all__ = ["append_fast"]
 
@@ -27,7 +28,8 @@ __all__ = ["append_fast"]
 # the statement found it, to tell the caller why nothing was written.
 _APPEND = f"""
 WITH dup AS (
-    SELECT seq, sender, sender_name, client_id, body, sent_at FROM messages
+    SELECT seq, sender, sender_name, client_id, body, sent_at, attachment, photo_request
+    FROM messages
     WHERE contact_id = $1 AND sender_key = $2 AND client_id = $3
 ), upd AS (
     UPDATE contacts SET last_seq = last_seq + 1,
@@ -39,13 +41,13 @@ WITH dup AS (
     RETURNING last_seq, status, assigned_user_id
 ), ins AS (
     INSERT INTO messages (contact_id, seq, sender, sender_key, sender_name, client_id, body,
-                          sent_at)
-    SELECT $1, last_seq, $4, $2, $5, $3, $6, $7 FROM upd
+                          sent_at, attachment, photo_request)
+    SELECT $1, last_seq, $4, $2, $5, $3, $6, $7, $9, $10 FROM upd
     RETURNING seq
 )
 SELECT (SELECT seq FROM ins), (SELECT status FROM upd), (SELECT assigned_user_id FROM upd),
        d.seq, d.sender, d.sender_name, d.client_id, d.body, d.sent_at,
-       c.status, c.assigned_user_id
+       c.status, c.assigned_user_id, d.attachment, d.photo_request
 FROM (SELECT 1) AS one
 LEFT JOIN dup AS d ON TRUE
 LEFT JOIN contacts AS c ON c.id = $1
@@ -65,6 +67,8 @@ async def append_fast(conn: Any, new: NewMessage) -> AppendResult | None:
         new.body,
         new.sent_at,
         new.require_assigned_user,
+        attachment_text(new),
+        new.photo_request,
     )
     assert row is not None
     new_seq, status, assigned, dup_seq = row[0], row[1], row[2], row[3]
@@ -72,7 +76,17 @@ async def append_fast(conn: Any, new: NewMessage) -> AppendResult | None:
         message = stored(new, int(new_seq))
         return AppendResult(message, duplicate=False, status=status, assigned_user_id=assigned)
     if dup_seq is not None:
-        original = Message(new.contact_id, int(dup_seq), row[4], row[5], row[6], row[7], row[8])
+        original = Message(
+            new.contact_id,
+            int(dup_seq),
+            row[4],
+            row[5],
+            row[6],
+            row[7],
+            row[8],
+            attachment=None if row[11] is None else loads(row[11]),
+            photo_request=bool(row[12]),
+        )
         return AppendResult(original, duplicate=True, status=row[9], assigned_user_id=row[10])
     refused = refusal(new, row[9], row[10])
     if refused is not None:

@@ -20,6 +20,7 @@ __all__ = [
     "CONTACT_COLUMNS",
     "EVENT_COLUMNS",
     "MESSAGE_COLUMNS",
+    "MESSAGE_WIDTH",
     "QUEUE_COLUMNS",
     "SESSION_COLUMNS",
     "UNIT_COLUMNS",
@@ -49,7 +50,11 @@ CONTACT_COLUMNS = (
     " queued_at, priority_tier, priority_key, assigned_user_id, assigned_name,"
     " assigned_at, first_picked_at, first_staff_reply_at, closed_at, outcome, last_seq"
 )
-MESSAGE_COLUMNS = "contact_id, seq, sender, sender_name, client_id, body, sent_at"
+MESSAGE_COLUMNS = (
+    "contact_id, seq, sender, sender_name, client_id, body, sent_at, attachment, photo_request"
+)
+# The number of MESSAGE_COLUMNS: a query that selects more reads them after these.
+MESSAGE_WIDTH = 9
 EVENT_COLUMNS = "id, contact_id, at, kind, actor_user_id, data"
 
 
@@ -152,6 +157,8 @@ def message_from_row(r: Row) -> Message:
         client_id=r[4],
         body=r[5],
         sent_at=r[6],
+        attachment=None if r[7] is None else loads(r[7]),
+        photo_request=bool(r[8]),
     )
 
 

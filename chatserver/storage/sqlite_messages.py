@@ -19,9 +19,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from .base import AppendResult, Message, NewMessage
-from .messages import INSERT_MESSAGE, refusal, stored
+from .messages import INSERT_MESSAGE, insert_params, refusal, stored
 from .plan import marks
-from .rows import MESSAGE_COLUMNS, message_from_row
+from .rows import MESSAGE_COLUMNS, MESSAGE_WIDTH, message_from_row
 
 __all__ = ["append_batch"]
 
@@ -61,7 +61,7 @@ def _existing(conn: sqlite3.Connection, keys: list[Key]) -> dict[Key, Message]:
             params,
         )
         for row in rows:
-            found[(row[0], row[7], row[4])] = message_from_row(row)
+            found[(row[0], row[MESSAGE_WIDTH], row[4])] = message_from_row(row)
     return found
 
 
@@ -92,7 +92,7 @@ def append_batch(
     states = _contacts(conn, list(dict.fromkeys(m.contact_id for m in batch)))
 
     results: list[AppendResult | Exception] = []
-    rows: list[tuple[str, int, str, str, str, str, str, float]] = []
+    rows: list[tuple[object, ...]] = []
     for m in batch:
         key = (m.contact_id, m.sender_key, m.client_id)
         original = known.get(key)
@@ -114,18 +114,7 @@ def append_batch(
             state.first_staff_reply_at = m.sent_at
         message = stored(m, state.last_seq)
         known[key] = message
-        rows.append(
-            (
-                m.contact_id,
-                state.last_seq,
-                m.sender,
-                m.sender_key,
-                m.sender_name,
-                m.client_id,
-                m.body,
-                m.sent_at,
-            )
-        )
+        rows.append(insert_params(m, state.last_seq))
         results.append(
             AppendResult(message, duplicate=False, status=status, assigned_user_id=assigned)
         )

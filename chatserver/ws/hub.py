@@ -285,6 +285,14 @@ class Hub:
     def user_connected(self, user_id: int) -> bool:
         return bool(self._by_user.get(user_id))
 
+    def clinical_users(self, unit_id: str) -> set[int]:
+        """Nurses and doctors with a socket here that sees ``unit_id``."""
+        return {
+            c.user_id
+            for c in self._by_unit.get(unit_id, ())
+            if c.clinical and c.user_id is not None
+        }
+
     def staff_connections(self) -> list[Connection]:
         return [c for c in self._all if c.role == "staff"]
 

@@ -76,6 +76,25 @@ async def _patient_socket(state: AppState, ws: WebSocket) -> None:
             state.presence.patient_gone(conn.contact_id)
             if not state.hub.contact_connection_count(conn.contact_id):
                 state.limits.contact_messages.forget(conn.contact_id)
+                await _presence(state, conn.contact_id, connected=False)
+
+
+async def _presence(
+    state: AppState, contact_id: str, *, connected: bool, contact: Contact | None = None
+) -> None:
+    """The assigned nurse sees the patient come and go (``presence``); gone
+    only when no instance has a socket of theirs either. A failure here
+    (storage down, Redis unreachable) only costs that notice."""
+    try:
+        since = None
+        if not connected:
+            away = await state.presence.patients_away([contact_id])
+            if contact_id not in away:  # still connected elsewhere (or unknowable)
+                return
+            since = away[contact_id]
+        await state.conversations.patient_presence(contact_id, connected, contact, since)
+    except Exception:
+        log.exception("presence_notice_failed", contact_id=contact_id)
 
 
 def _flooding(state: AppState, conn: Connection, limiter: FrameLimiter) -> bool | None:
@@ -168,6 +187,8 @@ async def _welcome(state: AppState, conn: Connection, hello: wire.Hello) -> Cont
     conn.token_hash = hash_secret(hello.token)
     conn.push_now(wire.encode(welcome))
     conn.release(max([hello.last_seq, *(m.seq for m in msgs)]))
+    if not rebound and state.hub.contact_connection_count(contact.id) == 1:
+        await _presence(state, contact.id, connected=True, contact=contact)
     return contact
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, assert_never
 
 import structlog
@@ -18,6 +19,7 @@ from chatserver.audit.staff_actions import (
     audit_welcome,
     welcome_identities,
 )
+from chatserver.core.handover import handovers
 from chatserver.errors import (
     CLOSE_NOT_ALLOWED,
     CLOSE_NOT_AUTHENTICATED,
@@ -28,7 +30,7 @@ from chatserver.errors import (
 from chatserver.flow.handling import Staff
 from chatserver.logs import get_logger
 from chatserver.security.request_id import set_request_id
-from chatserver.storage.base import StorageUnavailable
+from chatserver.storage.base import Contact, StorageUnavailable
 from chatserver.ws import wire
 from chatserver.ws.admission import admit
 from chatserver.ws.gate import Outgoing, outgoing
@@ -83,6 +85,7 @@ async def _staff_socket(state: AppState, ws: WebSocket) -> None:
             return
         conn.put_now(outgoing_of(first))
         conn.release(0)
+        await _tell_away(state, conn, first.assigned)
         await _serve(state, ws, conn, active)
     finally:
         log.info("ws_closed", user_id=user.id, close_code=conn.close_code)
@@ -95,13 +98,31 @@ async def welcome(state: AppState, active: ActiveSession) -> wire.StaffWelcomeFr
     assigned = await state.storage.assigned_to(user.id)
     # The assigned contacts' names and texts are re-sent: audited first.
     await audit_welcome(state, user, assigned)
+    queues = await state.queues.staff_view(user.unit_ids)
+    if is_clinical(user):  # the waiting rows' names and first words: a list access
+        await state.queues.preview_audit.welcome(user, queues, state.clock())
     return wire.StaffWelcomeFrame(
         user=user,
-        queues=await state.queues.staff_view(user.unit_ids),
+        queues=queues,
         assigned=assigned,
         extra=state.welcome_extra("staff"),
         identities=await welcome_identities(state, user, assigned),
+        # Notes, transfer notes and screen answers of the assigned contacts
+        # (one read; audited with the welcome above).
+        handovers=handovers(await state.storage.handover_events([c.id for c in assigned])),
     )
+
+
+async def _tell_away(state: AppState, conn: Connection, contacts: Sequence[Contact]) -> None:
+    """After a contact's introduction (pick, welcome): a ``presence`` frame for
+    each whose patient has no open socket now, so the nurse sees it at once."""
+    try:
+        away = await state.presence.patients_away([c.id for c in contacts])
+    except Exception:  # only the notice is lost; the contact is on its way
+        log.exception("presence_lookup_failed")
+        return
+    for contact_id, since in away.items():
+        conn.send(wire.PresenceFrame(contact_id, "disconnected", since))
 
 
 def outgoing_of(frame: wire.ServerFrame) -> Outgoing:
@@ -143,6 +164,10 @@ async def _serve(state: AppState, ws: WebSocket, conn: Connection, active: Activ
             await audit_staff_action(state, staff.user, frame, reply)
             if reply is not None:
                 conn.send(reply)
+            if isinstance(reply, wire.StaffAssignedFrame):
+                await _tell_away(state, conn, [reply.contact])
+            elif isinstance(reply, wire.StaffWelcomeFrame):
+                await _tell_away(state, conn, reply.assigned)
             if isinstance(frame, wire.SendMessage):
                 state.metrics.ack_latency.observe(time.perf_counter() - t0)
         except ChatError as exc:
@@ -170,7 +195,9 @@ async def _dispatch(
     conv = state.conversations
     match frame:
         case wire.SendMessage(contact_id=contact_id, client_id=client_id, body=body):
-            return await conv.staff_message(staff, _contact_id(contact_id), client_id, body)
+            return await conv.staff_message(
+                staff, _contact_id(contact_id), client_id, body, photo_request=frame.photo_request
+            )
         case wire.Sync(contact_id=contact_id, after_seq=after_seq):
             contact = await conv.readable_contact(staff, _contact_id(contact_id))
             # Reading a transcript is an access: audited first, refused if it cannot be.

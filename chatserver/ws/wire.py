@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationErr
 from pydantic_core import PydanticCustomError
 
 from chatserver.access.policy import CLINICAL_ROLES
+from chatserver.core.handover import Handover
 from chatserver.core.identification import VerifiedIdentity
 from chatserver.core.lifecycle import OUTCOMES, ContactStatus
 from chatserver.core.urgency import LEVEL_RANK, LEVELS
@@ -41,6 +42,8 @@ MAX_FRAME_BYTES = 64 * 1024  # PROTOCOL.md: frames over 64 KiB close with 1009
 MAX_BODY_CHARS = 4000  # PROTOCOL.md: "body": 1..4000 chars
 MAX_CLIENT_ID_CHARS = 64  # PROTOCOL.md: "client_id": 1..64 chars
 SEQ_MAX = 2**31 - 1  # PostgreSQL INTEGER
+# PROTOCOL.md "Photo attachments": what a message frame says about its photo.
+ATTACHMENT_FRAME_KEYS = ("id", "content_type", "width", "height", "bytes")
 
 ClientId = Annotated[str, Field(min_length=1, max_length=MAX_CLIENT_ID_CHARS)]
 # Free text people type (messages, notes): chatserver/text_hygiene.py.
@@ -83,6 +86,8 @@ class SendMessage(_Frame):
     client_id: ClientId
     body: Body
     contact_id: ContactId | None = None
+    # Staff only: ask the patient to send a photo (ignored from a patient).
+    photo_request: bool = False
 
 
 class Sync(_Frame):
@@ -290,6 +295,8 @@ class StaffAssignedFrame:
     contact: Contact
     messages: Sequence[Message]
     identity: VerifiedIdentity | None = None
+    # What travels with the contact: notes, transfer notes, screen answers.
+    handover: Handover | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,6 +422,8 @@ class StaffWelcomeFrame:
     assigned: Sequence[Contact]
     extra: Mapping[str, Any] = field(default_factory=dict)
     identities: Mapping[str, VerifiedIdentity] = field(default_factory=dict)
+    # What travels with each assigned contact, by contact id (none: nothing).
+    handovers: Mapping[str, Handover] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -458,6 +467,16 @@ class EscalationFrame:
 
 
 @dataclass(frozen=True, slots=True)
+class PresenceFrame:
+    """``presence``: to the assigned staff member, the patient's socket came or
+    went (``since``: when, epoch seconds); leaving the chat is ``closed``."""
+
+    contact_id: str
+    patient: Literal["connected", "disconnected"]
+    since: float
+
+
+@dataclass(frozen=True, slots=True)
 class Relayed:
     """A frame another instance built and serialised (:func:`to_dict`), relayed as is."""
 
@@ -486,6 +505,7 @@ ServerFrame = (
     | PongFrame
     | BannerFrame
     | EscalationFrame
+    | PresenceFrame
     | Relayed
 )
 
@@ -527,7 +547,7 @@ def to_dict(frame: ServerFrame) -> dict[str, Any]:
         case StaffAssignedFrame():
             return {
                 "type": "assigned",
-                "contact": contact_dict(frame.contact, frame.identity),
+                "contact": contact_dict(frame.contact, frame.identity, frame.handover),
                 "messages": messages_list(frame.messages),
             }
         case PatientAssignedFrame():
@@ -619,7 +639,10 @@ def to_dict(frame: ServerFrame) -> dict[str, Any]:
                     "units": list(u.unit_ids),
                 },
                 "queues": queues_list(frame.queues, counts_only=u.role not in CLINICAL_ROLES),
-                "assigned": [contact_dict(c, frame.identities.get(c.id)) for c in frame.assigned],
+                "assigned": [
+                    contact_dict(c, frame.identities.get(c.id), frame.handovers.get(c.id))
+                    for c in frame.assigned
+                ],
                 **frame.extra,
             }
         case ErrorFrame():
@@ -644,6 +667,13 @@ def to_dict(frame: ServerFrame) -> dict[str, Any]:
                 "red_flag": frame.red_flag,
                 "waited_s": frame.waited_s,
                 "target_s": frame.target_s,
+            }
+        case PresenceFrame():
+            return {
+                "type": "presence",
+                "contact_id": frame.contact_id,
+                "patient": frame.patient,
+                "since": iso(frame.since),
             }
         case Relayed(data=data):
             return dict(data)
@@ -715,7 +745,7 @@ def iso(ts: float | None) -> str | None:
 
 
 def message_dict(m: Message) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "type": "message",
         "contact_id": m.contact_id,
         "seq": m.seq,
@@ -725,6 +755,16 @@ def message_dict(m: Message) -> dict[str, Any]:
         "client_id": m.client_id,
         "sent_at": iso(m.sent_at),
     }
+    if m.attachment is not None:
+        out["attachment"] = attachment_dict(m.attachment)
+    if m.photo_request:
+        out["photo_request"] = True
+    return out
+
+
+def attachment_dict(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """A photo as the ``message`` frame shows it (the stored sha256 stays inside)."""
+    return {key: meta[key] for key in ATTACHMENT_FRAME_KEYS}
 
 
 def messages_list(ms: Iterable[Message]) -> list[dict[str, Any]]:
@@ -741,8 +781,14 @@ def triage_dict(c: Contact) -> dict[str, Any]:
     }
 
 
-def contact_dict(c: Contact, identity: VerifiedIdentity | None = None) -> dict[str, Any]:
+def contact_dict(
+    c: Contact, identity: VerifiedIdentity | None = None, handover: Handover | None = None
+) -> dict[str, Any]:
     """What staff see of a contact (patient data: only sent to authorised staff).
+
+    ``handover`` (the staff's ``assigned`` and ``welcome``): the internal
+    notes and transfer notes written so far and the screen's answers, which
+    travel with the contact to whoever has it (empty lists when none).
 
     An identified contact (``identity``) carries ``identified: true``, the
     method, the personnummer (12 digits; null when withheld) and the age from
@@ -766,6 +812,7 @@ def contact_dict(c: Contact, identity: VerifiedIdentity | None = None) -> dict[s
         "last_seq": c.last_seq,
         "outcome": c.outcome,
         "identified": identity is not None,
+        "handover": handover_dict(handover),
     }
     if identity is not None:
         out["identity_method"] = identity.method
@@ -775,11 +822,34 @@ def contact_dict(c: Contact, identity: VerifiedIdentity | None = None) -> dict[s
     return out
 
 
+def handover_dict(handover: Handover | None) -> dict[str, Any]:
+    """``contact.handover``: notes (``kind`` note|transfer) and screen answers."""
+    if handover is None:
+        return {"notes": [], "screening": []}
+    return {
+        "notes": [
+            {
+                "kind": n.kind,
+                "body": n.body,
+                "author": n.author,
+                "at": iso(n.at),
+                "to_queue": n.to_queue,
+            }
+            for n in handover.notes
+        ],
+        "screening": [
+            {"id": a.id, "answer": a.answer, "sv": a.sv, "en": a.en} for a in handover.screening
+        ],
+    }
+
+
 def queue_dict(view: QueueView, counts_only: bool = False) -> dict[str, Any]:
     """One queue of the staff's ``queues`` list (at most the head of the line).
 
     ``counts_only`` (managers, admins: no care relation): ``contacts`` is empty,
-    so no tags, reasons (quotes of the text) or ids reach them; the counts stay.
+    so no names, previews, tags, reasons (quotes of the text) or ids reach
+    them; the counts stay. Nurses' and doctors' snapshots are audited
+    (``queue_preview_read``, :mod:`chatserver.core.preview_audit`).
     """
     q, s, now = view.queue, view.summary, view.now
     head = () if counts_only else view.head
@@ -796,6 +866,9 @@ def queue_dict(view: QueueView, counts_only: bool = False) -> dict[str, Any]:
             {
                 "contact_id": e.contact_id,
                 "position": i,
+                "name": e.name,
+                "lang": e.lang,
+                "preview": e.preview,
                 "level": e.level,
                 "tags": list(e.tags),
                 "red_flag": e.red_flag,

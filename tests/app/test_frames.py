@@ -83,6 +83,7 @@ CONTACT_JSON = {
     "last_seq": 1,
     "outcome": None,
     "identified": False,
+    "handover": {"notes": [], "screening": []},
 }
 IDENTITY = VerifiedIdentity("c1", "bankid", "191212121212", "Tolvan Tolvansson", 14)
 USER = User(1, "nurse1", "Nina Nurse", "nurse", "", None, False, T0, ("hc1",))
@@ -105,6 +106,9 @@ VIEW_JSON = {
         {
             "contact_id": "c2",
             "position": 1,
+            "name": "",
+            "lang": "",
+            "preview": "",
             "level": "standard",
             "tags": ["ent"],
             "red_flag": False,
@@ -225,7 +229,7 @@ EXAMPLES: list[tuple[wire.ServerFrame, dict[str, typing.Any]]] = [
     (wire.QueuesFrame([VIEW]), {"type": "queues", "queues": [VIEW_JSON]}),
     (
         wire.PatientWelcomeFrame(
-            CONTACT, Place(2, 720), [MESSAGE], 1, [{"id": "q1"}], {"banner": None}
+            CONTACT, Place(2, 720), [MESSAGE], 1, [{"id": "q1", "text": "?"}], {"banner": None}
         ),
         {
             "type": "welcome",
@@ -237,7 +241,7 @@ EXAMPLES: list[tuple[wire.ServerFrame, dict[str, typing.Any]]] = [
             "outcome": None,
             "lang": "sv",
             "last_seq": 1,
-            "followup": {"questions": [{"id": "q1"}]},
+            "followup": {"questions": [{"id": "q1", "text": "?"}]},
             "banner": None,
         },
     ),
@@ -289,6 +293,10 @@ EXAMPLES: list[tuple[wire.ServerFrame, dict[str, typing.Any]]] = [
             "waited_s": 960,
             "target_s": 900,
         },
+    ),
+    (
+        wire.PresenceFrame("c1", "disconnected", T0),
+        {"type": "presence", "contact_id": "c1", "patient": "disconnected", "since": ISO},
     ),
     (wire.Relayed({"type": "typing", "contact_id": "c1"}), {"type": "typing", "contact_id": "c1"}),
 ]

@@ -154,7 +154,8 @@ def test_every_change_keeps_the_dashboard_equal_to_the_database(
 
             client.portal.call(requeue)  # type: ignore[union-attr]
             view = matches_database(s, client, state)
-            assert ids(view, "hc3:nurse") == [b, a]
+            # Back in its level's place with its arrival time: after a, who came first.
+            assert ids(view, "hc3:nurse") == [a, b]
 
             s.send_json({"type": "close", "contact_id": a, "outcome": "patient_left"})
             answer, view = answer_and_push(s, client, state, "closed")

@@ -45,9 +45,13 @@ class PageErrors:
 
 
 def new_page(
-    browser: Any, base_url: str, width: int = 1280, height: int = 900
+    browser: Any, base_url: str, width: int = 1280, height: int = 900, locale: str = "sv-SE"
 ) -> tuple[Any, Any, PageErrors]:
-    ctx = browser.new_context(base_url=base_url, viewport={"width": width, "height": height})
+    """A context whose browser speaks ``locale`` (Swedish unless a test says
+    otherwise: a page opens in the browser's language, common/i18n.js)."""
+    ctx = browser.new_context(
+        base_url=base_url, viewport={"width": width, "height": height}, locale=locale
+    )
     ctx.set_default_timeout(TIMEOUT_MS)
     page = ctx.new_page()
     return ctx, page, PageErrors(page)
@@ -101,3 +105,10 @@ def patient_intake(
     described.fill(text)
     page.get_by_label("Besökt hälsocentralen").check()
     page.get_by_role("button", name="Starta chatten").click()
+
+
+def confirm_staff_close(page: Any) -> None:
+    """The staff "Avsluta chatten" asks first (issue 17): confirm in its dialog."""
+    dialog = page.get_by_role("dialog", name="Avsluta chatten?")
+    dialog.get_by_role("button", name="Ja, avsluta chatten").click()
+    dialog.wait_for(state="hidden")

@@ -12,7 +12,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.pages import axe_clean, new_page, patient_intake, shoot, staff_login
+from tests.browser.pages import (
+    axe_clean,
+    confirm_staff_close,
+    new_page,
+    patient_intake,
+    shoot,
+    staff_login,
+)
 from tests.helpers import Seed
 from tests.live import LiveServer
 
@@ -122,6 +129,7 @@ def test_whole_conversation(browser: Any, live: LiveServer, seed: Seed, screensh
     expect(nurse.get_by_label("Utfall (krävs)")).to_be_focused()
     nurse.get_by_label("Utfall (krävs)").select_option("resolved_in_chat")
     nurse.get_by_role("button", name="Avsluta chatten").click()
+    confirm_staff_close(nurse)
     expect(nurse.locator(".msg--notice").last).to_have_text("Chatten är avslutad: Löst i chatten.")
     expect(nurse.get_by_label("Text att klistra in i journalen (på svenska)")).to_have_value(
         re.compile("Utfall: Löst i chatten$")

@@ -24,7 +24,7 @@ from tests.browser.oidc_live import (
     patient_sign_in,
     siths_sign_in,
 )
-from tests.browser.pages import axe_clean, new_page, shoot
+from tests.browser.pages import axe_clean, confirm_staff_close, new_page, shoot
 
 pytestmark = pytest.mark.browser
 
@@ -68,6 +68,7 @@ def _nurse_closes(nurse: Any) -> None:
     nurse.get_by_text("Avsluta chatten", exact=True).first.click()
     nurse.get_by_label("Utfall (krävs)").select_option("resolved_in_chat")
     nurse.get_by_role("button", name="Avsluta chatten").click()
+    confirm_staff_close(nurse)
     expect(nurse.locator(".msg--notice").last).to_have_text("Chatten är avslutad: Löst i chatten.")
 
 

@@ -100,6 +100,7 @@ def test_emergency_advice_then_continue(browser: Any, live: LiveServer, screensh
     assert posts[1]["contact_id"]
     # The patient may end the chat while waiting; then the survey is offered.
     page.get_by_role("button", name="Avsluta chatten").click()
+    page.get_by_role("button", name="Ja, avsluta chatten").click()
     expect(page.locator("#staff-info")).to_have_text("Chatten är avslutad.")
     expect(page.get_by_role("heading", name="Vad tyckte du om chatten?")).to_be_visible()
     assert (errors.errors, errors.dialogs) == ([], [])

@@ -18,7 +18,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.pages import axe_clean, new_page, patient_intake, shoot
+from tests.browser.pages import (
+    axe_clean,
+    confirm_staff_close,
+    new_page,
+    patient_intake,
+    shoot,
+)
 from tests.helpers import PASSWORD, Account, Seed
 from tests.live import LiveServer
 
@@ -112,6 +118,7 @@ def test_close_refused_over_an_unseen_message(
     panel.get_by_text("Avsluta chatten", exact=True).first.click()
     panel.get_by_label("Utfall (krävs)").select_option("resolved_in_chat")
     panel.get_by_role("button", name="Avsluta chatten").click()
+    confirm_staff_close(nurse)
     notice = panel.locator("[data-close-unseen]")
     expect(notice).to_have_text(UNSEEN_NOTICE)
     first = routed.closes()[0]
@@ -125,7 +132,7 @@ def test_close_refused_over_an_unseen_message(
     )
     expect(panel.locator(".msg--notice .msg__body")).to_contain_text([UNSEEN_NOTICE])
     expect(panel.get_by_label("Svar till patienten")).to_be_visible()
-    expect(nurse.get_by_role("tab", name="Petra")).to_have_text("Petra")
+    expect(nurse.get_by_role("tab", name="Petra").locator(".tab__name")).to_have_text("Petra")
     expect(patient.locator("#staff-info")).to_contain_text("Du chattar med")
     axe_clean(nurse, "staff close refused, unseen message")
     shoot(nurse, screenshots, "staff-close-unseen", widths=(1280,))
@@ -136,6 +143,7 @@ def test_close_refused_over_an_unseen_message(
     )
     assert hidden_seq > shown_seq
     panel.get_by_role("button", name="Avsluta chatten").click()
+    confirm_staff_close(nurse)
     expect(panel.locator(".msg--notice .msg__body").last).to_have_text(
         "Chatten är avslutad: Löst i chatten."
     )

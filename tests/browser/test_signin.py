@@ -81,7 +81,7 @@ def test_audit_sign_in_search_and_sign_out(browser: Any, live: LiveServer, seed:
         assert page.locator("#user-name").inner_text() == "Adam Admin"
         expect(page.locator("#review-heading")).to_be_focused()
         page.locator("#f-user").fill("admin1")
-        page.locator("#f-action").fill("login")
+        page.locator("#f-action").select_option("login")
         page.locator("#filters").get_by_role("button", name="Sök (Search)").click()
         expect(page.locator("#results-caption")).to_have_text(
             "Sökresultat (search): 1 händelser (events)"

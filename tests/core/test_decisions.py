@@ -303,14 +303,42 @@ def test_transfer_effects() -> None:
 
 @pytest.mark.parametrize("status", list(S))
 def test_requeue_only_an_assigned_contact(status: ContactStatus) -> None:
-    """An assigned contact goes back to the front of its own queue; nothing else moves."""
+    """An assigned contact goes back into its own queue, in its level's place with
+    its original arrival time (not the front); nothing else moves."""
     c = contact(status)
     decided = d.decide_requeue(c, "staff_disconnected", T0)
     if status is S.ASSIGNED:
         key = priority_key("standard", T0 - 600)
-        assert decided == RequeueWrite(c, TIER_FRONT, key, T0, "staff_disconnected")
+        assert decided == RequeueWrite(c, TIER_NORMAL, key, T0, "staff_disconnected")
     else:
         assert decided == Refusal(StateConflict("not_waiting", "the contact is not assigned"))
+
+
+def test_requeue_keeps_the_tier_of_its_level() -> None:
+    """Only a red flag or an emergency level waits in the front tier when sent back."""
+    flagged = contact(S.ASSIGNED, red_flag=True, level="urgent")
+    decided = d.decide_requeue(flagged, "staff_disconnected", T0)
+    assert isinstance(decided, RequeueWrite)
+    assert decided.priority_tier == TIER_FRONT
+    assert decided.priority_key == priority_key("urgent", T0 - 600)
+    urgent = contact(S.ASSIGNED, level="urgent")
+    decided = d.decide_requeue(urgent, "staff_disconnected", T0)
+    assert isinstance(decided, RequeueWrite)
+    assert decided.priority_tier == TIER_NORMAL
+
+
+def test_patient_presence_goes_to_the_assigned_staff_member_only() -> None:
+    """The patient's socket came or went: the assigned nurse is told; nobody
+    while the contact waits, is closed or unknown."""
+    assigned = contact(S.ASSIGNED)
+    gone = d.patient_presence(assigned, False, T0)
+    assert gone == Effects(
+        sends=(Send("user", NURSE.id, wire.PresenceFrame("c1", "disconnected", T0)),)
+    )
+    back = d.patient_presence(assigned, True, T0)
+    assert back.sends[0].frame == wire.PresenceFrame("c1", "connected", T0)
+    for other in (contact(S.QUEUED), contact(S.CLOSED), None):
+        assert d.patient_presence(other, False, T0) == Effects()
 
 
 def test_requeue_effects() -> None:

@@ -66,6 +66,23 @@ def test_ageing_non_urgent_overtakes_urgent_after_two_hours() -> None:
     assert order(entry("n1", "non_urgent", 0), entry("u1", "urgent", 121 * MIN)) == ["n1", "u1"]
 
 
+def test_sent_back_keeps_its_level_and_arrival() -> None:
+    """A contact sent back (its nurse vanished, or a transfer) is ordered as if it
+    had never been picked: after a more urgent level, before its own level's
+    later arrivals (tier and key as chatserver.core.decisions.decide_requeue
+    gives them)."""
+    first = entry("s-back", "standard", 0)  # picked at 5 min, sent back at 30 min
+    later = [entry("u1", "urgent", 10 * MIN), entry("s1", "standard", 12 * MIN)]
+    room = WaitingRoom(later)
+    room.add(first)
+    assert [e.contact_id for e in room.entries] == ["u1", "s-back", "s1"]
+    head = room.first()
+    assert head is not None
+    assert head.contact_id == "u1"
+    # The front tier is for red flags and emergencies only, never for "sent back".
+    assert first.priority_tier == TIER_NORMAL
+
+
 def test_credits_documented_values() -> None:
     """The ageing credits are the documented ones."""
     assert dict(AGEING_CREDIT_S) == {

@@ -10,12 +10,14 @@ import {
   applyFrame,
   chatOf,
   initialState,
+  minutesSince,
   overrideSent,
   picking,
   queueLabel,
   removeChat,
   signedIn,
   typingOver,
+  waitingSince,
   written,
 } from '../../webclient/staff/state.js';
 import { banner, contact, message, NOW, nurse, queue, staffWelcome, waiting } from './frames.js';
@@ -163,7 +165,56 @@ describe('staff applyFrame', () => {
   test('notes are kept in order', () => {
     const s = run([staffWelcome(), assigned(),
       { type: 'note', contact_id: 'c1', body: 'Misstänkt halsfluss.', author: 'Nina Nurse', at: 1796112000 }]);
-    assert.deepEqual(chatOf(s, 'c1').notes, [{ body: 'Misstänkt halsfluss.', author: 'Nina Nurse', at: 1796112000 }]);
+    assert.deepEqual(chatOf(s, 'c1').notes, [
+      { body: 'Misstänkt halsfluss.', author: 'Nina Nurse', at: 1796112000, kind: 'note', to_queue: null },
+    ]);
+  });
+
+  test('notes and screen answers travel with the contact and come back with a resync', () => {
+    const handover = {
+      notes: [
+        { kind: 'note', body: 'Feber sedan fredag', author: 'Nina Nurse', at: '2026-12-01T08:00:00.000Z', to_queue: null },
+        { kind: 'transfer', body: 'Bedöm halsfluss', author: 'Nina Nurse', at: '2026-12-01T08:05:00.000Z', to_queue: 'hc1:doctor' },
+      ],
+      screening: [{ id: 'chest_pain_now', answer: false, sv: 'Har du ont i bröstet nu?', en: 'Chest pain now?' }],
+    };
+    let s = run([staffWelcome(), assigned(contact('c1', { handover }))]);
+    assert.deepEqual(chatOf(s, 'c1').notes.map((n) => [n.kind, n.body, n.to_queue]), [
+      ['note', 'Feber sedan fredag', null],
+      ['transfer', 'Bedöm halsfluss', 'hc1:doctor'],
+    ]);
+    assert.equal(chatOf(s, 'c1').screening.length, 1);
+    // A note written here, then a reload's welcome: the server's list is the truth.
+    s = run([{ type: 'note', contact_id: 'c1', body: 'Ny', author: 'Doris Doctor', at: 1 }], s);
+    assert.equal(chatOf(s, 'c1').notes.length, 3);
+    const stored = { ...handover, notes: [...handover.notes, { kind: 'note', body: 'Ny', author: 'Doris Doctor', at: 'x', to_queue: null }] };
+    s = run([staffWelcome({ assigned: [contact('c1', { handover: stored })] })], s);
+    assert.deepEqual(chatOf(s, 'c1').notes.map((n) => n.body), ['Feber sedan fredag', 'Bedöm halsfluss', 'Ny']);
+  });
+
+  test('presence: the patient socket coming and going is kept per chat', () => {
+    let s = run([staffWelcome(), assigned()]);
+    assert.equal(chatOf(s, 'c1').presence, null);
+    s = run([{ type: 'presence', contact_id: 'c1', patient: 'disconnected', since: '2026-12-01T08:00:00.000Z' }], s);
+    assert.deepEqual(chatOf(s, 'c1').presence, { patient: 'disconnected', since: '2026-12-01T08:00:00.000Z' });
+    s = run([{ type: 'presence', contact_id: 'c9', patient: 'connected', since: 'x' }], s);
+    assert.equal(chatOf(s, 'c9'), null);
+  });
+
+  test('waiting for a reply since: the intake, then the first patient message after ours', () => {
+    const c = contact('c1', { created_at: '2026-12-01T08:00:00.000Z' });
+    let s = run([staffWelcome(), assigned(c)]);
+    assert.equal(waitingSince(chatOf(s, 'c1')), '2026-12-01T08:00:00.000Z');
+    s = run([message(1, { sender: 'staff', sent_at: '2026-12-01T08:02:00.000Z' })], s);
+    assert.equal(waitingSince(chatOf(s, 'c1')), null);
+    s = run([message(2, { sender: 'patient', sent_at: '2026-12-01T08:03:00.000Z' }),
+      message(3, { sender: 'patient', sent_at: '2026-12-01T08:04:00.000Z' })], s);
+    assert.equal(waitingSince(chatOf(s, 'c1')), '2026-12-01T08:03:00.000Z');
+    assert.equal(waitingSince(chatOf(written(s, 'c1', 's1', 'Hej'), 'c1')), null);
+    assert.equal(minutesSince('2026-12-01T08:03:00.000Z', Date.parse('2026-12-01T08:10:30.000Z')), 7);
+    assert.equal(minutesSince('not a time', 0), 0);
+    s = run([{ type: 'closed', contact_id: 'c1', outcome: 'patient_left' }], s);
+    assert.equal(waitingSince(chatOf(s, 'c1')), null);
   });
 
   test('our override is confirmed with its reason for the journal', () => {

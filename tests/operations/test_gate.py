@@ -36,6 +36,8 @@ def test_units_show_open_and_next_change(app_client: TestClient) -> None:
         "name": "Hälsocentralen Tre",
         "rollout": "live",
         "identification": "none",
+        # No SMS gateway configured (chatserver/notify): no phone field at intake.
+        "sms": False,
         "open": True,
         "always_open": False,
         "hours_configured": False,

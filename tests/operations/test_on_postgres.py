@@ -19,6 +19,7 @@ from . import (
     test_banner,
     test_credentials,
     test_gate,
+    test_public_holidays,
     test_sweeper,
     test_unit_identification_admin,
 )
@@ -46,6 +47,7 @@ for _module in (
     test_credentials,
     test_sweeper,
     test_unit_identification_admin,
+    test_public_holidays,
 ):
     for _name, _obj in vars(_module).items():
         if _name.startswith("test_") and callable(_obj):

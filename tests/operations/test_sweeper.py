@@ -132,11 +132,14 @@ def test_escalation_survives_a_restart_without_repeating(
     assert escalations_metric(app_client, "urgent") == 1.0
 
 
-def test_contact_of_vanished_staff_returns_to_front(
+def test_contact_of_vanished_staff_returns_to_its_place(
     app_client: TestClient, seed: Seed, clock: Clock
 ) -> None:
-    """All of a nurse's sockets gone for 2 min: the picked contact is queued again, first."""
+    """All of a nurse's sockets gone for 2 min: the picked contact is queued again
+    in its level's place with its arrival time (issue 17: not ahead of the
+    others), behind the same-level contact that arrived before it."""
     other = intake(app_client)["contact_id"]
+    clock.advance(1)  # arrives after `other`: the order below is by arrival
     token = intake(app_client)["patient_token"]
     sign_in(app_client, seed["nurse1"], clock)
     with app_client.websocket_connect("/ws/patient", headers=WS) as patient:
@@ -157,9 +160,9 @@ def test_contact_of_vanished_staff_returns_to_front(
             "queue": "hc1:nurse",
         }
     back = contact(app_client, cid)
-    assert (back.status, back.assigned_user_id, back.priority_tier) == ("queued", None, 0)
+    assert (back.status, back.assigned_user_id, back.priority_tier) == ("queued", None, 1)
     waiting = run(app_client, state_of(app_client).storage.waiting, ["hc1:nurse"])
-    assert [c.id for c in waiting] == [cid, other]
+    assert [c.id for c in waiting] == [other, cid]
 
 
 def test_staff_back_in_time_keeps_the_contact(

@@ -310,3 +310,43 @@ async def test_single_instance_needs_no_redis(clock: Clock) -> None:
     clock.advance(GRACE_S)
     assert await p.patients_due(GRACE_S) == ["c1"]
     assert await p.adopt_orphans() == 0
+
+
+async def test_patients_away_asks_every_instance(
+    pair: tuple[Presence, Presence], clock: Clock
+) -> None:
+    """What a nurse is told at a pick or welcome (issue 17): a patient connected
+    on another instance is not away; one gone everywhere is, since the latest
+    time known connected; one never seen, since now."""
+    a, b = pair
+    a.patient_back("here")
+    b.patient_back("there")
+    a.patient_back("left")
+    a.patient_gone("left")
+    left_at = clock()
+    await until(lambda: connected_elsewhere(a, "patient", "there"))
+    clock.advance(30)
+    away = await a.patients_away(["here", "there", "left", "never"])
+    assert away == {"left": left_at, "never": clock()}
+    assert await a.patients_away(["here"]) == {}
+    # B saw "left" later than A: the later time counts.
+    b.patient_back("left")
+    b.patient_gone("left")
+    later = clock()
+    await until(lambda: _left_at(a, "left", later))
+    assert (await a.patients_away(["left"]))["left"] == later
+
+
+async def _left_at(p: Presence, key: str, at: float) -> bool:
+    seen = await seen_by(p, "patient", key)
+    return seen is not None and seen.left_at == at
+
+
+async def test_patients_away_on_one_instance_uses_its_own_marks(clock: Clock) -> None:
+    p = Presence(clock)
+    p.patient_back("c1")
+    p.patient_gone("c1")
+    gone = clock()
+    clock.advance(5)
+    p.patient_back("c2")
+    assert await p.patients_away(["c1", "c2", "c3"]) == {"c1": gone, "c3": clock()}

@@ -180,10 +180,10 @@ def test_no_audit_no_sync(client: TestClient, seed: Seed, monkeypatch: pytest.Mo
         )
         ws.send_json({"type": "pick", "contact_id": contact_id})
         assert receive_until(ws, "error")["code"] == "audit_unavailable"
-    # The pick is undone: the patient waits again, first in line.
+    # The pick is undone: the patient waits again, in its level's place (issue 17).
     picked = client.portal.call(state_of(client).storage.get_contact, contact_id)  # type: ignore[union-attr]
     assert picked is not None
-    assert (picked.status, picked.assigned_user_id, picked.priority_tier) == ("queued", None, 0)
+    assert (picked.status, picked.assigned_user_id, picked.priority_tier) == ("queued", None, 1)
 
 
 def test_no_audit_no_login(client: TestClient, seed: Seed, broken_audit: None) -> None:

@@ -37,7 +37,8 @@ def test_cli_changes_are_audited(
     )
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "unit hc9 created with queue hc9:nurse"
-    assert out[1].startswith("otpauth://totp/Halsocentralchatt:anna?secret=")
+    assert out[1].startswith("opening hours (Europe/Stockholm): ")  # and how to change them
+    assert out[-1].startswith("otpauth://totp/Halsocentralchatt:anna?secret=")
     db = sqlite3.connect(settings.sqlite_path)
     rows = list(db.execute("SELECT seq, action, actor_user_id, unit_id, detail FROM audit_events"))
     db.close()

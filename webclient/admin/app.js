@@ -8,6 +8,8 @@ import { $, h, replaceChildren, showView } from '../common/dom.js';
 import { call } from '../common/http.js';
 import { bindLangSwitch, lang, onLangChange, preferredLang, setLang, t } from '../common/i18n.js';
 import { wireSignIn } from '../common/signin.js';
+import { ClosingTexts } from './closing-texts.js';
+import { Holidays } from './holidays.js';
 import { identificationBody, identificationChoice, identificationKey, identificationRefused } from './identification.js';
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
@@ -19,6 +21,8 @@ let signin = null;
 let units = [];
 let users = [];
 let banners = { active: null, history: [] };
+let closingTexts = null; // "Texter vid avslut" (closing-texts.js)
+let holidays = null; // public holidays under "Öppettider" (holidays.js)
 
 // -- feedback ---------------------------------------------------------------------
 
@@ -74,6 +78,8 @@ function fmtIso(iso) {
 
 async function main() {
   wireForms();
+  closingTexts = new ClosingTexts({ change, fail });
+  holidays = new Holidays({ change, reload: () => loadAll() });
   // setLang() relabels the data-i18n elements; what the script made follows here.
   onLangChange(() => {
     renderDayInputs();
@@ -131,6 +137,7 @@ function renderAll() {
   loadHours();
   renderQueues();
   loadCanned();
+  closingTexts.load();
 }
 
 // -- service notice -----------------------------------------------------------------
@@ -342,6 +349,7 @@ async function loadHours() {
   $('#hours-state').textContent = r.data.always_open
     ? t('admin.hours_always')
     : r.data.configured ? t('admin.hours_is_custom') : t('admin.hours_is_default');
+  holidays.show(r.data);
 }
 
 async function saveHours(ev) {

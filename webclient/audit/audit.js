@@ -8,6 +8,8 @@ import { showView } from '../common/dom.js';
 import { call } from '../common/http.js';
 import { applyBilingual, both, loadBilingual, preferredLang, setLang, textIn } from '../common/i18n.js';
 import { wireSignIn } from '../common/signin.js';
+import { ACTION_GROUPS, actionKey, groupKey } from './actions.js';
+import { localTime } from './format.js';
 
 const form = document.getElementById('filters');
 const tbody = document.querySelector('#results tbody');
@@ -15,6 +17,9 @@ const caption = document.getElementById('results-caption');
 const statusBox = document.getElementById('status');
 const errorBox = document.getElementById('error');
 const csvLink = document.getElementById('csv');
+// The chain check has its own line beside its button: a search or a sample
+// afterwards (which use the shared status line) does not wipe it.
+const verifyBox = document.getElementById('verify-result');
 
 const FILTERS = ['user', 'contact', 'unit', 'action', 'from', 'to'];
 let signin = null;
@@ -48,9 +53,14 @@ async function getJson(url) {
   throw new Error(`${sv('audit.error')} / ${en('audit.error')}: ${r.data.error ? r.data.error.code : r.status}`);
 }
 
-function cell(text) {
+// Column headers' words, for the stacked rows of a narrow screen (audit.css).
+const COLUMNS = ['audit.col_seq', 'audit.col_at', 'audit.user', 'audit.col_role', 'audit.col_unit',
+  'audit.col_contact', 'audit.action', 'audit.col_result'];
+
+function cell(text, column) {
   const td = document.createElement('td');
   td.textContent = text === null || text === undefined ? '' : String(text);
+  td.dataset.label = sv(COLUMNS[column]);
   return td;
 }
 
@@ -58,11 +68,11 @@ function render(events, label) {
   tbody.replaceChildren();
   for (const e of events) {
     const tr = document.createElement('tr');
-    tr.append(
-      cell(e.seq), cell(e.at), cell(e.actor_username), cell(e.actor_role),
-      cell(e.unit_id || (e.actor_units || []).join(', ')), cell(e.contact_id),
-      cell(e.action), cell(e.result),
-    );
+    const values = [
+      e.seq, localTime(e.at), e.actor_username, e.actor_role,
+      e.unit_id || (e.actor_units || []).join(', '), e.contact_id, e.action, e.result,
+    ];
+    tr.append(...values.map(cell));
     tbody.append(tr);
   }
   caption.textContent = `${label}: ${events.length} ${both('audit.events')}`;
@@ -85,6 +95,7 @@ async function run(action) {
 }
 
 form.addEventListener('input', updateCsvLink);
+form.addEventListener('change', updateCsvLink);
 form.addEventListener('submit', (ev) => {
   ev.preventDefault();
   run(async () => {
@@ -99,15 +110,40 @@ document.getElementById('sample').addEventListener('click', () => {
     render(body.events, `${sv('audit.sample_result')} (${en('audit.sample_result')}, ${en('audit.seed')} ${body.seed})`);
   });
 });
-document.getElementById('verify').addEventListener('click', () => {
-  run(async () => {
-    const body = await getJson('/api/audit/verify');
-    if (!body.ok) {
-      throw new Error(`${sv('audit.chain_broken')} ${body.bad_seq}: ${body.reason} (${en('audit.chain_broken')})`);
-    }
-    return `${sv('audit.chain_ok')}: ${body.count} ${sv('audit.events')} (${en('audit.chain_ok')})`;
-  });
+document.getElementById('verify').addEventListener('click', async () => {
+  show(errorBox, '');
+  verifyBox.classList.remove('audit-verify--broken');
+  show(verifyBox, both('audit.loading'));
+  let body;
+  try {
+    body = await getJson('/api/audit/verify');
+  } catch (err) {
+    show(verifyBox, err.message);
+    verifyBox.classList.add('audit-verify--broken');
+    return;
+  }
+  const checked = `${both('audit.verify_checked_at')} ${localTime(new Date().toISOString())}`;
+  if (body.ok) {
+    show(verifyBox, `${sv('audit.chain_ok')}: ${body.count} ${sv('audit.events')} (${en('audit.chain_ok')}), ${checked}`);
+  } else {
+    verifyBox.classList.add('audit-verify--broken');
+    show(verifyBox, `${sv('audit.chain_broken')} ${body.bad_seq}: ${body.reason} (${en('audit.chain_broken')}), ${checked}`);
+  }
 });
+
+/** The action filter: every known action, grouped, in both languages. */
+function fillActions() {
+  const select = form.elements.action;
+  select.options[0].textContent = both('audit.action_all');
+  for (const [group, actions] of ACTION_GROUPS) {
+    const optgroup = document.createElement('optgroup');
+    optgroup.label = both(groupKey(group));
+    for (const action of actions) {
+      optgroup.append(new Option(both(actionKey(action)), action));
+    }
+    select.append(optgroup);
+  }
+}
 updateCsvLink();
 
 function signedIn(session) {
@@ -126,6 +162,7 @@ async function main() {
   await Promise.all([setLang(preferredLang()), loadBilingual()]);
   document.documentElement.lang = 'sv';
   applyBilingual(document);
+  fillActions();
   signin = wireSignIn({
     view: document.getElementById('view-login'),
     logout: document.getElementById('logout'),

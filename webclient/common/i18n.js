@@ -18,9 +18,25 @@ export function format(text, vars = {}) {
   return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
 }
 
+/**
+ * The language to open in (pure): the one chosen before (`saved`), else the
+ * first of the browser's languages (navigator.languages, e.g. ['en-GB', 'sv'])
+ * that we have, else Swedish.
+ */
+export function chooseLang(saved, browserLangs = []) {
+  if (SUPPORTED.includes(saved)) return saved;
+  for (const tag of browserLangs || []) {
+    const base = String(tag).toLowerCase().split('-')[0];
+    if (SUPPORTED.includes(base)) return base;
+  }
+  return 'sv';
+}
+
+/** The language this browser opens in: the remembered choice, else the browser's. */
 export function preferredLang() {
-  const saved = localStorage.getItem(STORAGE_KEY);
-  return SUPPORTED.includes(saved) ? saved : 'sv';
+  const nav = globalThis.navigator;
+  const langs = nav?.languages?.length ? nav.languages : [nav?.language].filter(Boolean);
+  return chooseLang(localStorage.getItem(STORAGE_KEY), langs);
 }
 
 export function lang() {
@@ -70,11 +86,16 @@ export function onLangChange(fn) {
   listeners.push(fn);
 }
 
-export async function setLang(next) {
+/**
+ * Show the page in `next`. `remember`: the person chose it (the switch), so
+ * every page opens in it from now on; the language a page opens in is not
+ * stored, so a browser's language keeps deciding until someone chooses.
+ */
+export async function setLang(next, { remember = false } = {}) {
   const code = SUPPORTED.includes(next) ? next : 'sv';
   await loadTexts(code);
   current = code;
-  localStorage.setItem(STORAGE_KEY, code);
+  if (remember) localStorage.setItem(STORAGE_KEY, code);
   document.documentElement.lang = code;
   applyTexts(document);
   for (const fn of listeners) fn(code);
@@ -138,5 +159,5 @@ export function applyBilingual(root) {
 
 /** Wire a button that toggles Swedish ⇄ English (its own label names the other language). */
 export function bindLangSwitch(button) {
-  button.addEventListener('click', () => setLang(current === 'sv' ? 'en' : 'sv'));
+  button.addEventListener('click', () => setLang(current === 'sv' ? 'en' : 'sv', { remember: true }));
 }

@@ -10,6 +10,7 @@ import { mountAccount, needsSetup, runSetup } from './account.js';
 import { $, h, showView } from './dom.js';
 import { call, setCsrfToken } from './http.js';
 import { applyTexts, lang, onLangChange, t } from './i18n.js';
+import { hasSignInHint } from './signin-hint.js';
 
 // Server error code of a failed sign-in → text key shown under the form.
 const LOGIN_ERRORS = {
@@ -159,9 +160,18 @@ export function wireSignIn({ view, logout, onSignedIn, onSignedOut = () => {}, b
   }
 
   async function start() {
+    // Only a browser that signed in asks who it is: a signed-out visit makes
+    // no request that answers 401 (which browsers log as a console error).
+    if (!hasSignInHint(document.cookie)) {
+      showLogin();
+      return;
+    }
     const r = await call('GET', '/api/staff/me');
-    if (r.status === 200) signedIn(r.data);
-    else showLogin();
+    if (r.status === 200) {
+      signedIn(r.data);
+      return;
+    }
+    showLogin(); // the session ended meanwhile: the answer dropped the hint too
   }
 
   $('#login-form', view).addEventListener('submit', submit);

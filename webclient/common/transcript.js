@@ -13,8 +13,10 @@ function keyOf(entry) {
 
 /**
  * Bring `listEl` in line with `log`.
- * @param {{who: (m: object) => string, t: Function, lang: () => string}} opts
- *   who: the sender's name as shown; t and lang: the page's texts.
+ * @param {{who: (m: object) => string, t: Function, lang: () => string, decorate?: Function}} opts
+ *   who: the sender's name as shown; t and lang: the page's texts; decorate:
+ *   what a message shows besides its text (a photo: patient/photos.js,
+ *   staff/photos.js), an element or null.
  */
 export function renderTranscript(listEl, log, opts) {
   const wanted = log.entries.map((e) => [keyOf(e), () => (e.kind === 'message'
@@ -44,12 +46,13 @@ function noticeView(notice) {
   return h('div', { class: 'msg msg--notice' }, h('p', { class: 'msg__body' }, translate(notice)));
 }
 
-function messageView(m, state, self, { who, t, lang }) {
+function messageView(m, state, self, { who, t, lang, decorate }) {
   const mine = m.mine || m.sender === self;
   const kind = m.sender === 'system' ? 'system' : mine ? 'mine' : 'theirs';
   let status = mine ? t('chat.sent') : '';
   if (state === 'pending') status = t('chat.pending');
   else if (state === 'saving') status = t('chat.saving');
+  const extra = decorate ? decorate(m) : null;
   return h(
     'div',
     {
@@ -63,7 +66,9 @@ function messageView(m, state, self, { who, t, lang }) {
       ' ',
       h('time', { class: 'msg__time', datetime: m.sent_at || null }, clock(m.sent_at, lang())),
     ),
-    h('p', { class: 'msg__body' }, m.body),
+    // A photo's text is its caption: a photo without one shows no empty line.
+    m.body || !extra ? h('p', { class: 'msg__body' }, m.body) : null,
+    extra,
     status ? h('p', { class: 'msg__state' }, status) : null,
   );
 }

@@ -6,9 +6,12 @@ import { $, h, replaceChildren, showView } from '../common/dom.js';
 import { call } from '../common/http.js';
 import { bindLangSwitch, has, lang, onLangChange, preferredLang, setLang, t } from '../common/i18n.js';
 import { wireSignIn } from '../common/signin.js';
+import { isSeconds, minutesText, shareText } from './format.js';
+import { NowView } from './now.js';
 
 let user = null;
 let lastTables = null;
+let nowView = null; // "Just nu" (now.js), read every few seconds while signed in
 // Triage safety of the current filters: null before the first load, else
 // {status: 'loading' | 'ok' | 'failed', data}. Its section node is kept across
 // renders so it can be refreshed on its own.
@@ -51,6 +54,7 @@ async function main() {
   onLangChange(() => {
     if (lastTables) renderReport(lastTables);
     renderSafety();
+    nowView?.render();
   });
   bindLangSwitch($('#lang-switch'));
   $('#filters').addEventListener('submit', (ev) => { ev.preventDefault(); load(); });
@@ -62,6 +66,7 @@ async function main() {
 
 function signedOut() {
   user = null;
+  nowView?.stop();
   $('#user-name').hidden = true;
   lastTables = null;
   safety = null;
@@ -98,6 +103,8 @@ async function start(session) {
   $('#f-to').value = isoDate(today);
   showView('view-dash');
   $('#dash-heading').focus();
+  nowView ??= new NowView($('#now'));
+  nowView.start();
   load();
 }
 
@@ -140,12 +147,18 @@ async function load() {
 }
 
 function cellText(key, value) {
+  // No visit counts imported: the share is unknown, not 100 %.
+  if (key === 'chat_share') return shareText(value, lang()) ?? t('manager.no_data');
   if (value === null || value === undefined) return '–';
-  if (typeof value === 'number' && PERCENT_KEYS.has(key)) {
-    return `${(value * 100).toLocaleString(lang(), { maximumFractionDigits: 1 })} %`;
-  }
+  if (typeof value === 'number' && PERCENT_KEYS.has(key)) return shareText(value, lang());
+  if (typeof value === 'number' && isSeconds(key)) return minutesText(value, lang());
   if (typeof value === 'number') return value.toLocaleString(lang());
   return term(value);
+}
+
+/** A column's name; one holding seconds is shown in minutes and says so. */
+function columnName(name) {
+  return isSeconds(name) ? t('manager.in_minutes', { name: term(name) }) : term(name);
 }
 
 function renderTable(table, captionKey) {
@@ -155,7 +168,7 @@ function renderTable(table, captionKey) {
     h('table', { class: 'stat-table' },
       h('caption', {}, t(captionKey)),
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, term(first)),
-        rest.map((c) => h('th', { scope: 'col' }, term(c))))),
+        rest.map((c) => h('th', { scope: 'col' }, columnName(c))))),
       h('tbody', {}, table.rows.length
         ? table.rows.map((row) => h('tr', {},
           h('th', { scope: 'row' }, cellText(first, row[0])),

@@ -4,14 +4,18 @@
 import { loadBanner, showBanner } from '../common/banner.js';
 import { $, h, minutes, randomId, replaceChildren, showView } from '../common/dom.js';
 import { call } from '../common/http.js';
-import { bindLangSwitch, lang, onLangChange, preferredLang, setLang, t } from '../common/i18n.js';
+import { bindLangSwitch, lang, onLangChange, preferredLang, setLang, t, translate } from '../common/i18n.js';
 import { isPending } from '../common/message-log.js';
 import { phoneItems } from '../common/phones.js';
 import { renderTranscript } from '../common/transcript.js';
+import { downloadText, transcriptFileName, transcriptText } from '../common/transcript-export.js';
 import { ReconnectingSocket } from '../common/ws.js';
+import { closingBody, closingHeadingKey, loadClosing } from './closing.js';
 import { FollowupCard } from './followup.js';
 import { firstName, loadIdentity, loadMyChats, renderMyChats, renderSignin } from './identity.js';
 import { loadUnits, readForm, relabelIntake, submitIntake } from './intake.js';
+import { PatientNotify } from './notify.js';
+import { PatientPhotos } from './photos.js';
 import { Screen } from './screen.js';
 import { clearSession, loadSession, saveSession } from './session.js';
 import {
@@ -42,11 +46,14 @@ const page = {
   lastTypingSent: 0,
   typingTimer: null,
   screen: null, // the red-flag screen of the intake (screen.js)
+  photos: null, // the camera button, the photo's preview and upload (photos.js)
   followup: null, // the follow-up card of the chat (followup.js)
   identity: { patient: false, me: null }, // identity.js: sign-in offered, who is signed in
   units: [], // the units the intake lists (their `identification` decides the sign-in)
   myChats: undefined, // "Mina chattar": undefined until loaded, null if that failed (tokens: the newest)
   intakeRetry: { timer: null, count: 0 }, // the automatic resubmission after a 503 storage_unavailable
+  closing: null, // the closed chat's {outcome, texts} (GET /api/contacts/closing), once read
+  notify: null, // "Meddela mig när det är min tur" (notify.js)
 };
 
 // After a 503 storage_unavailable the intake goes again by itself this many
@@ -62,6 +69,9 @@ async function main() {
   bindLangSwitch($('#lang-switch'));
   onLangChange(() => {
     renderChat(page.chat, page.chat, true);
+    page.notify?.relabel();
+    renderIntro(page.chat);
+    if (page.chat.status === 'closed') renderClosing();
     if (!$('#view-intake').hidden) {
       relabelIntake(presetUnit());
       page.screen.relabel();
@@ -92,6 +102,9 @@ async function main() {
   $('#emergency-continue').addEventListener('click', onEmergencyContinue);
   $('#unavailable-back').addEventListener('click', () => showIntake());
   $('#composer').addEventListener('submit', onSend);
+  page.photos = new PatientPhotos($('#composer'), () => (page.session
+    ? { contactId: page.session.contact_id, token: page.session.token, closed: page.chat.status === 'closed' }
+    : null));
   $('#composer-text').addEventListener('input', onComposerInput);
   $('#composer-text').addEventListener('keydown', (ev) => {
     // Enter sends, Shift+Enter makes a new line (what chat users expect).
@@ -100,7 +113,15 @@ async function main() {
       $('#composer').requestSubmit();
     }
   });
-  $('#leave').addEventListener('click', onLeave);
+  $('#leave').addEventListener('click', askLeave);
+  $('#leave-cancel').addEventListener('click', () => $('#leave-dialog').close());
+  $('#leave-confirm').addEventListener('click', onLeave);
+  // Closing the dialog (a button or Esc) gives the focus back to "Avsluta chatten".
+  $('#leave-dialog').addEventListener('close', () => {
+    if (!$('#leave').hidden) $('#leave').focus();
+  });
+  $('#transcript-download').addEventListener('click', onDownloadTranscript);
+  $('#transcript-print').addEventListener('click', () => window.print());
   $('#survey-form').addEventListener('submit', onSurvey);
   $('#new-chat').addEventListener('click', () => {
     if (page.socket) page.socket.stop();
@@ -260,6 +281,8 @@ function handleIntakeResult(result, body) {
       contact_id: result.data.contact_id,
       name: body.name,
       pending: [],
+      // Shown at the top of the chat: what the patient wrote (kept in this tab only).
+      intakeText: body.text,
     };
     // Same-day advice (1177; Självmordslinjen 90101 for suicidal thoughts) stays in
     // view above the chat: the queue place alone does not say to call today.
@@ -344,7 +367,9 @@ function startChat(session, queue = null) {
   showPage('view-chat');
   // The notice may have come before the chat started.
   page.chat = { ...initialState(session, queue), banner: page.chat.banner };
-  renderChat(null, page.chat);
+  page.notify?.remove();
+  page.notify = new PatientNotify(session.token);
+  renderChat(null, page.chat); // (its first render shows the intro too)
   showChatAdvice(session.advice);
   page.socket = new ReconnectingSocket('/ws/patient', {
     onOpen: () => page.socket.send(helloFrame(page.chat, session.token)),
@@ -396,11 +421,13 @@ function renderChat(prev, next, all = false) {
   if (changed((s) => s.banner)) showBanner($('#banner'), next.banner, lang());
   if (!page.session) return; // no chat yet: only the banner shows
   if (changed((s) => s.log)) {
-    renderTranscript($('#messages'), next.log, { who, t, lang });
+    renderTranscript($('#messages'), next.log, { who, t, lang, decorate: page.photos.decorate });
     page.session.pending = pendingForSession(next);
     saveSession(page.session);
   }
   renderStatus(next);
+  page.notify?.render(next);
+  if (changed((s) => s.status) || changed((s) => s.queue)) renderIntro(next);
   if (changed((s) => s.typing)) {
     $('#typing').textContent = next.typing ? t('chat.typing', { name: next.typing.name || t('chat.staff') }) : '';
   }
@@ -512,17 +539,80 @@ function onComposerInput() {
   }
 }
 
+/** "Avsluta chatten" asks first (a modal dialog: focus inside, Esc cancels). */
+function askLeave() {
+  if (page.chat.status === 'closed') return;
+  $('#leave-dialog').showModal();
+  $('#leave-cancel').focus();
+}
+
 function onLeave() {
+  $('#leave-dialog').close();
   if (page.chat.status === 'closed') return;
   page.socket.send({ type: 'leave' });
+}
+
+/**
+ * The top of the chat: what the patient wrote at intake, and while waiting
+ * what happens now (place in the queue, the answer comes here, 112).
+ */
+function renderIntro(chat) {
+  if (!page.session) return;
+  const text = page.session.intakeText || '';
+  const waiting = chat.status !== 'assigned' && chat.status !== 'closed';
+  $('#chat-intro-text').textContent = text;
+  $('#chat-intro-echo').hidden = !text;
+  $('#chat-intro-next').hidden = !waiting;
+  const place = $('#chat-intro-queue');
+  place.hidden = !(waiting && chat.queue);
+  if (!place.hidden) {
+    place.textContent = t('patient.next_queue', {
+      position: chat.queue.position,
+      minutes: minutes(chat.queue.estimated_wait_s),
+    });
+  }
+  $('#chat-intro').hidden = !text && !waiting;
+}
+
+/** The closed chat's outcome and what happens next (the texts read once). */
+function renderClosing() {
+  const outcome = page.closing?.outcome ?? page.chat.outcome;
+  $('#closed-heading').textContent = t(closingHeadingKey(outcome));
+  $('#closed-text').textContent = translate(closingBody(page.closing?.texts, lang()));
+}
+
+async function showClosingNotice() {
+  const notice = $('#closed-notice');
+  renderClosing();
+  notice.hidden = false;
+  const closing = await loadClosing(page.session.token);
+  if (closing) {
+    page.closing = closing;
+    renderClosing();
+  }
+  notice.scrollIntoView({ block: 'start' });
+  $('#closed-heading').focus();
+}
+
+/** A copy of the conversation as a text file, made here in the browser. */
+function onDownloadTranscript() {
+  const now = new Date().toISOString();
+  const closing = page.chat.status === 'closed'
+    ? { heading: $('#closed-heading').textContent, text: $('#closed-text').textContent }
+    : null;
+  const text = transcriptText(page.chat.log, { who, t, translate, lang: lang(), closing, now });
+  downloadText(transcriptFileName(now), text);
 }
 
 /** The chat ended (the state says so): no composer, the survey, the socket stops. */
 function showClosed() {
   clearTimeout(page.typingTimer);
   $('#composer').hidden = true;
+  page.photos.closed();
   $('#leave').hidden = true;
+  if ($('#leave-dialog').open) $('#leave-dialog').close();
   $('#view-survey').hidden = false;
+  showClosingNotice();
   if (page.session.surveyDone) {
     $('#survey-form').hidden = true;
     showThanks(t('survey.thanks'));

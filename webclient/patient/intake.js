@@ -4,8 +4,9 @@
 import { $, h, replaceChildren } from '../common/dom.js';
 import { call } from '../common/http.js';
 import { lang, t } from '../common/i18n.js';
+import { phoneOf, showPhoneField } from './notify.js';
 
-const FIELDS = ['unit', 'text', 'age', 'name'];
+const FIELDS = ['unit', 'text', 'age', 'name', 'phone'];
 // A retry after a 503 waits what the server asks (Retry-After), within reason.
 const RETRY_AFTER_MIN_S = 1;
 const RETRY_AFTER_MAX_S = 60;
@@ -41,6 +42,7 @@ export async function loadUnits(presetId, keep = '') {
   }
   replaceChildren(select, options);
   if (presetId && !chosen) fieldError('unit', t('intake.unit_unknown'));
+  showPhoneField(shown);
   return shown;
 }
 
@@ -94,6 +96,7 @@ export function readForm(focus = true, { withText = true } = {}) {
     text,
     would_otherwise: otherwise ? otherwise.value : 'unknown',
     acknowledge_emergency: false,
+    ...phoneOf(),
   };
 }
 
@@ -116,7 +119,7 @@ export async function submitIntake(body) {
   if (status === 422 && data.error && data.error.fields) {
     for (const f of Object.keys(data.error.fields)) {
       const name = f === 'unit_id' ? 'unit' : f;
-      if (FIELDS.includes(name)) fieldError(name, t(`intake.err_${name}`));
+      if (FIELDS.includes(name)) fieldError(name, t(name === 'phone' ? 'notify.phone_error' : `intake.err_${name}`));
     }
     return { kind: 'invalid' };
   }

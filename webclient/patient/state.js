@@ -6,6 +6,7 @@
 // State: {
 //   name         the patient's first name (their own messages carry it)
 //   status       null (just queued) | 'queued' | 'assigned' | 'closed'
+//   outcome      how the chat ended (an outcome code of the contract) once closed, else null
 //   queue        {position, estimated_wait_s} | null
 //   staffName    the nurse's name once assigned
 //   banner       the service notice, or null
@@ -44,6 +45,7 @@ export function initialState(session, queue = null) {
   return {
     name: session.name || null,
     status: null,
+    outcome: null,
     queue,
     staffName: null,
     banner: null,
@@ -68,12 +70,16 @@ function withFollowupQuestions(state, questions, announce) {
   return announce && fresh.length ? { ...next, log: addNotice(next.log, { key: 'followup.notice' }) } : next;
 }
 
-/** The chat has ended: no typing, no open questions; `notice` says so in the log. */
-function closed(state, notice) {
+/**
+ * The chat has ended (`outcome`: how, when the server said so): no typing, no
+ * open questions; `notice` says so in the log.
+ */
+function closed(state, notice, outcome = null) {
   const log = notice ? addNotice(state.log, { key: 'chat.closed_notice' }) : state.log;
   return {
     ...state,
     status: 'closed',
+    outcome: outcome ?? state.outcome,
     log,
     typing: null,
     followup: { questions: [], sent: null, error: null },
@@ -165,7 +171,7 @@ export function applyFrame(state, frame, env = {}) {
       };
       if ('banner' in frame) next.banner = frame.banner;
       if (frame.status === 'assigned') next.staffName = frame.staff_name ?? null;
-      if (frame.status === 'closed') return closed(next, false);
+      if (frame.status === 'closed') return closed(next, false, frame.outcome ?? null);
       // The questions still open (null: none, or all answered meanwhile).
       next = withFollowupQuestions(next, frame.followup ? frame.followup.questions : [], false);
       // Messages written while the socket was away go out again, same client_id.
@@ -216,7 +222,7 @@ export function applyFrame(state, frame, env = {}) {
       };
     }
     case 'closed':
-      return s.status === 'closed' ? s : closed(s, true);
+      return s.status === 'closed' ? s : closed(s, true, frame.outcome ?? null);
     case 'error':
       if (frame.code === 'contact_closed') return closed(s, false);
       if (frame.code === 'storage_unavailable') return storageUnavailable(s, frame, env);

@@ -11,7 +11,10 @@ import { wireSignIn } from '../common/signin.js';
 import { ReconnectingSocket } from '../common/ws.js';
 import { beep, clearTitleAlert, titleAlert, unlockAudio } from './alert.js';
 import { ChatsView } from './chats.js';
+import { StaffNotify } from './notify.js';
+import { photoRequestFrame, photoRequestText } from './photos.js';
 import { QueuesView } from './queues.js';
+import { wireShortcuts } from './shortcuts.js';
 import {
   activate,
   applyFrame,
@@ -38,6 +41,8 @@ const TYPING_SEND_EVERY_MS = 3000;
 const TYPING_SHOW_MS = 5000;
 // Messages stay 8 s: long enough to read twice, short enough not to pile up.
 const TOAST_MS = 8000;
+// The tabs' "waiting for your reply" minutes and the patients' status move on.
+const TICK_MS = 30000;
 
 const page = {
   state: initialState(),
@@ -48,6 +53,7 @@ const page = {
   typingSent: new Map(), // contact_id → when our last typing notice went out
   typingTimers: new Map(), // contact_id → timer that ends the patient's typing notice
   toastTimer: null,
+  notify: null, // title count, sounds and push (notify.js)
 };
 let signin = null; // common/signin.js: the form, sign-out and the session check
 
@@ -77,6 +83,15 @@ const actions = {
     const clientId = randomId('s');
     update((s) => written(s, id, clientId, body));
     send({ type: 'message', contact_id: id, client_id: clientId, body });
+  },
+  // "Be om bild": a message marked photo_request, in the patient's language.
+  photoRequest: async (id) => {
+    const chat = chatOf(page.state, id);
+    if (!chat || chat.closed) return;
+    const body = await photoRequestText(chat.contact.lang);
+    const clientId = randomId('s');
+    update((s) => written(s, id, clientId, body));
+    send(photoRequestFrame(id, clientId, body));
   },
   typing: (id) => {
     const now = Date.now();
@@ -131,10 +146,26 @@ async function main() {
   bindLangSwitch($('#lang-switch'));
   onLangChange(() => {
     render(page.state, page.state, true);
+    page.notify?.relabel();
     if (page.state.user) renderCannedAdmin();
     renderUser();
   });
   $('#canned-form').addEventListener('submit', onAddCanned);
+  wireShortcuts(document, $('#help'), $('#help-open'), {
+    enabled: () => Boolean(page.state.user && page.chats),
+    next: () => {
+      const first = page.state.queues.list.find((q) => (q.contacts || []).length);
+      if (first) pick(first.id);
+    },
+    chat: (index) => {
+      const chat = page.state.chats[index];
+      if (chat) actions.activate(chat.contact.contact_id, true);
+    },
+    journal: () => {
+      if (page.state.active) page.chats.openJournal(page.state.active);
+    },
+  });
+  setInterval(() => page.chats?.tick(), TICK_MS);
   $('#canned-unit').addEventListener('change', renderCannedAdmin);
   signin = wireSignIn({
     view: $('#view-login'),
@@ -168,6 +199,7 @@ function renderUser() {
   name.textContent = user ? t('staff.signed_in_as', { name: user.display_name }) : '';
   $('#logout').hidden = !user;
   $('#sound-label').hidden = !user;
+  $('#help-open').hidden = !user;
 }
 
 function startDashboard(session) {
@@ -179,6 +211,7 @@ function startDashboard(session) {
   replaceChildren($('#panels'));
   page.queues = new QueuesView({ onPick: pick });
   page.chats = new ChatsView(actions);
+  page.notify ??= new StaffNotify($('.dash__queues'));
   render(null, page.state);
   loadCanned();
   page.socket = new ReconnectingSocket('/ws/staff', {
@@ -202,6 +235,7 @@ function dispatch(frame) {
     page.typingTimers.set(id, setTimeout(() => update((s) => typingOver(s, id)), TYPING_SHOW_MS));
   }
   render(before, page.state);
+  page.notify?.onFrame(before, page.state, frame);
   for (const effect of page.state.effects) runEffect(effect);
 }
 

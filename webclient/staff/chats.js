@@ -10,9 +10,13 @@ import { messages } from '../common/message-log.js';
 import { renderTranscript } from '../common/transcript.js';
 import { formatPersonnummer, identityMethod } from './identity.js';
 import { journalNote } from './journal.js';
-import { flagBadge, levelBadge, tagBadges } from './queues.js';
+import { decorate as photoView, requestButton } from './photos.js';
+import { flagBadge, langLabel, levelBadge, tagBadges } from './queues.js';
 import { reasonsLine } from './reasons.js';
-import { queueLabel } from './state.js';
+import { minutesSince, queueLabel, waitingSince } from './state.js';
+
+// The patient's socket gone this long: the tab and the header say so.
+const GONE_NOTICE_MIN = 1;
 
 function safeId(id) {
   return String(id).replace(/[^a-zA-Z0-9_-]/g, '_');
@@ -26,7 +30,7 @@ class ChatView {
    * @param {object} actions the page's handlers: activate(id, focus), tabKey(ev, id),
    *   reply(id, body), typing(id), note(id, body), override(id, level, reason),
    *   transfer(id, queue, note), close(id, outcome), closeTab(id), cannedFor(unit),
-   *   showPersonnummer(id)
+   *   showPersonnummer(id), photoRequest(id)
    */
   constructor(id, chat, actions) {
     this.id = id;
@@ -61,6 +65,7 @@ class ChatView {
       }
     });
     this.q('[data-action="insert-canned"]').addEventListener('click', () => this.insertCanned());
+    requestButton(this.q('[data-form="reply"]'), () => actions.photoRequest(id));
     this.q('[data-form="note"]').addEventListener('submit', (ev) => this.onNote(ev));
     this.q('[data-form="override"]').addEventListener('submit', (ev) => this.onOverride(ev));
     this.q('[data-form="transfer"]').addEventListener('submit', (ev) => this.onTransfer(ev));
@@ -91,20 +96,21 @@ class ChatView {
         },
         t,
         lang,
+        decorate: photoView,
       });
     }
-    if (changed((c) => c.notes)) {
-      replaceChildren(this.q('.notes'), chat.notes.map((n) =>
-        h('li', {}, h('span', { class: 'note__meta' }, n.author || ''), n.body)));
-    }
+    if (changed((c) => c.notes)) this.renderNotes();
+    if (changed((c) => c.screening)) this.renderScreening();
     if (changed((c) => c.typing)) {
       this.q('.typing').textContent = chat.typing ? t('chat.typing', { name: chat.contact.name }) : '';
     }
     if (all || queuesChanged || changed((c) => c.contact.queue)) this.renderQueues(state);
-    if (!prev) this.renderCanned();
+    // After a language switch too: its first option ("Choose a canned reply") is a text.
+    if (!prev || all) this.renderCanned();
     if (changed((c) => c.closed)) this.renderEnded();
     if (changed((c) => c.unseen)) this.renderUnseen();
     this.renderTab();
+    this.renderStatus();
     const on = state.active === this.id;
     this.tab.setAttribute('aria-selected', on ? 'true' : 'false');
     this.tab.tabIndex = on ? 0 : -1;
@@ -123,6 +129,7 @@ class ChatView {
     replaceChildren(this.q('.panel__reasons'), why ? [...why.childNodes] : []);
     this.q('.panel__reasons').hidden = !why;
     replaceChildren(this.q('.panel__meta'),
+      c.lang ? h('span', { class: 'panel__lang', 'data-testid': 'chat-lang' }, t('staff.queue.lang', { lang: langLabel(c.lang) })) : null,
       `${t('intake.otherwise')} ${t(`otherwise.${c.would_otherwise || 'unknown'}`)}`);
     this.q('.panel__intake').textContent = c.text || '';
   }
@@ -169,10 +176,61 @@ class ChatView {
     if (hadFocus && number) number.focus();
   }
 
-  renderTab() {
+  /** Notes that travelled with the contact and the ones written here; a transfer note says so. */
+  renderNotes() {
+    replaceChildren(this.q('.notes'), this.chat.notes.map((n) => {
+      const meta = n.kind === 'transfer'
+        ? t('staff.handover.transfer_note', { author: n.author || t('staff.handover.someone') })
+        : n.author || '';
+      return h('li', { class: n.kind === 'transfer' ? 'note--transfer' : null },
+        h('span', { class: 'note__meta' }, meta), n.body);
+    }));
+  }
+
+  /** The red-flag screen's answers at intake: yes first (they raised the level). */
+  renderScreening() {
+    const answers = [...(this.chat.screening || [])].sort((a, b) => Number(b.answer) - Number(a.answer));
+    const box = this.q('[data-testid="screening"]');
+    box.hidden = answers.length === 0;
+    replaceChildren(this.q('.screening__list'), answers.map((a) =>
+      h('li', { class: a.answer ? 'screening__yes' : null },
+        `${lang() === 'en' ? a.en : a.sv} `,
+        h('strong', {}, t(a.answer ? 'staff.handover.yes' : 'staff.handover.no')))));
+  }
+
+  /**
+   * What the patient's side is: left, or gone for a while (presence frames);
+   * `short` for the tab ("ej ansluten 3 min"), else the header's sentence.
+   */
+  status(nowMs, short = false) {
+    const { closed, outcome, presence } = this.chat;
+    if (closed && outcome === 'patient_left') return t('staff.presence.left');
+    if (closed || !presence || presence.patient !== 'disconnected') return '';
+    const minutes = minutesSince(presence.since, nowMs);
+    const key = short ? 'staff.presence.tab_gone' : 'staff.presence.gone';
+    return minutes >= GONE_NOTICE_MIN ? t(key, { minutes }) : t(`${key}_now`);
+  }
+
+  renderStatus(nowMs = Date.now()) {
+    const el = this.q('.panel__status');
+    const text = this.status(nowMs);
+    if (el.textContent !== text) el.textContent = text;
+    el.hidden = !text;
+  }
+
+  /** The tab: name, level in words, "waiting for your reply N min", the patient's status. */
+  renderTab(nowMs = Date.now()) {
     const { contact, closed, unread } = this.chat;
-    const label = closed ? `${contact.name} (${t('chats.ended')})` : contact.name;
-    const children = [label];
+    const level = contact.triage?.level || 'standard';
+    const since = waitingSince(this.chat);
+    const status = this.status(nowMs, true);
+    const children = [
+      h('span', { class: 'tab__name' }, closed ? `${contact.name} (${t('chats.ended')})` : contact.name),
+      closed ? null : h('span', { class: `tab__level tab__level--${level}` }, t(`level.${level}`)),
+      since ? h('span', { class: 'tab__wait', 'data-testid': 'tab-wait' },
+        t('staff.tab.waiting', { minutes: minutesSince(since, nowMs) })) : null,
+      status ? h('span', { class: 'tab__status' }, status) : null,
+    ].filter(Boolean).flatMap((part, i) => (i ? [' ', part] : [part]));
     if (unread) {
       children.push(' ', h('span', { class: 'tab__unread', 'aria-hidden': 'true' }, String(unread)));
       children.push(h('span', { class: 'visually-hidden' }, t('chats.unread', { count: unread })));
@@ -219,10 +277,10 @@ class ChatView {
   }
 
   renderJournal() {
-    const { contact, log, notes, outcome, overrides, personnummer } = this.chat;
+    const { contact, log, notes, outcome, overrides, personnummer, screening } = this.chat;
     // A number withheld from the frame but read on request starts the note too.
     const who = contact.personnummer || !personnummer ? contact : { ...contact, personnummer };
-    this.q('[data-id="journal"]').value = journalNote(who, messages(log), notes, { outcome, overrides });
+    this.q('[data-id="journal"]').value = journalNote(who, messages(log), notes, { outcome, overrides, screening });
   }
 
   insertCanned() {
@@ -279,7 +337,19 @@ class ChatView {
       return;
     }
     this.fieldError(select, null);
-    this.actions.close(this.id, select.value);
+    // One tap must not end a chat: a dialog names the patient and the outcome first.
+    const dialog = $('#close-confirm');
+    const outcome = select.value;
+    $('#close-confirm-text').textContent = t('staff.close.confirm_text', {
+      name: this.chat.contact.name, outcome: t(`outcome.${outcome}`),
+    });
+    dialog.returnValue = '';
+    dialog.onclose = () => {
+      dialog.onclose = null;
+      if (dialog.returnValue === 'close') this.actions.close(this.id, outcome);
+      else select.form.querySelector('[type="submit"]').focus();
+    };
+    dialog.showModal();
   }
 
   /** Show (or clear) the error of a field, announced and linked to it. */
@@ -349,6 +419,25 @@ export class ChatsView {
   /** The canned responses were (re)loaded. */
   refreshCanned() {
     for (const view of this.views.values()) view.renderCanned();
+  }
+
+  /** The clock moved on: the tabs' waiting times and the patients' status. */
+  tick(nowMs = Date.now()) {
+    for (const view of this.views.values()) {
+      if (!view.chat) continue;
+      view.renderTab(nowMs);
+      view.renderStatus(nowMs);
+    }
+  }
+
+  /** Open the journal note of chat `id` and put the focus on it. */
+  openJournal(id) {
+    const view = this.views.get(id);
+    if (!view) return;
+    const section = view.q('[data-section="journal"]');
+    section.open = true;
+    view.renderJournal();
+    view.q('[data-id="journal"]').focus();
   }
 
   focusTab(id) {

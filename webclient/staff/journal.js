@@ -5,6 +5,7 @@
 // and with "Anonym kontakt" otherwise.
 
 import { formatPersonnummer, identityMethod, METHOD_SV } from './identity.js';
+import { summarize } from './reasons.js';
 
 const LEVEL_SV = {
   emergency: 'Akut',
@@ -64,8 +65,10 @@ function identityLine(contact) {
  * @param {object} contact contact_dict from the server (triage, text, name, age,
  *   identified, identity_method, personnummer, ...)
  * @param {Array} messages stored messages in seq order
- * @param {Array} notes internal notes {body, author}
- * @param {{outcome?: string, overrides?: Array<{level, previous_level, reason, by}>}} extra
+ * @param {Array} notes internal notes and transfer notes {body, author, kind?}
+ *   (kind 'transfer': the note of a handover to another queue)
+ * @param {{outcome?: string, overrides?: Array<{level, previous_level, reason, by}>,
+ *   screening?: Array<{id, answer, sv}>}} extra (screening: the red-flag screen at intake)
  */
 export function journalNote(contact, messages, notes, extra = {}) {
   const triage = contact.triage || {};
@@ -75,6 +78,15 @@ export function journalNote(contact, messages, notes, extra = {}) {
   lines.push(`Kontaktorsak: ${oneLine(contact.text || '')}`);
   const tags = (triage.tags || []).join(', ');
   lines.push(`Triage: ${LEVEL_SV[triage.level] || triage.level || 'okänd'}${tags ? ` (${tags})` : ''}`);
+  const { words, answers } = summarize(triage.reasons);
+  if (words.length) lines.push(`Triageord: ${words.join(', ')}`);
+  if (answers.length) lines.push(`Svarade ja på: ${answers.join('; ')}`);
+  const screen = extra.screening || [];
+  if (screen.length) {
+    const yes = screen.filter((a) => a.answer).map((a) => oneLine(a.sv));
+    const no = screen.length - yes.length;
+    lines.push(`Akutfrågor vid start: ${yes.length ? `ja på ${yes.join('; ')}` : 'inget ja'}${no ? `, nej på ${no}` : ''}`);
+  }
   for (const o of extra.overrides || []) {
     lines.push(
       `Triage ändrad från ${LEVEL_SV[o.previous_level] || o.previous_level} till ${LEVEL_SV[o.level] || o.level}` +
@@ -93,7 +105,10 @@ export function journalNote(contact, messages, notes, extra = {}) {
   if (notes.length) {
     lines.push('');
     lines.push('Interna anteckningar:');
-    for (const n of notes) lines.push(`- ${n.author ? `${n.author}: ` : ''}${oneLine(n.body)}`);
+    for (const n of notes) {
+      const who = `${n.author || ''}${n.kind === 'transfer' ? ' (överlämning)' : ''}`.trim();
+      lines.push(`- ${who ? `${who}: ` : ''}${oneLine(n.body)}`);
+    }
   }
   lines.push('');
   const outcome = extra.outcome || contact.outcome;

@@ -3,7 +3,7 @@
 // colour and its contacts.
 
 import { $, h, minutes, replaceChildren } from '../common/dom.js';
-import { t } from '../common/i18n.js';
+import { has, t } from '../common/i18n.js';
 import { reasonsLine } from './reasons.js';
 import { queueLabel } from './state.js';
 
@@ -24,8 +24,18 @@ export function identifiedBadge() {
     h('span', { class: 'visually-hidden' }, ` (${t('staff.identity_badge_hint')})`));
 }
 
+/** A triage tag in words (`staff.tag.*`); an unknown code is shown as it is. */
+export function tagLabel(tag) {
+  return has(`staff.tag.${tag}`) ? t(`staff.tag.${tag}`) : tag;
+}
+
 export function tagBadges(tags) {
-  return (tags || []).map((tag) => h('span', { class: 'badge badge--tag' }, tag));
+  return (tags || []).map((tag) => h('span', { class: 'badge badge--tag' }, tagLabel(tag)));
+}
+
+/** The patient's language in words (`staff.lang.*`), or its code. */
+export function langLabel(code) {
+  return code && has(`staff.lang.${code}`) ? t(`staff.lang.${code}`) : code || '';
 }
 
 export class QueuesView {
@@ -54,24 +64,28 @@ export class QueuesView {
     const headingId = `queue-${q.id.replace(/[^a-zA-Z0-9_-]/g, '_')}`;
     const oldest = contacts.length ? t('queues.oldest', { minutes: minutes(q.oldest_wait_s) }) : t('queues.empty');
     const items = contacts.map((c) =>
-      h('li', { class: 'queue__contact' },
+      h('li', { class: 'queue__contact', 'data-testid': 'queue-row' },
         h('div', { class: 'queue__who' },
-          h('p', {},
-            `${c.position}. `,
+          // Who, in which language, how urgent (in words) and how long waited.
+          h('p', { class: 'queue__line' },
+            h('strong', { class: 'queue__name' }, `${c.position}. ${c.name || ''}`), ' ',
+            c.lang ? h('span', { class: 'queue__lang' }, t('staff.queue.lang', { lang: langLabel(c.lang) })) : null, ' ',
             levelBadge(c.level), ' ',
             c.red_flag ? flagBadge() : null, c.red_flag ? ' ' : null,
             c.identified ? identifiedBadge() : null, c.identified ? ' ' : null,
-            tagBadges(c.tags), ' ',
-            t('queues.waited', { minutes: minutes(c.waited_s) }),
+            h('span', { class: 'queue__waited' }, t('queues.waited', { minutes: minutes(c.waited_s) })),
           ),
-          // What raised the level (rows carry `reasons` like a contact's triage).
+          // The first words of the complaint, as the patient wrote them.
+          c.preview ? h('p', { class: 'queue__preview', lang: c.lang || null }, c.preview) : null,
+          (c.tags || []).length ? h('p', { class: 'queue__tags' }, tagBadges(c.tags)) : null,
+          // What raised the level (red-flag words, yes-answers), like a contact's triage.
           reasonsLine(c.reasons || c.triage?.reasons, 'reasons reasons--row'),
         ),
         h('button', {
           type: 'button',
           class: 'btn btn--secondary btn--small',
           'data-focus-key': `pick-${c.contact_id}`,
-          'aria-label': t('queues.pick_this', { position: c.position, level: t(`level.${c.level}`) }),
+          'aria-label': `${t('queues.pick_this', { position: c.position, level: t(`level.${c.level}`) })}: ${c.name || ''}`,
         }, t('queues.pick_one')),
       ),
     );

@@ -21,9 +21,13 @@
 //                                             delayMs if still pending then
 //                {type: 'unseen', contact_id}  a close was refused: new patient messages
 // }
-// A chat: {contact, log, notes: [{body, author, at}], overrides: [{level,
-// previous_level, by, reason}], unread, closed, outcome, typing, pendingReason,
-// personnummer, identityPending, unseen}. `personnummer` is the number the user asked
+// A chat: {contact, log, notes: [{body, author, at, kind, to_queue}], screening:
+// [{id, answer, sv, en}], overrides: [{level, previous_level, by, reason}],
+// unread, closed, outcome, typing, pendingReason, personnummer,
+// identityPending, unseen, presence}. `notes` start with what travels with the
+// contact (`contact.handover`: earlier notes and transfer notes, anyone's);
+// `presence` is the patient's socket as the last `presence` frame told it
+// ({patient: 'connected'|'disconnected', since}), null until one came. `personnummer` is the number the user asked
 // to see (the audited GET /api/contacts/{id}/identity), null until then.
 // `unseen` is the newest_seq of a close refused with unseen_messages (the
 // notice shows by the close button until the next close), else null.
@@ -37,6 +41,7 @@ import {
   emptyLog,
   gapSync,
   isPending,
+  messages,
   resumeSeq,
   savingPending,
   setSyncing,
@@ -63,11 +68,20 @@ export function chatOf(state, contactId) {
   return state.chats.find((c) => c.contact.contact_id === contactId) || null;
 }
 
+/** The notes that travel with a contact (server's `handover`), oldest first. */
+export function handoverNotes(contact) {
+  return (contact.handover?.notes || []).map((n) => ({
+    body: n.body, author: n.author, at: n.at, kind: n.kind, to_queue: n.to_queue ?? null,
+  }));
+}
+
 function newChat(contact) {
   return {
     contact,
     log: emptyLog('staff'),
-    notes: [],
+    notes: handoverNotes(contact),
+    screening: contact.handover?.screening || [],
+    presence: null,
     overrides: [],
     unread: 0,
     closed: contact.status === 'closed',
@@ -139,8 +153,13 @@ export function activate(state, contactId) {
  */
 function openChat(state, contact, messages, show, fill = true) {
   const id = contact.contact_id;
+  // A resync (welcome, a pick in another tab) brings every note stored so far.
   let next = chatOf(state, id)
-    ? withChat(state, id, (c) => ({ ...c, contact: { ...c.contact, ...contact } }))
+    ? withChat(state, id, (c) => ({
+      ...c,
+      contact: { ...c.contact, ...contact },
+      ...(contact.handover ? { notes: handoverNotes(contact), screening: contact.handover.screening || [] } : {}),
+    }))
     : { ...state, chats: [...state.chats, newChat(contact)] };
   next = withChat(next, id, (c) => ({ ...c, log: addMessages(c.log, messages) }));
   if (fill) next = fillGap(next, id);
@@ -309,8 +328,10 @@ export function applyFrame(state, frame, env = {}) {
       return frame.sender === 'patient' ? withChat(s, frame.contact_id, (c) => ({ ...c, typing: true })) : s;
     case 'note':
       return withChat(s, frame.contact_id, (c) => ({
-        ...c, notes: [...c.notes, { body: frame.body, author: frame.author, at: frame.at }],
+        ...c, notes: [...c.notes, { body: frame.body, author: frame.author, at: frame.at, kind: 'note', to_queue: null }],
       }));
+    case 'presence':
+      return withChat(s, frame.contact_id, (c) => ({ ...c, presence: { patient: frame.patient, since: frame.since } }));
     case 'triage':
       return withChat(s, frame.contact_id, (c) => triageChanged(c, frame));
     case 'closed':
@@ -415,4 +436,26 @@ export function removeChat(state, contactId) {
 export function queueLabel(state, q) {
   const units = new Set(state.queues.list.map((x) => x.unit_id));
   return units.size > 1 ? `${q.unit_id} · ${q.name}` : q.name;
+}
+
+/**
+ * Since when the patient has waited for a reply from staff (ISO 8601), or
+ * null (a reply of ours is the last word, or on its way, or the chat ended):
+ * the intake (`contact.created_at`) until staff first write, then the first
+ * patient message after the last staff message.
+ */
+export function waitingSince(chat) {
+  if (chat.closed || chat.log.pending.length) return null;
+  let since = chat.contact.created_at || null;
+  for (const m of messages(chat.log)) {
+    if (m.sender === 'staff') since = null;
+    else if (m.sender === 'patient' && since === null) since = m.sent_at || null;
+  }
+  return since;
+}
+
+/** Whole minutes from ISO 8601 `since` to `nowMs` (never negative). */
+export function minutesSince(since, nowMs) {
+  const at = Date.parse(since);
+  return Number.isNaN(at) ? 0 : Math.max(0, Math.floor((nowMs - at) / 60000));
 }

@@ -1,0 +1,145 @@
+"""The AsyncAPI 3.0 document of ``/ws/patient`` and ``/ws/staff``.
+
+Client frames are the wire models that parse them (:mod:`chatserver.ws.wire`,
+``PATIENT_TYPES`` and ``STAFF_TYPES``); server frames are the models of their
+JSON (:mod:`chatserver.contract.frames`). Close codes come from
+:data:`chatserver.errors.CLOSE_CODES`. ``python -m chatserver.contract
+asyncapi`` writes it as YAML; docs/asyncapi.yaml is that output, checked in
+(``tests/contract/test_asyncapi.py`` fails when it is stale).
+
+Operations are from the service's side: it ``receive``s client frames and
+``send``s server frames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
+
+from chatserver.contract.frames import PATIENT_RECEIVES, STAFF_RECEIVES
+from chatserver.errors import CLOSE_CODES
+from chatserver.ws import wire
+
+__all__ = ["CLOSE_RESYNC", "build", "close_codes"]
+
+REF = "#/components/schemas/{model}"
+VERSION = "1.1.0"
+# Scale-out (chatserver/fanout/redis_pubsub.py CLOSE_RESYNC, not imported here:
+# it loads the Redis client): an instance whose fan-out may have lost frames.
+CLOSE_RESYNC = 1012
+
+_CHANNELS: Mapping[str, tuple[str, Mapping[str, type[BaseModel]], tuple[type[BaseModel], ...]]] = {
+    "patient": (
+        "The patient's chat. The first frame is `hello` with the patient token "
+        "from POST /api/contacts (no `hello` in time: close 4408).",
+        wire.PATIENT_TYPES,
+        PATIENT_RECEIVES,
+    ),
+    "staff": (
+        "A staff member's queues and chats; the session cookie of POST "
+        "/api/staff/login authenticates the upgrade (none: close 4401).",
+        wire.STAFF_TYPES,
+        STAFF_RECEIVES,
+    ),
+}
+
+
+def close_codes() -> dict[int, str]:
+    """Every close code the service uses, with its meaning."""
+    codes = dict(CLOSE_CODES)
+    codes[CLOSE_RESYNC] = "service restart: reconnect and resync by seq (scale-out)"
+    return dict(sorted(codes.items()))
+
+
+def _models() -> list[tuple[type[BaseModel], JsonSchemaMode]]:
+    seen: dict[type[BaseModel], None] = {}
+    for _, client, server in _CHANNELS.values():
+        for model in (*client.values(), *server):
+            seen[model] = None
+    return [(m, "validation") for m in seen]
+
+
+def _message(model: type[BaseModel], schemas: Mapping[Any, Any]) -> dict[str, Any]:
+    frame_type = model.model_fields["type"].annotation
+    doc = (model.__doc__ or "").strip().split("\n\n")[0]
+    out: dict[str, Any] = {
+        "name": getattr(frame_type, "__args__", ("?",))[0],
+        "title": model.__name__,
+        "payload": schemas[(model, "validation")],
+    }
+    if doc:
+        out["summary"] = " ".join(doc.split())
+    return out
+
+
+def _messages(models: Iterable[type[BaseModel]]) -> dict[str, dict[str, str]]:
+    return {m.__name__: {"$ref": f"#/components/messages/{m.__name__}"} for m in models}
+
+
+def build() -> dict[str, Any]:
+    """The AsyncAPI 3.0 document (a dict ready for :func:`yaml_text.dump`)."""
+    schemas, defs = models_json_schema(_models(), ref_template=REF)
+    closing = close_codes()
+    channels: dict[str, Any] = {}
+    operations: dict[str, Any] = {}
+    messages: dict[str, Any] = {}
+    for name, (about, client, server) in _CHANNELS.items():
+        client_models = list(dict.fromkeys(client.values()))
+        table = "; ".join(f"{code} {why}" for code, why in closing.items())
+        channels[name] = {
+            "address": f"/ws/{name}",
+            "title": f"/ws/{name}",
+            "description": (
+                f"{about} JSON text frames of at most {wire.MAX_FRAME_BYTES} bytes. "
+                f"The upgrade is refused with HTTP 403 for a missing, null or foreign "
+                f"Origin and 429 past the open sockets per address. Close codes: {table}."
+            ),
+            "messages": _messages([*client_models, *server]),
+            "x-close-codes": {str(code): why for code, why in closing.items()},
+        }
+        ref = {"$ref": f"#/channels/{name}"}
+        operations[f"{name}Sends"] = {
+            "action": "receive",
+            "channel": ref,
+            "summary": f"Frames the {name} client sends",
+            "messages": [
+                {"$ref": f"#/channels/{name}/messages/{m.__name__}"} for m in client_models
+            ],
+        }
+        operations[f"{name}Receives"] = {
+            "action": "send",
+            "channel": ref,
+            "summary": f"Frames the service sends to the {name} client",
+            "messages": [{"$ref": f"#/channels/{name}/messages/{m.__name__}"} for m in server],
+        }
+        for model in (*client_models, *server):
+            messages[model.__name__] = _message(model, schemas)
+    return {
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": "Hälsocentralchatt WebSocket API",
+            "version": VERSION,
+            "description": (
+                "The patient and staff sockets. Generated by `python -m "
+                "chatserver.contract asyncapi` from the frame models; the HTTP "
+                "API is /openapi.json, the whole contract docs/protocol.md."
+            ),
+        },
+        "defaultContentType": "application/json",
+        "servers": {
+            "local": {
+                "host": "localhost:8000",
+                "protocol": "ws",
+                "description": "`chatserver serve`; wss behind TLS",
+            }
+        },
+        "channels": channels,
+        "operations": operations,
+        "components": {
+            "messages": dict(sorted(messages.items())),
+            "schemas": dict(sorted(defs.get("$defs", {}).items())),
+        },
+    }
