@@ -13,6 +13,7 @@ import {
   emptyLog,
   messages,
   resumeSeq,
+  savingPending,
   skipsAhead,
   unacked,
 } from '../../webclient/common/message-log.js';
@@ -48,6 +49,16 @@ describe('message log', () => {
     log = addMessage(log, message(2));
     assert.deepEqual(kinds(log), [1, 'notice:chat.joined', 2, 3]);
     assert.deepEqual(log.entries[1], { kind: 'notice', id: 1, notice: { key: 'chat.joined', vars: { name: 'Nina Nurse' } } });
+  });
+
+  test('extra frame fields (a photo request) go with every resend and into the stored copy', () => {
+    let log = addPending(emptyLog('staff'), 's1', 'Kan du skicka en bild?', 'Nina', { photo_request: true });
+    assert.deepEqual(unacked(log), [{ photo_request: true, client_id: 's1', body: 'Kan du skicka en bild?' }]);
+    const saving = savingPending(log, 's1');
+    assert.deepEqual(saving.message, { photo_request: true, client_id: 's1', body: 'Kan du skicka en bild?' });
+    log = ackPending(saving.log, 's1', 3, { sender: 'staff', sent_at: '2026-12-02T10:00:00.000Z' });
+    assert.equal(messages(log)[0].photo_request, true);
+    assert.deepEqual(unacked(addPending(emptyLog('staff'), 's2', 'Hej')), [{ client_id: 's2', body: 'Hej' }]);
   });
 
   test('the ack turns the pending message into a stored one with the given fields', () => {

@@ -85,6 +85,15 @@ describe('staff identity', () => {
     assert.deepEqual(s.queues.list[0].contacts.map((c) => c.identified), [true, false]);
   });
 
+  test('a photo is named in the journal draft, with its caption', () => {
+    const at = '2026-12-02T10:00:00.000Z';
+    const photo = { sender: 'patient', sent_at: at, body: 'Utslaget', attachment: { id: 'a1' } };
+    const bare = { sender: 'patient', sent_at: at, body: '', attachment: { id: 'a2' } };
+    const lines = journalNote(identified(), [photo, bare], []).split('\n');
+    assert.ok(lines.some((l) => l.endsWith('Patient: [Bild] Utslaget')));
+    assert.ok(lines.some((l) => l.endsWith('Patient: [Bild]')));
+  });
+
   test('the journal note starts with the personnummer of an identified patient', () => {
     const lines = journalNote(identified(), [], []).split('\n');
     assert.equal(lines[0], '19811218-9876 – identifierad med BankID');

@@ -88,10 +88,19 @@ export function gapSync(log) {
   return { log: setSyncing(log, true), afterSeq: log.contiguousSeq };
 }
 
-/** Our own message, shown at once and kept until the server acks it. */
-export function addPending(log, clientId, body, senderName = null) {
+/**
+ * Our own message, shown at once and kept until the server acks it. `extra`:
+ * further frame fields (e.g. `{photo_request: true}`) that a resend carries too.
+ */
+export function addPending(log, clientId, body, senderName = null, extra = null) {
   if (log.pending.some((p) => p.client_id === clientId)) return log;
-  return { ...log, pending: [...log.pending, { client_id: clientId, body, sender_name: senderName }] };
+  const p = { client_id: clientId, body, sender_name: senderName };
+  return { ...log, pending: [...log.pending, extra ? { ...p, extra } : p] };
+}
+
+/** The frame fields to resend pending message `p` with (the same client_id). */
+function resendable(p) {
+  return { ...(p.extra || {}), client_id: p.client_id, body: p.body };
 }
 
 /**
@@ -105,6 +114,7 @@ export function ackPending(log, clientId, seq, fields, now = null) {
   if (!p) return restamp(log, clientId, seq, fields);
   const rest = { ...log, pending: log.pending.filter((x) => x !== p) };
   return addMessage(rest, {
+    ...(p.extra || {}),
     ...fields, sent_at: fields.sent_at ?? now, client_id: clientId, body: p.body, seq, mine: true,
   });
 }
@@ -131,7 +141,7 @@ export function dropPending(log, clientId) {
 
 /** Messages still waiting for an ack, to resend with the same client_id. */
 export function unacked(log) {
-  return log.pending.map((p) => ({ client_id: p.client_id, body: p.body }));
+  return log.pending.map(resendable);
 }
 
 /** Whether `clientId` is one of our messages still waiting for its ack. */
@@ -153,7 +163,7 @@ export function savingPending(log, clientId) {
   return {
     log: { ...log, pending: log.pending.map((x) => (x === p ? next : x)) },
     attempt,
-    message: { client_id: p.client_id, body: p.body },
+    message: resendable(p),
   };
 }
 

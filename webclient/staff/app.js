@@ -90,7 +90,7 @@ const actions = {
     if (!chat || chat.closed) return;
     const body = await photoRequestText(chat.contact.lang);
     const clientId = randomId('s');
-    update((s) => written(s, id, clientId, body));
+    update((s) => written(s, id, clientId, body, { photo_request: true }));
     send(photoRequestFrame(id, clientId, body));
   },
   typing: (id) => {

@@ -100,7 +100,10 @@ export function journalNote(contact, messages, notes, extra = {}) {
   lines.push(`Sammanfattning av chatten (${messages.length} meddelanden):`);
   for (const m of messages) {
     const who = m.sender === 'patient' ? 'Patient' : m.sender === 'system' ? 'System' : m.sender_name || 'Personal';
-    lines.push(`- ${time(m.sent_at)} ${who}: ${oneLine(m.body)}`);
+    // A photo is named as one (its caption follows): the record links the image,
+    // the draft only says it was there.
+    const text = m.attachment ? `[Bild]${m.body ? ` ${oneLine(m.body)}` : ''}` : oneLine(m.body);
+    lines.push(`- ${time(m.sent_at)} ${who}: ${text}`);
   }
   if (notes.length) {
     lines.push('');

@@ -377,10 +377,13 @@ export function closing(state, contactId) {
   return withChat(state, contactId, (c) => (c.unseen === null ? c : { ...c, unseen: null }));
 }
 
-/** A reply written: shown as pending until acked. */
-export function written(state, contactId, clientId, body) {
+/** A reply written: shown as pending until acked (`extra`: further frame fields a resend keeps). */
+export function written(state, contactId, clientId, body, extra = null) {
   const name = state.user ? state.user.display_name : null;
-  return withChat(state, contactId, (c) => ({ ...c, log: addPending(c.log, clientId, body, name) }));
+  return withChat(state, contactId, (c) => ({
+    ...c,
+    log: addPending(c.log, clientId, body, name, extra),
+  }));
 }
 
 /** A triage change sent with `reason` (the journal names it once the server confirms). */
