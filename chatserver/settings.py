@@ -26,9 +26,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     # uvicorn's WebSocket implementation (docs/benchmarks.md "WebSocket
-    # implementation"): `websockets` (deprecated by uvicorn, but the one under
-    # which the socket-flood protections hold) or its sans-I/O successor.
-    ws_implementation: Literal["websockets", "websockets-sansio"] = "websockets"
+    # implementation"): its sans-I/O one, or `websockets` (deprecated by uvicorn).
+    ws_implementation: Literal["websockets", "websockets-sansio"] = "websockets-sansio"
     # SQLite durability: FULL fsyncs every (group) commit; NORMAL survives a
     # process crash but may lose the last commits on power loss.
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "FULL"

@@ -1,7 +1,7 @@
 """Baseline 2: a bare Starlette-on-uvicorn relay (uvloop), no storage.
 
 Its uvicorn WebSocket implementation is the service's: ``CHATSERVER_WS_IMPLEMENTATION``
-(default ``websockets``), so a run measures both with the same one.
+(default ``websockets-sansio``), so a run measures both with the same one.
 
 Same frames as :mod:`loadtests.baseline_ws`, plus ``POST /api/contacts`` that
 parses the intake JSON and answers 201 without triage or storage (the intake
@@ -85,7 +85,7 @@ async def run(host: str, port: int) -> None:
     sock.listen(4096)
     config = uvicorn.Config(
         create_app(),
-        ws=os.environ.get("CHATSERVER_WS_IMPLEMENTATION", "websockets"),
+        ws=os.environ.get("CHATSERVER_WS_IMPLEMENTATION", "websockets-sansio"),
         loop="uvloop",
         http="httptools",
         lifespan="off",

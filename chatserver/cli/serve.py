@@ -1,5 +1,6 @@
-"""``chatserver serve``: uvicorn with its `websockets` implementation, or
-`websockets-sansio` (``CHATSERVER_WS_IMPLEMENTATION``; why the default:
+"""``chatserver serve``: uvicorn with its `websockets-sansio` WebSocket
+implementation, or the deprecated `websockets` one (``CHATSERVER_WS_IMPLEMENTATION``;
+uvicorn then prints its deprecation notice; the measurement and the switch:
 docs/benchmarks.md "WebSocket implementation")."""
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ import secrets
 import shlex
 import sys
 import time
-import warnings
 from typing import Any
 
 import uvicorn
@@ -131,18 +131,6 @@ def proxy_options(settings: Settings) -> dict[str, Any]:
     return {"proxy_headers": True, "forwarded_allow_ips": list(settings.forwarded_allow_ips)}
 
 
-def quiet_ws_deprecation() -> None:
-    """Ignore uvicorn's deprecation notice of its `websockets` implementation
-    (only that one message; other warnings still show)."""
-    from uvicorn.config import UvicornDeprecationWarning  # noqa: PLC0415
-
-    warnings.filterwarnings(
-        "ignore",
-        message="The `websockets` implementation is deprecated",
-        category=UvicornDeprecationWarning,
-    )
-
-
 def serve(settings: Settings, *, demo: bool = False) -> int:
     logs.configure(settings.log_level)
     if not private_data_dir(settings):
@@ -172,10 +160,6 @@ def serve(settings: Settings, *, demo: bool = False) -> int:
         timeout_keep_alive=settings.http_keep_alive_s,
         timeout_graceful_shutdown=5,
     )
-    if settings.ws_implementation == "websockets":
-        # Chosen knowingly (docs/benchmarks.md): uvicorn's notice that it is
-        # deprecated would otherwise greet every start.
-        quiet_ws_deprecation()
     server = uvicorn.Server(config)
 
     async def run() -> None:

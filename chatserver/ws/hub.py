@@ -60,6 +60,9 @@ class Connection:
     token_hash: str | None = None
     outbox: asyncio.Queue[str | None] = field(default_factory=lambda: asyncio.Queue(OUTBOX_FRAMES))
     writer: asyncio.Task[None] | None = None
+    # Set while the writer has sent everything queued (or has stopped): what
+    # :meth:`writer_turn` waits for before the next frame is read.
+    flushed: asyncio.Event = field(default_factory=asyncio.Event)
     # The task sending the close frame (awaited on unregister, so the handler
     # never returns before the peer got its close code).
     closing: asyncio.Task[None] | None = None
@@ -77,6 +80,7 @@ class Connection:
         self.id = f"{self.instance_id}:{next(_ids)}"
         if self.role == "staff":
             self.gate = ContactGate()
+        self.flushed.set()
 
     def push(self, text: str, seq: int | None = None) -> bool:
         """Queue a frame; False (and the connection is being closed) when full."""
@@ -107,6 +111,7 @@ class Connection:
         except asyncio.QueueFull:
             self.close_soon(1008, "too slow")
             return False
+        self.flushed.clear()
         return True
 
     def _schedule_gate(self) -> None:
@@ -156,6 +161,20 @@ class Connection:
             if out.seq is None or out.seq > after_seq:
                 self.put(out)
 
+    async def writer_turn(self) -> None:
+        """Wait until the writer has sent what is queued before the next frame is read.
+
+        Under uvicorn's `websockets-sansio` the frames it has already read reach
+        the app without a yield to the event loop, and its sends do not wait for
+        the peer: without this a flood is handled back to back while its replies
+        pile up unsent (dropped at the close, or overflowing the outbox), and a
+        close frame waits behind seconds of them. Waiting here is the socket's
+        back-pressure: a peer that does not read its replies is not read either
+        (so the deadlines around the read still hold). Free when nothing is queued.
+        """
+        if not self.flushed.is_set():
+            await self.flushed.wait()
+
     def close_soon(self, code: int, reason: str = "") -> None:
         """Close after nothing else: drop pending frames and stop the writer."""
         if self.closed:
@@ -169,6 +188,7 @@ class Connection:
         while not self.outbox.empty():
             self.outbox.get_nowait()
         self.outbox.put_nowait(None)
+        self.flushed.set()
         self.closing = asyncio.get_running_loop().create_task(self._close(code, reason))
 
     async def _close(self, code: int, reason: str) -> None:
@@ -186,8 +206,12 @@ async def _writer(conn: Connection) -> None:
             if text is None:
                 return
             await ws.send_text(text)
+            if queue.empty():
+                conn.flushed.set()
     except Exception:
         conn.closed = True
+    finally:
+        conn.flushed.set()  # nothing more will be sent: no reader waits for it
 
 
 class Hub:

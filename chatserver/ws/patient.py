@@ -36,9 +36,18 @@ if TYPE_CHECKING:
 
 log = get_logger("chatserver.ws.patient")
 
+# Refusals (`hello_required`, `rate_limited`, ...) a socket gets before its
+# `hello`; later frames until the hello deadline are read and dropped unanswered.
+# Bounds what a flood without `hello` has in flight to the client, so its 4408
+# close frame is not stuck behind seconds of replies; a real client needs none.
+PRE_HELLO_ANSWERS = 64
 
-async def receive_text(ws: WebSocket) -> str | None:
-    """Next text frame; None when the peer is gone. Binary frames are decoded as UTF-8."""
+
+async def receive_text(ws: WebSocket, conn: Connection) -> str | None:
+    """Next text frame; None when the peer is gone. Binary frames are decoded as UTF-8.
+
+    The socket's writer gets its turn first (:meth:`Connection.writer_turn`)."""
+    await conn.writer_turn()
     msg = await ws.receive()
     if msg["type"] == "websocket.disconnect":
         return None
@@ -97,15 +106,18 @@ async def _presence(
         log.exception("presence_notice_failed", contact_id=contact_id)
 
 
-def _flooding(state: AppState, conn: Connection, limiter: FrameLimiter) -> bool | None:
-    """Apply the frame limit: False = go on, True = refused (answered), None =
-    closed for sustained flooding."""
+def _flooding(
+    state: AppState, conn: Connection, limiter: FrameLimiter, *, answer: bool = True
+) -> bool | None:
+    """Apply the frame limit: False = go on, True = refused (answered unless not
+    ``answer``), None = closed for sustained flooding."""
     if limiter.allow():
         return False
     if limiter.abusive():
         conn.close_soon(CLOSE_POLICY, "rate limit")
         return None
-    _error(state, conn, ChatError("rate_limited", "too many frames, slow down"))
+    if answer:
+        _error(state, conn, ChatError("rate_limited", "too many frames, slow down"))
     return True
 
 
@@ -114,6 +126,7 @@ async def _await_hello(
 ) -> Contact | None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + state.settings.hello_timeout_s
+    answers = PRE_HELLO_ANSWERS
     while True:
         # Checked at every frame, not only while none is waiting: a socket that
         # keeps sending anything but a valid hello is closed on time too.
@@ -122,23 +135,26 @@ async def _await_hello(
             return None
         try:
             async with asyncio.timeout_at(deadline):
-                text = await receive_text(ws)
+                text = await receive_text(ws, conn)
         except TimeoutError:
             conn.close_soon(CLOSE_HELLO_TIMEOUT, "no hello in time")
             return None
         if text is None or conn.closed:
             return None
-        refused = _flooding(state, conn, limiter)
+        refused = _flooding(state, conn, limiter, answer=answers > 0)
         if refused is None:
             return None
         if refused:
+            answers -= 1
             continue
         try:
             frame = wire.parse_patient(text)
             if not isinstance(frame, wire.Hello):
                 raise StateConflict("hello_required", "send hello first")
         except ChatError as exc:
-            _error(state, conn, exc)
+            if answers > 0:
+                answers -= 1
+                _error(state, conn, exc)
             continue
         try:
             contact = await _welcome(state, conn, frame)
@@ -220,7 +236,7 @@ async def _serve(
     volume = state.limits.contact_messages
     volume.seen(contact_id, contact.last_seq)
     while True:
-        text = await receive_text(ws)
+        text = await receive_text(ws, conn)
         if text is None or conn.closed:
             return
         t0 = time.perf_counter()

@@ -140,7 +140,7 @@ async def _serve(state: AppState, ws: WebSocket, conn: Connection, active: Activ
     limiter = state.limits.frame_limiter()
     last_touch = state.clock()
     while True:
-        text = await receive_text(ws)
+        text = await receive_text(ws, conn)
         if text is None or conn.closed:
             return
         t0 = time.perf_counter()
