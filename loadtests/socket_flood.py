@@ -63,11 +63,20 @@ def _p(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
+# How long the flood process may take to send its first frame.
+FLOOD_START_TIMEOUT_S = 60.0
+
 # -- the flooders (their own process) ---------------------------------------------
 
 
 async def _flooder(
-    ws_url: str, origin: str, token: str | None, stop: EventType, got: Counter[str], again: bool
+    ws_url: str,
+    origin: str,
+    token: str | None,
+    stop: EventType,
+    started: EventType,
+    got: Counter[str],
+    again: bool,
 ) -> None:
     """One flooder: a socket sending pings as fast as it can, reopened when closed
     (``again``; else it stays away once closed, as the finding's flooders did)."""
@@ -95,6 +104,7 @@ async def _flooder(
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(ws.send(PING), 0.2)
                     got["frames"] += 1
+                    started.set()
         except ConnectionClosed:
             pass
         finally:
@@ -116,10 +126,17 @@ async def _discard(ws: ClientConnection) -> None:
 
 
 async def _flood(
-    ws_url: str, origin: str, tokens: list[str | None], stop: EventType, again: bool
+    ws_url: str,
+    origin: str,
+    tokens: list[str | None],
+    stop: EventType,
+    started: EventType,
+    again: bool,
 ) -> Counter[str]:
     got: Counter[str] = Counter()
-    tasks = [asyncio.create_task(_flooder(ws_url, origin, t, stop, got, again)) for t in tokens]
+    tasks = [
+        asyncio.create_task(_flooder(ws_url, origin, t, stop, started, got, again)) for t in tokens
+    ]
     while not stop.is_set():
         await asyncio.sleep(0.05)
     await asyncio.wait(tasks, timeout=5)
@@ -129,9 +146,15 @@ async def _flood(
 
 
 def _flood_process(
-    ws_url: str, origin: str, tokens: list[str | None], stop: EventType, out: Any, again: bool
+    ws_url: str,
+    origin: str,
+    tokens: list[str | None],
+    stop: EventType,
+    started: EventType,
+    out: Any,
+    again: bool,
 ) -> None:
-    out.put(dict(asyncio.run(_flood(ws_url, origin, tokens, stop, again))))
+    out.put(dict(asyncio.run(_flood(ws_url, origin, tokens, stop, started, again))))
 
 
 # -- the nurse ---------------------------------------------------------------------
@@ -188,15 +211,18 @@ def _phase(
     if tokens is None:
         return asyncio.run(_nurse(srv, cookie, pings)), {}
     ctx = multiprocessing.get_context("spawn")
-    stop, out = ctx.Event(), ctx.Queue()
+    stop, started, out = ctx.Event(), ctx.Event(), ctx.Queue()
     proc = ctx.Process(
         target=_flood_process,
-        args=(f"{srv.ws_url}/ws/patient", srv.origin, tokens, stop, out, again),
+        args=(f"{srv.ws_url}/ws/patient", srv.origin, tokens, stop, started, out, again),
         daemon=True,
     )
     proc.start()
     try:
-        time.sleep(warmup_s)  # the flood is under way
+        # The flood is under way (a spawned process on a busy machine takes a
+        # while to import and connect): its first frame, then the warm-up.
+        started.wait(timeout=FLOOD_START_TIMEOUT_S)
+        time.sleep(warmup_s)
         rtts = asyncio.run(_nurse(srv, cookie, pings))
     finally:
         stop.set()
