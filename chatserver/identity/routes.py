@@ -108,9 +108,10 @@ async def _login(request: Request, side: Side) -> Response:
     return RedirectResponse(url, status_code=302, headers={"cache-control": "no-store"})
 
 
-@operation(
-    Operation(
-        "Start the patient sign-in: 302 to the e-legitimation broker",
+def _login_operation(summary: str) -> Operation:
+    """Both sign-in starts answer alike: a 302 to the issuer, or these errors."""
+    return Operation(
+        summary,
         ANYONE,
         "identity",
         {302: Reply(None, description="to the identity provider", headers=("Location",))},
@@ -122,26 +123,14 @@ async def _login(request: Request, side: Side) -> Response:
         },
         query=im.LoginQuery,
     )
-)
+
+
+@operation(_login_operation("Start the patient sign-in: 302 to the e-legitimation broker"))
 async def patient_login(request: Request) -> Response:
     return await _login(request, "patient")
 
 
-@operation(
-    Operation(
-        "Start the staff sign-in: 302 to the SITHS identity provider",
-        ANYONE,
-        "identity",
-        {302: Reply(None, description="to the identity provider", headers=("Location",))},
-        errors={
-            404: ("not_found",),
-            422: ("invalid_field",),
-            429: ("rate_limited",),
-            503: ("identity_unavailable",),
-        },
-        query=im.LoginQuery,
-    )
-)
+@operation(_login_operation("Start the staff sign-in: 302 to the SITHS identity provider"))
 async def staff_login(request: Request) -> Response:
     return await _login(request, "staff")
 
