@@ -12,13 +12,13 @@ may hold (docs/security.md "Socket limits").
 
 from __future__ import annotations
 
-import itertools
 import math
 import time
+from collections import deque
 
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
-from limits.strategies import FixedWindowRateLimiter, MovingWindowRateLimiter
+from limits.strategies import MovingWindowRateLimiter
 
 from chatserver.errors import ChatError, RateLimited, StateConflict
 
@@ -36,8 +36,6 @@ CONTACT_MESSAGE_RATE = "60/minute"
 # message every 10 s from each side is 720; 1,000 of 4,000 characters is 4 MB.
 MAX_MESSAGES_PER_CONTACT = 1000
 
-_ids = itertools.count()
-
 
 class Limits:
     """One limits storage per app (state on the app, not in globals)."""
@@ -49,7 +47,6 @@ class Limits:
         max_messages_per_contact: int = MAX_MESSAGES_PER_CONTACT,
     ) -> None:
         self.storage = MemoryStorage()
-        self.fixed = FixedWindowRateLimiter(self.storage)
         self.moving = MovingWindowRateLimiter(self.storage)
         self.frame_item: RateLimitItem = parse(frame_rate)
         self.contact_messages = ContactMessages(
@@ -70,15 +67,29 @@ class Limits:
 
 
 class FrameLimiter:
-    __slots__ = ("_key", "_limits", "_refused")
+    """The frame limit of one connection: a fixed window of ``frame_item``
+    (e.g. 30 frames in a second, counted from the window's first frame), the
+    same rule as the `limits` library's fixed window, kept in three slots of
+    the connection's own object. It runs on every frame, so there is no key,
+    shared storage or expiry timer per socket."""
+
+    __slots__ = ("_amount", "_count", "_period", "_refused", "_start")
 
     def __init__(self, limits: Limits) -> None:
-        self._limits = limits
-        self._key = f"conn-{next(_ids)}"
+        item = limits.frame_item
+        self._amount = item.amount
+        self._period = float(item.get_expiry())
+        self._start = -math.inf
+        self._count = 0
         self._refused = 0
 
     def allow(self) -> bool:
-        if self._limits.fixed.hit(self._limits.frame_item, self._key):
+        now = time.monotonic()
+        if now - self._start >= self._period:
+            self._start = now
+            self._count = 0
+        self._count += 1
+        if self._count <= self._amount:
             self._refused = 0
             return True
         self._refused += 1
@@ -91,19 +102,27 @@ class FrameLimiter:
 class ContactMessages:
     """The per-contact message rate and total cap, on one instance.
 
-    The rate is counted in this instance's memory (several instances each count
-    their own sockets). The total follows the contact's ``seq`` (which counts
-    every message on every instance): seeded at ``hello`` and raised by every
-    ack, so it holds across instances within the messages in flight.
+    The rate is a moving window counted in this instance's memory (several
+    instances each count their own sockets): the send times of the last
+    ``item.amount`` messages per contact, in a deque of its own (no shared
+    storage, lock or key string per message). A contact's window outlives its
+    sockets (a reconnect does not reset it) and is swept once it is empty.
+
+    The total follows the contact's ``seq`` (which counts every message on
+    every instance): seeded at ``hello`` and raised by every ack, so it holds
+    across instances within the messages in flight.
     """
 
-    __slots__ = ("_item", "_limits", "_max", "_seq")
+    __slots__ = ("_amount", "_hits", "_max", "_period", "_seq", "_sweep_at")
 
     def __init__(self, limits: Limits, item: RateLimitItem, max_messages: int) -> None:
-        self._limits = limits
-        self._item = item
+        del limits  # (the shared storage is not used: see the class docstring)
+        self._amount = item.amount
+        self._period = float(item.get_expiry())
         self._max = max_messages
         self._seq: dict[str, int] = {}
+        self._hits: dict[str, deque[float]] = {}
+        self._sweep_at = 0.0
 
     def seen(self, contact_id: str, seq: int) -> None:
         """The contact holds at least ``seq`` messages (its welcome, an ack)."""
@@ -122,12 +141,28 @@ class ContactMessages:
                 f"this chat holds {self._max} messages, the most it may",
                 extra={"max_messages": self._max},
             )
-        if self._limits.moving.hit(self._item, "contact-msg", contact_id):
+        now = time.monotonic()
+        if now >= self._sweep_at:
+            self._sweep(now)
+        hits = self._hits.get(contact_id)
+        if hits is None:
+            hits = self._hits[contact_id] = deque()
+        horizon = now - self._period
+        while hits and hits[0] <= horizon:
+            hits.popleft()
+        if len(hits) < self._amount:
+            hits.append(now)
             return None
-        reset, _ = self._limits.moving.get_window_stats(self._item, "contact-msg", contact_id)
-        retry_after = max(1, math.ceil(reset - time.time()))
+        retry_after = max(1, math.ceil(hits[0] + self._period - now))
         return RateLimited(
             "rate_limited",
             "too many messages in this chat, wait a little",
             extra={"retry_after_s": retry_after},
         )
+
+    def _sweep(self, now: float) -> None:
+        """Drop the windows with no message left in them (once a period)."""
+        horizon = now - self._period
+        for cid in [c for c, hits in self._hits.items() if not hits or hits[-1] <= horizon]:
+            del self._hits[cid]
+        self._sweep_at = now + self._period

@@ -54,6 +54,9 @@ class Sampler:
                 "-o",
                 str(out),
                 "--nonblocking",
+                # Only samples of a thread holding the GIL: Python CPU, not a
+                # writer thread waiting in fsync or an idle event loop.
+                "--gil",
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -55,6 +55,9 @@ from chatserver.storage.base import (
 )
 from chatserver.ws import wire
 
+# Contacts whose asked follow-up questions are remembered (a few hundred bytes each).
+ASKED_CACHE_CONTACTS = 10_000
+
 
 @dataclass(frozen=True, slots=True)
 class Staff:
@@ -90,6 +93,8 @@ class Conversations:
         self.clock = clock
         # Who identified contacts are (hooks.identities, read at each pick).
         self.hooks = hooks if hooks is not None else Hooks()
+        # contact id -> follow-up question ids known to be asked (:meth:`retriage`)
+        self._asked: dict[str, frozenset[str]] = {}
 
     # -- carrying out decisions --------------------------------------------------
     async def apply(self, write: Write) -> Contact | None:
@@ -261,13 +266,15 @@ class Conversations:
         """
         result = triage.assess(body, patient.age, patient.lang)
         questions = followups_for(patient, result)
-        if questions:
+        known = self._asked.get(patient.id, frozenset())
+        if any(q.id not in known for q in questions):
             asked = await self.asked_followups(patient.id)
             plan = decide_followups(patient, questions, asked, self.clock())
             if plan is not None:
                 for write in plan.writes:
                     await self.apply(write)
                 await self.dispatch(plan.effects)
+            self._remember_asked(patient.id, {*asked, *(q.id for q in questions)})
         if not may_raise(result):
             return
         contact = await self.storage.get_contact(patient.id)
@@ -276,6 +283,17 @@ class Conversations:
             for event in raised.events:
                 await self.apply(event)
             await self._raise_level(raised.write)
+
+    def _remember_asked(self, contact_id: str, ids: set[str]) -> None:
+        """Follow-up questions known to have been asked of a contact. Asking only
+        ever adds, so a copy that lags (another instance asked since) only costs
+        a read; without it every message naming a symptom family read the
+        contact's events again."""
+        asked = self._asked
+        asked.pop(contact_id, None)
+        if len(asked) >= ASKED_CACHE_CONTACTS:
+            del asked[next(iter(asked))]  # the least recently updated
+        asked[contact_id] = frozenset(ids)
 
     async def _raise_level(self, write: LevelWrite) -> None:
         """Store a more urgent level and tell the patient (with advice) and staff;

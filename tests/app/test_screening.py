@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 from starlette.testclient import TestClient
 
 from tests.helpers import ORIGIN, Seed, intake, intake_body, login, receive_until
@@ -171,3 +172,33 @@ def test_triage_safety_statistics(client: TestClient, seed: Seed) -> None:
     assert figures["screens_yes"] == 2
     assert figures["screens_yes_continued"] == 1
     assert figures["model_false_alarm_rate"] == 0.0
+
+
+def test_a_family_already_asked_costs_no_read(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The questions a contact was asked are remembered: later messages of the
+    same family are triaged without reading the contact's events again."""
+    contact = intake(client, text="Vill förnya mitt recept på blodtrycksmedicin")
+    storage = client.app.state.chat.storage  # type: ignore[attr-defined]
+    reads: list[str] = []
+    events = storage.events
+
+    async def counted(contact_id: str) -> Any:
+        reads.append(contact_id)
+        return await events(contact_id)
+
+    with client.websocket_connect("/ws/patient", headers=WS) as p:
+        hello(p, contact["patient_token"])
+        monkeypatch.setattr(storage, "events", counted)
+        p.send_json({"type": "message", "client_id": "m1", "body": "Ont i bröstet sedan i går"})
+        assert receive_until(p, "followup")["questions"]
+        assert reads == [contact["contact_id"]]  # the first time: what was asked?
+        for n in (2, 3):
+            body = f"Fortfarande ont i bröstet, {n} timmar nu"
+            p.send_json({"type": "message", "client_id": f"m{n}", "body": body})
+            receive_until(p, "ack")
+        # Answered after the two messages' triage (the socket reads in order).
+        p.send_json({"type": "followup_answers", "answers": {"chest_pain_spreading": False}})
+        receive_until(p, "followup_ack")
+    assert reads == [contact["contact_id"]]
