@@ -1,8 +1,10 @@
 """Live connections of this process and delivery to them.
 
-Every connection has a bounded outbox drained by its own writer task, so one
-slow reader never blocks a broadcast: when its outbox is full it is closed
-(and its memory freed) instead. Frames are encoded once per broadcast.
+Every connection has a bounded outbox drained by a writer task of its own, so
+one slow reader never blocks a broadcast: when its outbox is full it is closed
+(and its memory freed) instead. Frames are encoded once per broadcast. The
+writer task lives only while there is something to send: an idle socket (a
+patient waiting in the queue) has no task, queue or event of its own.
 
 The :class:`Hub` only knows local sockets. Cross-instance delivery goes
 through a :class:`~chatserver.fanout.local.Fanout`, which calls :meth:`Hub.deliver`
@@ -15,9 +17,9 @@ import asyncio
 import contextlib
 import itertools
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from starlette.websockets import WebSocket, WebSocketState
@@ -58,11 +60,17 @@ class Connection:
     # Staff: a nurse or doctor (sees waiting contacts' rows, not only counts).
     clinical: bool = False
     token_hash: str | None = None
-    outbox: asyncio.Queue[str | None] = field(default_factory=lambda: asyncio.Queue(OUTBOX_FRAMES))
+    # Frames to send, oldest first (None: stop). Drained by ``writer``, which
+    # runs only while the outbox is not empty (see :meth:`_enqueue`); both
+    # exist only while there is something to send.
+    outbox: deque[str | None] | None = None
     writer: asyncio.Task[None] | None = None
-    # Set while the writer has sent everything queued (or has stopped): what
+    # Frames are sent only once the hub started the connection (tests build
+    # connections that only queue).
+    started: bool = False
+    # Resolved when the writer has sent everything queued (or stopped): what
     # :meth:`writer_turn` waits for before the next frame is read.
-    flushed: asyncio.Event = field(default_factory=asyncio.Event)
+    _drained: asyncio.Future[None] | None = None
     # The task sending the close frame (awaited on unregister, so the handler
     # never returns before the peer got its close code).
     closing: asyncio.Task[None] | None = None
@@ -80,7 +88,6 @@ class Connection:
         self.id = f"{self.instance_id}:{next(_ids)}"
         if self.role == "staff":
             self.gate = ContactGate()
-        self.flushed.set()
 
     def push(self, text: str, seq: int | None = None) -> bool:
         """Queue a frame; False (and the connection is being closed) when full."""
@@ -106,12 +113,15 @@ class Connection:
     def _enqueue(self, text: str) -> bool:
         if self.closed:
             return False
-        try:
-            self.outbox.put_nowait(text)
-        except asyncio.QueueFull:
+        outbox = self.outbox
+        if outbox is None:
+            outbox = self.outbox = deque()
+        elif len(outbox) >= OUTBOX_FRAMES:
             self.close_soon(1008, "too slow")
             return False
-        self.flushed.clear()
+        outbox.append(text)
+        if self.writer is None and self.started:
+            self.writer = asyncio.get_running_loop().create_task(_writer(self))
         return True
 
     def _schedule_gate(self) -> None:
@@ -172,8 +182,20 @@ class Connection:
         back-pressure: a peer that does not read its replies is not read either
         (so the deadlines around the read still hold). Free when nothing is queued.
         """
-        if not self.flushed.is_set():
-            await self.flushed.wait()
+        if self.writer is None:
+            return
+        if self._drained is None:
+            self._drained = asyncio.get_running_loop().create_future()
+        await asyncio.shield(self._drained)
+
+    def _writer_done(self) -> None:
+        """The writer stopped (nothing left to send, or the socket failed)."""
+        self.writer = None
+        if not self.outbox:
+            self.outbox = None
+        drained, self._drained = self._drained, None
+        if drained is not None and not drained.done():
+            drained.set_result(None)
 
     def close_soon(self, code: int, reason: str = "") -> None:
         """Close after nothing else: drop pending frames and stop the writer."""
@@ -184,11 +206,12 @@ class Connection:
         if self._gate_timer is not None:
             self._gate_timer.cancel()
             self._gate_timer = None
-        # Free what a slow reader had piled up.
-        while not self.outbox.empty():
-            self.outbox.get_nowait()
-        self.outbox.put_nowait(None)
-        self.flushed.set()
+        # Free what a slow reader had piled up; a running writer stops.
+        if self.writer is not None and self.outbox is not None:
+            self.outbox.clear()  # (in place: the writer holds this deque)
+            self.outbox.append(None)
+        else:
+            self.outbox = None
         self.closing = asyncio.get_running_loop().create_task(self._close(code, reason))
 
     async def _close(self, code: int, reason: str) -> None:
@@ -198,20 +221,20 @@ class Connection:
 
 
 async def _writer(conn: Connection) -> None:
+    """Send what is queued, then stop (the next frame starts a new writer)."""
     ws = conn.ws
-    queue = conn.outbox
+    outbox = conn.outbox
+    assert outbox is not None  # (the writer is started by a frame queued)
     try:
-        while True:
-            text = await queue.get()
+        while outbox:
+            text = outbox.popleft()
             if text is None:
                 return
             await ws.send_text(text)
-            if queue.empty():
-                conn.flushed.set()
     except Exception:
         conn.closed = True
     finally:
-        conn.flushed.set()  # nothing more will be sent: no reader waits for it
+        conn._writer_done()  # nothing more will be sent: no reader waits for it
 
 
 class Hub:
@@ -228,8 +251,7 @@ class Hub:
 
     # -- registration ------------------------------------------------------
     def new_connection(self, ws: WebSocket, role: Role) -> Connection:
-        conn = Connection(ws=ws, role=role, instance_id=self.instance_id)
-        conn.writer = asyncio.get_running_loop().create_task(_writer(conn))
+        conn = Connection(ws=ws, role=role, instance_id=self.instance_id, started=True)
         self._all.add(conn)
         self.metrics.connections.labels(role).inc()
         return conn
@@ -273,7 +295,7 @@ class Hub:
                 await conn.closing
         if not conn.closed:
             conn.closed = True
-            conn.outbox.put_nowait(None) if not conn.outbox.full() else None
+            conn.outbox = None
         if conn.writer is not None:
             conn.writer.cancel()
             with contextlib.suppress(BaseException):

@@ -50,8 +50,8 @@ def staff_connection(hub: Hub, user_id: int = 7) -> Connection:
 
 def sent(conn: Connection) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    while not conn.outbox.empty():
-        text = conn.outbox.get_nowait()
+    while conn.outbox:
+        text = conn.outbox.popleft()
         assert text is not None
         out.append(orjson.loads(text))
     return out
