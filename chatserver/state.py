@@ -46,6 +46,8 @@ T = TypeVar("T")
 # How often live staff sockets are checked against their sessions (expiry,
 # logout on another instance, disabled account): "closed within seconds".
 SESSION_SWEEP_S = 2.0
+# How long the stop waits for acknowledged messages still waiting for their triage.
+SETTLE_TRIAGE_S = 10.0
 
 
 class Extensions:
@@ -168,6 +170,10 @@ class AppState:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await t
         self.tasks.clear()
+        # Acknowledged messages still waiting for their triage get it first
+        # (bounded: a database that stays unavailable does not hold the stop).
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.conversations.reassessments.settle(), SETTLE_TRIAGE_S)
         await self.queues.stop()
         await self.presence.stop()
         await self.fanout.stop()

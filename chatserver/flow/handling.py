@@ -39,6 +39,7 @@ from chatserver.core.retriage import (
 )
 from chatserver.errors import NotFoundError
 from chatserver.fanout.local import Fanout
+from chatserver.flow.reassess import Reassessments
 from chatserver.flow.waiting import QueueService
 from chatserver.hooks import ContactNotice, Hooks
 from chatserver.metrics import Metrics
@@ -95,6 +96,8 @@ class Conversations:
         self.hooks = hooks if hooks is not None else Hooks()
         # contact id -> follow-up question ids known to be asked (:meth:`retriage`)
         self._asked: dict[str, frozenset[str]] = {}
+        # Later messages' triage, after the ack, off the sockets' read loops.
+        self.reassessments = Reassessments(self.retriage)
 
     # -- carrying out decisions --------------------------------------------------
     async def apply(self, write: Write) -> Contact | None:
@@ -258,7 +261,9 @@ class Conversations:
     async def retriage(self, patient: Contact, body: str) -> None:
         """Every patient message is triaged; a more urgent finding raises the level.
 
-        Called after the ack is on its way, so triage never delays delivery.
+        Called after the ack is on its way, so triage never delays delivery
+        (through :attr:`reassessments`, so it does not hold up the socket's
+        next frame either).
         A message that names a symptom family that can be an emergency (without
         an emergency finding) gets the family's follow-up questions, each asked
         once per contact. Only a finding more urgent than 'standard' can change

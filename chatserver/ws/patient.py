@@ -259,7 +259,7 @@ async def _serve(
                     acked = True
                     state.metrics.ack_latency.observe(time.perf_counter() - t0)
                     if not ack.duplicate:
-                        await conv.retriage(contact, body)
+                        conv.reassessments.submit(contact, body)
                 case wire.Sync(contact_id=asked_for, after_seq=after_seq):
                     if asked_for not in (None, contact_id):
                         raise Forbidden("forbidden", "not your contact")

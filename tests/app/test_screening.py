@@ -198,7 +198,7 @@ def test_a_family_already_asked_costs_no_read(
             body = f"Fortfarande ont i bröstet, {n} timmar nu"
             p.send_json({"type": "message", "client_id": f"m{n}", "body": body})
             receive_until(p, "ack")
-        # Answered after the two messages' triage (the socket reads in order).
-        p.send_json({"type": "followup_answers", "answers": {"chest_pain_spreading": False}})
-        receive_until(p, "followup_ack")
+        # Their triage runs after the acks, off the socket's loop: wait for it.
+        conversations = client.app.state.chat.conversations  # type: ignore[attr-defined]
+        client.portal.call(conversations.reassessments.settle)  # type: ignore[union-attr]
     assert reads == [contact["contact_id"]]
