@@ -248,6 +248,11 @@ class Hub:
         self._all: set[Connection] = set()
         # Open sockets per client address (patient and staff, before accept too).
         self._by_address: dict[str, int] = {}
+        # The last frame delivered and its encoding: a message goes to its
+        # patient's and its nurse's sockets in two calls, encoded once (frames
+        # are immutable, so the identity check is enough).
+        self._last_frame: ServerFrame | None = None
+        self._last_out: Outgoing | None = None
 
     # -- registration ------------------------------------------------------
     def new_connection(self, ws: WebSocket, role: Role) -> Connection:
@@ -373,8 +378,12 @@ class Hub:
             conns = self._by_session.get(str(key), ())
         else:
             conns = self._all
-        text, seq = encoded(frame)
-        out = outgoing(frame, text, seq)
+        if frame is self._last_frame and self._last_out is not None:
+            out = self._last_out  # the same frame to another target (patient, then staff)
+        else:
+            text, seq = encoded(frame)
+            out = outgoing(frame, text, seq)
+            self._last_frame, self._last_out = frame, out
         sent = 0
         for c in list(conns):
             if c.id != exclude and c.put(out):
