@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from itertools import repeat
 
 # Shorter words are not corrected: most real words one letter away from a concept word
 # are short ("ont"/"oat", "arm"/"alm").
@@ -39,6 +40,8 @@ _MIN_STEM = 3
 # compound tail in a word that is corrected against it ("andning" → "andningen").
 _MAX_TAIL = 4
 _CACHE_SIZE = 20_000
+# What `Vocabulary.rewrites_any` finds for a word not remembered yet.
+_UNSEEN = object()
 _WORD = re.compile(r"[a-z]+")
 # A literal word in a rule pattern (after `\w` is written "#" and other escapes " "):
 # whole when it ends there, a stem when `\w` follows.
@@ -181,6 +184,14 @@ class Vocabulary:
                 self._cache[word] = result
             return result
 
+    def rewrites_any(self, words: list[str]) -> bool:
+        """Whether `rewrite` reads some word of `words` differently."""
+        # Words seen before are looked up all at once; only new ones need `rewrite`.
+        results = set(map(self._cache.get, words, repeat(_UNSEEN)))
+        if _UNSEEN in results:
+            return any(self.rewrite(word) is not None for word in words)
+        return not results <= {None}
+
     def correct(self, word: str) -> str | None:
         """The vocabulary reading of a mistyped `word`, or None to keep it as written."""
         if len(word) < MIN_TYPO_LEN:
@@ -239,7 +250,7 @@ def canonical(folded: str, vocabulary: Vocabulary) -> Canonical:
     done = 0
     rewrite = vocabulary.rewrite
     # Most texts need no rewriting: find that out with the cheaper findall first.
-    if all(rewrite(word) is None for word in _WORD.findall(folded)):
+    if not vocabulary.rewrites_any(_WORD.findall(folded)):
         return Canonical(folded, None)
     for match in _WORD.finditer(folded):
         replacement = rewrite(match.group())

@@ -48,13 +48,8 @@ class TextContext:
         )
         clause_marks = [m.start() for m in language.clause_boundary.finditer(folded)]
         self._clause_starts = [0, *clause_marks]
-        self._clause_historical: list[bool] = []
-        bounds = [*self._clause_starts, len(folded)]
-        for start, end in pairwise(bounds):
-            clause = folded[start:end]
-            # "still going on" is only looked for in a clause that has a history marker.
-            past = language.history.search(clause) is not None
-            self._clause_historical.append(past and language.ongoing.search(clause) is None)
+        # Whether each clause is in the past: worked out for the clauses asked about.
+        self._clause_historical: list[bool | None] = [None] * len(self._clause_starts)
         # Mildness is asked only by rules with `ignore_mild`: computed on first use.
         self._mild_ends: list[int] | None = None
         self._clause_exertion: list[list[int]] = []
@@ -93,7 +88,16 @@ class TextContext:
 
     def historical(self, start: int) -> bool:
         """True when the mention's clause describes the past, not the present."""
-        return self._clause_historical[self._clause(start)]
+        i = self._clause(start)
+        past = self._clause_historical[i]
+        if past is None:
+            end = self._clause_starts[i + 1] if i + 1 < len(self._clause_starts) else None
+            clause = self._text[self._clause_starts[i] : end]
+            # "still going on" is only looked for in a clause that has a history marker.
+            past = self._language.history.search(clause) is not None
+            past = past and self._language.ongoing.search(clause) is None
+            self._clause_historical[i] = past
+        return past
 
     def mild(self, start: int, end: int) -> bool:
         """True when the mention is qualified as mild or only on exertion."""

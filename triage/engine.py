@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from triage.advice import MENTAL_HEALTH, cached_advice
 from triage.canonical import Canonical, Vocabulary, canonical
@@ -42,9 +42,8 @@ _ADMIN_TAGS = frozenset({"admin", "test_results"})
 _MONTHS_PER_YEAR = 12
 
 
-@dataclass(frozen=True)
-class Mention:
-    """One occurrence of a concept in the text."""
+class Mention(NamedTuple):
+    """One occurrence of a concept in the text (a tuple: a call makes dozens of them)."""
 
     text: str
     negated: bool
@@ -58,7 +57,7 @@ class Mention:
 # A concept regex to try at a word start: (concept, anchored regex, the literal starts
 # one of which the text must have there for the regex to possibly match).
 _Candidate = tuple[str, re.Pattern[str], tuple[str, ...]]
-# Distinct word-start keys remembered by `_Index.at`.
+# Distinct word-start keys remembered by `_Index.at`, and as many by `_Index.candidates`.
 _KEY_CACHE_SIZE = 20_000
 
 
@@ -71,7 +70,9 @@ class _Index:
       one of those phrasings needs before its regex is worth running over the text;
     - `rules_of`: concept → positions (in `ruleset.rules`) of the rules that need it in
       an `all` or `any_time` group. A rule with no mention of any of its group concepts
-      cannot fire, so only the rules of concepts that were found are evaluated.
+      cannot fire, so only the rules of concepts that were found are evaluated;
+    - `scan_gate`: a regex of every literal any scan needs (None when some scan must
+      always run): a text without any of them runs no scan at all.
     """
 
     def __init__(self, ruleset: Ruleset) -> None:
@@ -85,7 +86,12 @@ class _Index:
                 scans.append((name, concept.scan, concept.scan_needs))
         self.by_prefix = {prefix: tuple(entries) for prefix, entries in by_prefix.items()}
         self.prefix_len = max(map(len, self.by_prefix), default=0)
+        # A word start's candidates depend only on this many characters from it: the
+        # `by_prefix` key and the longest literal start.
+        start_lengths = (len(s) for entries in by_prefix.values() for *_, ss in entries for s in ss)
+        self.key_len = max([self.prefix_len, *start_lengths])
         self.scans = tuple(scans)
+        self.scan_gate = _scan_gate(self.scans)
         rules_of: dict[str, set[int]] = {}
         for position, rule in enumerate(ruleset.rules):
             for group in rule.all_of + rule.any_time:
@@ -93,6 +99,7 @@ class _Index:
                     rules_of.setdefault(name, set()).add(position)
         self.rules_of = {name: frozenset(positions) for name, positions in rules_of.items()}
         self._at_key: dict[str, tuple[_Candidate, ...]] = {}
+        self.known_candidates: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] = {}
         # Typos are read against the phrasings of the message's own language only:
         # "syster" in Swedish is not a typo of the English "system".
         self.vocabularies = {
@@ -127,6 +134,40 @@ class _Index:
             if len(self._at_key) < _KEY_CACHE_SIZE:
                 self._at_key[key] = found
         return found
+
+    def candidates(self, key: str) -> tuple[tuple[str, re.Pattern[str]], ...]:
+        """The (concept, regex) pairs worth trying at a word start whose first `key_len`
+        characters are `key`: those of `at` whose literal starts `key` has.
+
+        Callers look in `known_candidates` first; this works a key out and remembers it
+        there like `at` does (in a table of its own: there are many more of these longer
+        keys, and once it is full `at` still spares most of the work).
+        """
+        found = tuple(
+            (name, regex)
+            for name, regex, starts in self.at(key[: self.prefix_len])
+            if key.startswith(starts)
+        )
+        if len(self.known_candidates) < _KEY_CACHE_SIZE:
+            self.known_candidates[key] = found
+        return found
+
+
+def _scan_gate(scans: tuple[tuple[str, re.Pattern[str], ScanNeeds], ...]) -> re.Pattern[str] | None:
+    """A regex that finds a literal of some scan's needs, or None if a scan always runs.
+
+    `_may_match` is true only when every group of some need has a literal in the text,
+    so one group per need is enough: the one whose shortest literal is longest (" " is
+    in nearly every text, "brostsmart" in few). A text in which this regex finds
+    nothing has no scan to run.
+    """
+    literals: set[str] = set()
+    for *_, needs in scans:
+        for need in needs:
+            if not need:  # None or no literal known: that scan always runs
+                return None
+            literals |= max(need, key=lambda alternatives: min(map(len, alternatives)))
+    return re.compile("|".join(map(re.escape, sorted(literals))) or r"(?!x)x")
 
 
 def _may_match(folded: str, needs: ScanNeeds) -> bool:
@@ -172,6 +213,17 @@ class _Call:
             fever = [*self.mentions(FEVER_CONCEPT)]
             fever.append(Mention(f"{self.temperature:.1f}", False, False, None))
             self._cache[FEVER_CONCEPT] = fever
+        # Per concept, the words of its first current mention (not negated, not in the
+        # past) and of its first lasting one (not negated): what `_first` returns for
+        # rules that do not ignore mild mentions, worked out once rather than per rule.
+        self._current: dict[str, str] = {}
+        self._lasting: dict[str, str] = {}
+        for name, found in self._cache.items():
+            for mention in found:
+                if not mention.negated:
+                    self._lasting.setdefault(name, mention.text)
+                    if not mention.historical:
+                        self._current.setdefault(name, mention.text)
 
     @property
     def context(self) -> TextContext:
@@ -183,29 +235,44 @@ class _Call:
     def _find_mentions(self, index: _Index) -> dict[str, Sequence[Mention]]:
         folded = self.folded
         spans: dict[str, set[tuple[int, int]]] = {}
-        width = index.prefix_len
+        width = index.key_len
+        known = index.known_candidates.get  # most keys are known: no method call for them
         for word in WORD_START.finditer(folded):
             start = word.start()
-            for name, regex, starts in index.at(folded[start : start + width]):
-                if folded.startswith(starts, start):
-                    match = regex.match(folded, start)
-                    if match is not None:
-                        spans.setdefault(name, set()).add(match.span())
-        for name, regex, needs in index.scans:
-            if _may_match(folded, needs):
-                for match in regex.finditer(folded):
+            key = folded[start : start + width]
+            tried = known(key)
+            if tried is None:
+                tried = index.candidates(key)
+            for name, regex in tried:
+                match = regex.match(folded, start)
+                if match is not None:
                     spans.setdefault(name, set()).add(match.span())
+        gate = index.scan_gate
+        if gate is None or gate.search(folded) is not None:
+            for name, regex, needs in index.scans:
+                if _may_match(folded, needs):
+                    for match in regex.finditer(folded):
+                        spans.setdefault(name, set()).add(match.span())
         found: dict[str, Sequence[Mention]] = {}
+        if not spans:  # no cue context needed
+            return found
         source = self._canonical.source_span
+        context = self.context
+        negated, negated_after, historical = (
+            context.negated,
+            context.negated_after,
+            context.historical,
+        )
         for name, concept_spans in spans.items():
+            # Positional fields: text, negated, historical, span.
             found[name] = [
                 Mention(
-                    text=self.text.__getitem__(slice(*source(start, end))),
-                    negated=self.context.negated(start) or self.context.negated_after(end),
-                    historical=self.context.historical(start),
-                    span=(start, end),
+                    self.text[slice(*source(*span))],
+                    negated(span[0]) or negated_after(span[1]),
+                    historical(span[0]),
+                    span,
                 )
-                for start, end in sorted(concept_spans)
+                for span in sorted(concept_spans)
             ]
         return found
 
@@ -239,6 +306,13 @@ class _Call:
         return [rules[position] for position in sorted(positions)]
 
     def _first(self, group: tuple[str, ...], *, any_time: bool, ignore_mild: bool) -> str | None:
+        """The words of the first mention of `group` (in group order) that counts."""
+        if not ignore_mild:
+            first = self._lasting if any_time else self._current
+            for name in group:
+                if name in first:
+                    return first[name]
+            return None
         for name in group:
             for mention in self.mentions(name):
                 if mention.negated or (mention.historical and not any_time):

@@ -41,6 +41,15 @@ _FOLD = str.maketrans(
 )
 
 
+# The same table as (character, replacement) pairs. One `str.replace` per character
+# that occurs is several times faster than `str.translate` on non-ASCII text, and gives
+# the same result because no replacement is itself a character of the table.
+# (tests/triage/test_fast_path_identity.py checks that.)
+_FOLD_PAIRS = tuple((chr(code), str(plain)) for code, plain in _FOLD.items())
+# The pairs an ASCII text can hold (most chat replies are ASCII: "ok tack").
+_ASCII_PAIRS = tuple((char, plain) for char, plain in _FOLD_PAIRS if char.isascii())
+
+
 def fold(text: str) -> str:
     """Lower-case and strip diacritics without changing the length of `text`."""
     lowered = text.lower()
@@ -48,4 +57,7 @@ def fold(text: str) -> str:
         # A few characters (e.g. "İ") lower-case to two; keep those as they are so
         # that offsets still line up with the original text.
         lowered = "".join(ch.lower() if len(ch.lower()) == 1 else ch for ch in text)
-    return lowered.translate(_FOLD)
+    for char, plain in _ASCII_PAIRS if lowered.isascii() else _FOLD_PAIRS:
+        if char in lowered:
+            lowered = lowered.replace(char, plain)
+    return lowered

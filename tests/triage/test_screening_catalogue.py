@@ -71,4 +71,4 @@ def test_word_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     empty = SAFETY_NET.score("", 45)
     assert all(p < 0.5 for h, p in empty.probability.items() if h != "urgent")
     assert empty.top_words["emergency"] == ()
-    assert net._top_words([], [], range(0), SAFETY_NET.matrix[:, 0]) == ()
+    assert net._Owners.of([], range(0)).top_words([], SAFETY_NET.matrix[:, 0]) == ()

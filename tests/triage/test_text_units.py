@@ -228,3 +228,4 @@ def test_key_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     text = "ont i bröstet och kallsvettig"
     assert engine.assess(text, 58).to_dict() == DEFAULT_ENGINE.assess(text, 58).to_dict()
     assert engine._index._at_key == {}
+    assert engine._index.known_candidates == {}

@@ -19,9 +19,12 @@ from typing import NamedTuple
 
 from triage.normalize import fold
 
-WORD = re.compile(r"[^\W_]+")
-# Where a clause ends, for windows: sentence punctuation and line breaks.
-CLAUSE_END = re.compile(r"[.!?;\n]+")
+# A word (group 1: a run of letters and digits) or a clause end (sentence punctuation
+# and line breaks, for windows). The two never share a character, so one scan finds
+# every word and every clause end.
+WORD_OR_CLAUSE_END = re.compile(r"([^\W_]+)|[.!?;\n]+")
+# Group 1 of WORD_OR_CLAUSE_END alone: the same words.
+_WORD = re.compile(r"[^\W_]+")
 CHAR_NGRAMS = (3, 4, 5)
 # A window is up to this many consecutive clauses.
 WINDOW_CLAUSES = 2
@@ -72,15 +75,41 @@ def tokens(text: str) -> list[Token]:
     text = text[:MAX_CHARS]
     folded = fold(text)
     out: list[Token] = []
-    start = 0
     clause = 0
-    for end in [*(m.start() for m in CLAUSE_END.finditer(folded)), len(folded)]:
-        words = [(m.start(), m.end()) for m in WORD.finditer(folded, start, end)]
-        if words:
-            out.extend(Token(text[a:b], folded[a:b], clause) for a, b in words)
-            clause += 1
-        start = end
+    for match in WORD_OR_CLAUSE_END.finditer(folded):
+        if match.group(1) is None:
+            if out and out[-1].clause == clause:
+                clause += 1
+        else:
+            a, b = match.span()
+            out.append(Token(text[a:b], folded[a:b], clause))
     return out
+
+
+def surfaces(text: str) -> list[str]:
+    """The words of `tokens(text)` as the patient wrote them (`Token.surface`)."""
+    text = text[:MAX_CHARS]
+    return [text[a:b] for a, b in map(re.Match.span, _WORD.finditer(fold(text)))]
+
+
+def clause_words(text: str) -> tuple[list[str], list[int]]:
+    """The folded words of `tokens(text)` and the index of each clause's first word.
+
+    The same words as `tokens`, without building a Token per word (scoring needs
+    the surface forms only for a head that fires).
+    """
+    words: list[str] = []
+    starts: list[int] = []
+    new_clause = True
+    for word in WORD_OR_CLAUSE_END.findall(fold(text[:MAX_CHARS])):
+        if not word:
+            new_clause = True
+        else:
+            if new_clause:
+                starts.append(len(words))
+                new_clause = False
+            words.append(word)
+    return words, starts
 
 
 def token_features(toks: list[Token]) -> list[list[str]]:
@@ -107,18 +136,16 @@ def windows(toks: list[Token]) -> list[range]:
 
     Only texts of more than WINDOW_CLAUSES clauses get the extra windows.
     """
-    if not toks:
-        return [range(0)]
-    starts: list[int] = []
-    last = -1
-    for i, tok in enumerate(toks):
-        if tok.clause != last:
-            starts.append(i)
-            last = tok.clause
-    whole = range(len(toks))
+    starts = [i for i, tok in enumerate(toks) if i == 0 or tok.clause != toks[i - 1].clause]
+    return clause_windows(starts, len(toks))
+
+
+def clause_windows(starts: list[int], count: int) -> list[range]:
+    """`windows` of `count` words whose clauses begin at the word indices `starts`."""
+    whole = range(count)
     if len(starts) <= WINDOW_CLAUSES:
         return [whole]
-    ends = [*starts[1:], len(toks)]
+    ends = [*starts[1:], count]
     runs = [
         range(starts[i], ends[min(i + WINDOW_CLAUSES, len(starts)) - 1])
         for i in range(len(starts) - WINDOW_CLAUSES + 1)

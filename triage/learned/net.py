@@ -14,13 +14,20 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from itertools import chain
+from itertools import accumulate, chain
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
-from triage.learned.features import NORM_FLOOR, Token, age_feature, tokens, windows, word_features
+from triage.learned.features import (
+    NORM_FLOOR,
+    age_feature,
+    clause_windows,
+    clause_words,
+    surfaces,
+    word_features,
+)
 
 DEFAULT_MODEL = Path(__file__).with_name("model.json")
 HEADS = ("emergency", "urgent", "mental_health")
@@ -76,13 +83,16 @@ class Model:
                 name: Head(float(heads[name]["bias"]), float(heads[name]["threshold"]))
                 for name in HEADS
             }
+            self._biases = tuple(self.heads[name].bias for name in HEADS)
             self.index: dict[str, int] = {str(feature): i for i, feature in enumerate(weights)}
             rows = [[float(w) for w in ws] for ws in weights.values()]
         except (KeyError, TypeError, ValueError, AssertionError) as exc:
             raise ModelError(f"not a safety-net model: {exc!r}") from exc
         if any(len(ws) != len(HEADS) for ws in rows):
             raise ModelError(f"every feature needs {len(HEADS)} weights")
-        # One row of per-head weights per feature; a window's sums are one gather.
+        # Per head, one weight per feature row: plain floats, since a window holds a few
+        # hundred features and array calls would cost more than the sums themselves.
+        # One row of per-head weights per feature; the windows' sums are one reduceat.
         self.matrix = np.array(rows, dtype=np.float64).reshape(len(rows), len(HEADS))
         self._words: dict[str, tuple[int, ...]] = {}
 
@@ -112,53 +122,61 @@ class Model:
                 self._words[word] = found
         return found
 
-    def _token_rows(self, toks: list[Token]) -> list[tuple[int, ...]]:
-        """Per token: the rows of its features (word, character n-grams, bigram)."""
+    def _token_rows(self, words: list[str], starts: list[int]) -> list[tuple[int, ...]]:
+        """Per word: the rows of its features (word, character n-grams, bigram)."""
         index = self.index
-        out: list[tuple[int, ...]] = []
-        for i, tok in enumerate(toks):
-            rows = self._word(tok.folded)
-            if i + 1 < len(toks) and toks[i + 1].clause == tok.clause:
-                row = index.get(f"b:{tok.folded} {toks[i + 1].folded}")
+        known, word_rows = self._words.get, self._word
+        out = [known(word) or word_rows(word) for word in words]
+        # The bigram with the next word of the same clause (none across a clause start).
+        clause_start = set(starts)
+        for i in range(len(words) - 1):
+            if i + 1 not in clause_start:
+                row = index.get(f"b:{words[i]} {words[i + 1]}")
                 if row is not None:
-                    rows = (*rows, row)
-            out.append(rows)
+                    out[i] = (*out[i], row)
         return out
 
     def _window_logits(
         self, per_token: list[tuple[int, ...]], spans: list[range], age_row: int | None
-    ) -> NDArray[np.float64]:
-        """Logits per window (rows) and head (columns), all windows in a few array calls.
+    ) -> list[list[float]]:
+        """Logits per window and head.
 
-        Each window's distinct feature rows are found by sorting (window, row) keys
-        once; their weights are summed in ascending row order, so a
-        score is the same to the last bit however the text was split (training picks
-        thresholds from these scores and must give the same bytes).
+        Each window's distinct feature rows, in ascending order, are summed by one
+        `np.add.reduceat` over all windows (numpy's own pairwise order), so a score is the
+        same to the last bit however the text was split (training picks thresholds from
+        these scores and must give the same bytes). The rest is a few scalars per
+        window: plain floats, cheaper than more array calls on arrays this small.
         """
-        n_windows = len(spans)
-        n_rows = self.matrix.shape[0]
-        offsets = np.zeros(len(per_token) + 1, dtype=np.intp)
-        np.cumsum([len(rows) for rows in per_token], out=offsets[1:])
-        flat = np.fromiter(chain.from_iterable(per_token), dtype=np.intp, count=int(offsets[-1]))
-        parts = [flat[offsets[span.start] : offsets[span.stop]] for span in spans]
-        window_of = np.repeat(np.arange(n_windows, dtype=np.intp), [len(p) for p in parts])
-        keys = window_of * n_rows + np.concatenate(parts)
-        keys.sort()
-        if keys.size:
-            keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]
-        sums = np.zeros((n_windows, len(HEADS)))
-        counts = np.bincount(keys // n_rows, minlength=n_windows).astype(np.float64)
-        if keys.size:
-            # Keys are sorted, so each window's rows are one run: one reduceat.
-            filled = counts > 0
-            starts = np.cumsum(counts, dtype=np.intp) - counts.astype(np.intp)
-            sums[filled] = np.add.reduceat(self.matrix[keys % n_rows], starts[filled], axis=0)
-        if age_row is not None:
-            sums += self.matrix[age_row]
-            counts += 1
-        scale = 1.0 / np.sqrt(np.maximum(counts, NORM_FLOOR))
-        biases = np.array([self.heads[head].bias for head in HEADS])
-        logits: NDArray[np.float64] = biases + sums * scale[:, None]
+        # Each window's distinct rows, offset by window so that one sort orders them
+        # by window and then by row.
+        parts = [set().union(*per_token[span.start : span.stop]) for span in spans]
+        counts = [len(part) for part in parts]
+        summed: list[list[float]] = []
+        if any(counts):
+            n_rows = self.matrix.shape[0]
+            keys = np.fromiter(chain.from_iterable(parts), dtype=np.intp, count=sum(counts))
+            several = len(parts) > 1
+            if several:
+                keys += (np.arange(len(parts), dtype=np.intp) * n_rows).repeat(counts)
+            keys.sort()
+            if several:
+                keys %= n_rows
+            ends = accumulate(counts[:-1], initial=0)
+            starts = [start for start, count in zip(ends, counts, strict=True) if count]
+            summed = np.add.reduceat(self.matrix[keys], starts, axis=0).tolist()
+        age = self.matrix[age_row].tolist() if age_row is not None else None
+        logits: list[list[float]] = []
+        filled = iter(summed)
+        for count in counts:
+            sums = next(filled) if count else [0.0] * len(HEADS)
+            features = count
+            if age is not None:
+                sums = [total + weight for total, weight in zip(sums, age, strict=True)]
+                features += 1
+            scale = 1.0 / math.sqrt(max(features, NORM_FLOOR))
+            logits.append(
+                [bias + total * scale for bias, total in zip(self._biases, sums, strict=True)]
+            )
         return logits
 
     def score(self, text: str, age: int) -> Score:
@@ -167,38 +185,61 @@ class Model:
         The windows are the whole text and every run of WINDOW_CLAUSES consecutive
         clauses (see `features.windows`).
         """
-        toks = tokens(text)
-        per_token = self._token_rows(toks)
-        spans = windows(toks)
-        table = self._window_logits(per_token, spans, self.index.get(age_feature(age)))
+        words, starts = clause_words(text)
+        per_token = self._token_rows(words, starts)
+        spans = clause_windows(starts, len(words))
+        age_row = self.index.get(age_feature(age))
+        table = self._window_logits(per_token, spans, age_row)
         probability: dict[str, float] = {}
         top: dict[str, tuple[str, ...]] = {}
+        words_as_written: list[str] | None = None
+        owners: dict[int, _Owners] = {}
         for h, head in enumerate(HEADS):
-            best = int(np.argmax(table[:, h]))
-            probability[head] = _sigmoid(float(table[best, h]))
+            # The first window with the highest logit (as numpy's argmax picked it).
+            best = 0
+            for w in range(1, len(table)):
+                if table[w][h] > table[best][h]:
+                    best = w
+            probability[head] = _sigmoid(table[best][h])
+            top[head] = ()
             # Words are only worked out where they will be shown: a head that fires.
-            fires = probability[head] >= self.heads[head].threshold
-            window = spans[best]
-            top[head] = _top_words(toks, per_token, window, self.matrix[:, h]) if fires else ()
+            if probability[head] >= self.heads[head].threshold:
+                if words_as_written is None:
+                    words_as_written = surfaces(text)
+                if best not in owners:
+                    owners[best] = _Owners.of(per_token, spans[best])
+                top[head] = owners[best].top_words(words_as_written, self.matrix[:, h])
         return Score(probability, top)
 
 
-def _top_words(
-    toks: list[Token],
-    per_token: list[tuple[int, ...]],
-    window: range,
-    column: NDArray[np.float64],
-) -> tuple[str, ...]:
-    """The surface words of `window` whose features pushed the head up the most.
+@dataclass(frozen=True)
+class _Owners:
+    """A window's distinct feature rows, each owned by the first word of it that has it."""
 
-    Each distinct feature counts once, for the first word of the window that has it.
-    """
-    owners = [i for i in window for _ in per_token[i]]
-    if not owners:
-        return ()
-    rows = np.fromiter((r for i in window for r in per_token[i]), dtype=np.intp, count=len(owners))
-    _, first = np.unique(rows, return_index=True)
-    owner = np.asarray(owners, dtype=np.intp)[first]
-    weight = np.bincount(owner, weights=column[rows[first]], minlength=len(toks))
-    ranked = sorted((i for i in window if weight[i] > 0), key=lambda i: (-weight[i], i))
-    return tuple(toks[i].surface for i in sorted(ranked[:TOP_WORDS]))
+    window: range
+    rows: NDArray[np.intp]  # distinct, ascending
+    owner: NDArray[np.intp]  # per row, its word's position in the window
+
+    @classmethod
+    def of(cls, per_token: list[tuple[int, ...]], window: range) -> _Owners:
+        """The owners of `window`'s rows."""
+        lengths = [len(per_token[i]) for i in window]
+        rows = np.fromiter(
+            chain.from_iterable(per_token[window.start : window.stop]),
+            dtype=np.intp,
+            count=sum(lengths),
+        )
+        words = np.repeat(np.arange(len(window), dtype=np.intp), lengths)
+        distinct, first = np.unique(rows, return_index=True)
+        return cls(window, distinct, words[first])
+
+    def top_words(self, words: list[str], column: NDArray[np.float64]) -> tuple[str, ...]:
+        """The `words` (as written) whose features pushed the head of `column` up the most.
+
+        A word's weight is the sum of its own rows' weights in ascending row order.
+        """
+        weight: list[float] = np.bincount(
+            self.owner, weights=column[self.rows], minlength=len(self.window)
+        ).tolist()
+        ranked = sorted((i for i, w in enumerate(weight) if w > 0), key=lambda i: (-weight[i], i))
+        return tuple(words[self.window[i]] for i in sorted(ranked[:TOP_WORDS]))
