@@ -1,6 +1,6 @@
 """Command line: ``python -m loadtests SCENARIO|all|report|profile``.
 
-Scenarios: relay, latency, idle, churn, intake, fanout, persistence.
+Scenarios: relay, latency, idle, churn, intake, fanout, persistence, crossinstance.
 """
 
 from __future__ import annotations
@@ -15,9 +15,18 @@ import uvloop
 from loadtests.clients import set_compression
 from loadtests.results import TARGET_NAMES
 from loadtests.runner import RESULTS_DIR, ROOT, Options
-from loadtests.system import machine, pin_generator, raise_nofile
+from loadtests.system import load_average, machine, pin_generator, raise_nofile
 
-ORDER = ("relay", "latency", "idle", "churn", "intake", "fanout", "persistence")
+ORDER = (
+    "relay",
+    "latency",
+    "idle",
+    "churn",
+    "intake",
+    "fanout",
+    "persistence",
+    "crossinstance",
+)
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -58,7 +67,9 @@ async def run_scenarios(names: tuple[str, ...], opts: Options) -> None:
     (opts.out_dir / "machine.json").write_text(json.dumps(info, indent=2) + "\n")
     for name in names:
         print(f"== {name}", flush=True)
+        load = load_average()  # before the scenario's own servers add to it
         result = await SCENARIOS[name].run(opts)
+        result.load_average = load
         path = result.save(opts.out_dir)
         for figure in result.figures:
             verdict = {True: "PASS", False: "MISS", None: "-"}[figure.passed]

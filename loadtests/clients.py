@@ -7,6 +7,7 @@ default and ``--no-deflate`` turns it off for every client of a run.
 from __future__ import annotations
 
 import asyncio
+import ssl
 from typing import Any
 
 import orjson
@@ -30,8 +31,22 @@ def compression() -> str | None:
     return _compression
 
 
-async def ws_connect(url: str, origin: str, cookie: str | None = None) -> ClientConnection:
+async def ws_connect(
+    url: str,
+    origin: str,
+    cookie: str | None = None,
+    *,
+    tls: ssl.SSLContext | None = None,
+    source: str | None = None,
+) -> ClientConnection:
+    """``tls`` for ``wss://`` URLs; ``source``: the local address to connect
+    from (a proxy in front counts its limits per client address)."""
     headers = {"Cookie": cookie} if cookie else None
+    extra: dict[str, Any] = {}
+    if tls is not None:
+        extra["ssl"] = tls
+    if source is not None:
+        extra["local_addr"] = (source, 0)
     return await connect(
         url,
         origin=Origin(origin),
@@ -42,6 +57,7 @@ async def ws_connect(url: str, origin: str, cookie: str | None = None) -> Client
         open_timeout=OPEN_TIMEOUT_S,
         close_timeout=CLOSE_TIMEOUT_S,
         proxy=None,
+        **extra,
     )
 
 

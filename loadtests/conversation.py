@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import itertools
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import orjson
 from websockets.exceptions import ConnectionClosed
@@ -170,6 +170,21 @@ class Traffic:
             await asyncio.sleep(0.01)
         self.result.lost += len(self.pending)
         self.pending.clear()
+
+    def restart(self, tag: str) -> None:
+        """Measure again over the same conversations: counters and histograms
+        start from zero (in place: the readers hold the result object) and
+        client ids take a new ``tag`` (a repeated client_id is a duplicate the
+        service does not relay again)."""
+        if tag == self.tag:
+            raise ValueError("a new measurement needs a new tag")
+        fresh = TrafficResult()
+        for f in fields(TrafficResult):
+            setattr(self.result, f.name, getattr(fresh, f.name))
+        self.pending.clear()
+        self.waiting_ack.clear()
+        self.measuring = False
+        self.tag = tag
 
     async def aclose(self) -> None:
         for task in self._readers:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,17 +44,35 @@ class HttpResponse:
 
 
 class HttpConnection:
-    """One keep-alive connection; reconnects when the server closed it."""
+    """One keep-alive connection; reconnects when the server closed it.
 
-    def __init__(self, host: str, port: int, origin: str) -> None:
+    ``tls``: speak HTTPS; ``source``: the local address to connect from.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        origin: str,
+        *,
+        tls: ssl.SSLContext | None = None,
+        source: str | None = None,
+    ) -> None:
         self.host = host
         self.port = port
         self.origin = origin
+        self.tls = tls
+        self.source = source
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
 
     async def _connect(self) -> None:
-        self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
+        self._reader, self._writer = await asyncio.open_connection(
+            self.host,
+            self.port,
+            ssl=self.tls,
+            local_addr=(self.source, 0) if self.source is not None else None,
+        )
 
     async def close(self) -> None:
         if self._writer is not None:

@@ -35,6 +35,13 @@ METHOD = """\
   fast as acks allow, as they do against the baselines.
 - `server_cpu` / `generator_cpu` in the details are the share of one core each
   process used during the measuring window: the one near 1.0 was the bottleneck.
+- Each scenario records the 1/5/15-minute load average when it starts (summary
+  table and details): other work on the machine lowers every figure of that scenario.
+- `crossinstance` starts PostgreSQL (durable: fsync and synchronous_commit on),
+  Redis, two instances and nginx with deploy/'s site (TLS, per-address limits),
+  all pinned to CPU 0, and one SQLite instance behind the same nginx; clients
+  connect through nginx, each from its own 127/8 address. `stack_cpu` is the
+  whole server side (every process tree), `cpu:NAME` each part of it.
 """
 
 
@@ -57,16 +64,78 @@ def _figure_rows(result: ScenarioResult) -> list[str]:
             vals = [_fmt(f.values.get(t)) for t in ("service", "websockets", "starlette")]
             ratios = [f.ratio(b) for b in ("websockets", "starlette")]
             rtxt = [f"{r:.2f}×" if r is not None else "—" for r in ratios]
-        else:  # persistence: group vs single commit
-            keys = list(f.values)
-            vals = [" / ".join(f"{k}: {_fmt(f.values[k])}" for k in keys), "", ""]
-            a, b = (f.values.get(k) for k in keys[:2])
-            rtxt = [f"{a / b:.1f}× (group/single)" if a and b else "—", ""]
+        else:  # persistence, scale-out: their own labels instead of targets
+            vals = [" / ".join(f"{k}: {_fmt(v)}" for k, v in f.values.items()), "", ""]
+            rtxt = [_first_ratio(f), ""]
         rows.append(
             f"| {result.scenario} | {f.name} ({f.unit}) | {' | '.join(vals)} | "
             f"{' | '.join(rtxt)} | {f.goal} | {_verdict(f)} |"
         )
     return rows
+
+
+def _first_ratio(f: Figure) -> str:
+    """``a/b`` of a figure's first two values, named: "0.55× (FULL/OFF)"."""
+    keys = list(f.values)[:2]
+    if len(keys) < 2:
+        return "—"
+    a, b = (f.values[k] for k in keys)
+    return f"{a / b:.2f}× ({keys[0]}/{keys[1]})" if a is not None and b else "—"
+
+
+# Issue 19's targets in its order: the key of the figure that answers each
+# (Figure.key, set by the scenario) and the target in words.
+TARGETS = (
+    ("relay", "relay ≥ 0.5× the bare websockets relay (same run)"),
+    ("latency-low", "p99 delivery ≤ 5 ms at 100 msg/s (open loop)"),
+    ("latency-half", "p99 delivery ≤ 10 ms at 50 % of the service's own ceiling"),
+    ("idle", "≤ 30 KiB server memory per idle waiting patient at 10,000 connections"),
+    ("churn", "≥ 1,000 connects + hello → welcome per second"),
+    ("intake", "≥ 500 intakes per second"),
+    ("persistence", "synchronous=FULL group commit ≥ 80 % of synchronous=OFF (same run)"),
+    ("scaleout", "PostgreSQL + Redis, two instances behind nginx: relay and p99 (reported)"),
+)
+
+
+def _load(result: ScenarioResult) -> str:
+    return " / ".join(f"{x:.2f}" for x in result.load_average) or "?"
+
+
+def _measured(f: Figure) -> tuple[str, str]:
+    """The figure's own value and what stands beside it (baselines or other setups)."""
+    if "service" in f.values:
+        beside = [
+            f"{t} {_fmt(f.values[t])} ({r:.2f}×)"
+            for t in ("websockets", "starlette")
+            if t in f.values and (r := f.ratio(t)) is not None
+        ]
+        return f"{_fmt(f.values['service'])} {f.unit}", " · ".join(beside) or "—"
+    (first, value), *rest = f.values.items()
+    beside = [f"{k}: {_fmt(v)}" for k, v in rest]
+    if rest:
+        beside.append(_first_ratio(f))
+    return f"{first}: {_fmt(value)} {f.unit}", " · ".join(beside) or "—"
+
+
+def _summary(results: list[ScenarioResult]) -> list[str]:
+    lines = [
+        "## Issue 19 targets",
+        "",
+        "| target | figure | measured | beside it | verdict "
+        "| load at scenario start (1/5/15 min) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for key, words in TARGETS:
+        found = [(r, f) for r in results for f in r.figures if f.key == key]
+        if not found:
+            lines.append(f"| {words} | (not measured) | — | — | — | — |")
+        for result, f in found:
+            measured, beside = _measured(f)
+            lines.append(
+                f"| {words} | {result.scenario}: {f.name} | {measured} | {beside} "
+                f"| {_verdict(f)} | {_load(result)} |"
+            )
+    return [*lines, ""]
 
 
 def _latency_tables(result: ScenarioResult) -> list[str]:
@@ -171,6 +240,7 @@ def write_report(results_dir: Path, doc: Path) -> Path:
         " — anything above ~0 means other processes competed for the two cores",
         f"- Run: {'smoke (tiny counts, figures meaningless)' if machine.get('smoke') else 'full'}",
         "",
+        *_summary(results),
         "## Figures",
         "",
         "| scenario | figure | service | websockets | starlette | service / websockets "
@@ -184,7 +254,14 @@ def write_report(results_dir: Path, doc: Path) -> Path:
         lines += _latency_tables(result)
     lines += ["## Details", ""]
     for result in results:
-        lines += [f"### {result.scenario}", "", f"Parameters: `{json.dumps(result.params)}`", ""]
+        lines += [
+            f"### {result.scenario}",
+            "",
+            f"Load average at the start (1/5/15 min): {_load(result)}",
+            "",
+            f"Parameters: `{json.dumps(result.params, ensure_ascii=False)}`",
+            "",
+        ]
         lines += [*_details(result), ""]
     lines += [METHOD, "## Profiles", ""]
     lines += _profiles(results_dir) or ["(none recorded: `make profile`)", ""]

@@ -19,6 +19,7 @@ class Figure:
     values: dict[str, float | None]
     goal: str = ""
     passed: bool | None = None  # None: no target, or the service was not measured
+    key: str = ""  # which issue-19 target it answers (loadtests/report.py TARGETS), if any
 
     def ratio(self, baseline: str) -> float | None:
         service, base = self.values.get("service"), self.values.get(baseline)
@@ -35,6 +36,9 @@ class ScenarioResult:
     latencies: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     details: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # 1/5/15-minute load average when the scenario started: other work on the
+    # machine skews every figure (set by ``python -m loadtests``).
+    load_average: list[float] = field(default_factory=list)
 
     def add_latency(self, label: str, target: str, summary: dict[str, Any]) -> None:
         self.latencies.setdefault(label, {})[target] = summary

@@ -253,8 +253,12 @@ class ServiceTarget:
 
         return list(await asyncio.gather(*(one() for _ in range(n))))
 
+    async def connect(self, path: str, cookie: str | None = None) -> ClientConnection:
+        """A WebSocket to ``path`` as a browser opens it (what a proxy front changes)."""
+        return await ws_connect(f"{self._ws_url}{path}", self.server.origin, cookie)
+
     async def connect_patient(self, ticket: Ticket) -> ClientConnection:
-        ws = await ws_connect(f"{self._ws_url}/ws/patient", self.server.origin)
+        ws = await self.connect("/ws/patient")
         await send_json(ws, {"type": "hello", "token": ticket.token, "last_seq": 0})
         await expect(ws, "welcome")
         return ws
@@ -294,7 +298,7 @@ class ServiceTarget:
         async def one(account: Account) -> ClientConnection:
             async with sem:
                 cookie = await self._login(account)
-            ws = await ws_connect(f"{self._ws_url}/ws/staff", self.server.origin, cookie)
+            ws = await self.connect("/ws/staff", cookie)
             await expect(ws, "welcome")
             self._open.append(ws)
             return ws

@@ -6,10 +6,12 @@ generator to :data:`GENERATOR_CPU` so neither steals the other's time.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import platform
 import resource
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -36,6 +38,24 @@ def pin_generator() -> None:
 def pin_server() -> None:
     """``preexec_fn`` for server subprocesses: runs in the child before exec."""
     pin_to(SERVER_CPU)
+
+
+@contextlib.contextmanager
+def server_affinity() -> Iterator[None]:
+    """Processes started inside run on the server CPU: a child inherits the
+    affinity of the thread that forks it. For servers started by helpers that
+    take no ``preexec_fn`` (PostgreSQL, Redis, nginx)."""
+    before = os.sched_getaffinity(0)
+    pin_to(SERVER_CPU)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+
+
+def load_average() -> list[float]:
+    """The 1, 5 and 15-minute load averages, rounded."""
+    return [round(x, 2) for x in os.getloadavg()]
 
 
 def raise_nofile() -> int:
@@ -77,6 +97,64 @@ class CpuMeter:
     def stop(self, now: float) -> float:
         wall = now - self._wall0
         return (cpu_seconds(self.pid) - self._cpu0) / wall if wall > 0 else 0.0
+
+
+def descendants(roots: Iterable[int]) -> set[int]:
+    """``roots`` and every live process below them (from /proc/*/stat)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+        children.setdefault(ppid, []).append(int(entry))
+    found: set[int] = set()
+    todo = list(roots)
+    while todo:
+        pid = todo.pop()
+        if pid not in found:
+            found.add(pid)
+            todo += children.get(pid, [])
+    return found
+
+
+class TreeCpuMeter:
+    """CPU utilisation (in cores) of named process trees over a window: a
+    whole server stack (instances, database, Redis, proxy), each part apart.
+    Processes that start or end inside the window count from when they exist."""
+
+    def __init__(self, roots: dict[str, int]) -> None:
+        self.roots = dict(roots)
+        self._cpu0: dict[int, float] = {}
+        self._wall0 = 0.0
+        self.by_root: dict[str, float] = {}
+
+    def _sample(self) -> dict[str, dict[int, float]]:
+        out: dict[str, dict[int, float]] = {}
+        for name, root in self.roots.items():
+            tree = out.setdefault(name, {})
+            for pid in descendants([root]):
+                with contextlib.suppress(OSError, ValueError, IndexError):
+                    tree[pid] = cpu_seconds(pid)
+        return out
+
+    def start(self, now: float) -> None:
+        self._cpu0 = {pid: cpu for tree in self._sample().values() for pid, cpu in tree.items()}
+        self._wall0 = now
+
+    def stop(self, now: float) -> float:
+        """The total; :attr:`by_root` has each tree's share."""
+        wall = now - self._wall0
+        if wall <= 0:
+            return 0.0
+        self.by_root = {
+            name: sum(cpu - self._cpu0.get(pid, 0.0) for pid, cpu in tree.items()) / wall
+            for name, tree in self._sample().items()
+        }
+        return sum(self.by_root.values())
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,8 +70,11 @@ def _run_as() -> list[str]:
 class PgServer:
     """One ``postgres`` process; ``url(db)`` addresses a database on it."""
 
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, settings: dict[str, str] | None = None) -> None:
+        """``settings``: extra ``-c`` options after the test defaults (a later
+        ``-c`` wins), e.g. durability back on for a benchmark."""
         self.bindir = bindir
+        self.settings = dict(settings or {})
         self.prefix = _run_as()
         self.root = Path(tempfile.mkdtemp(prefix="chatpg-"))
         self.datadir = self.root / "data"
@@ -122,6 +125,7 @@ class PgServer:
                 "full_page_writes=off",
                 "-c",
                 "max_connections=200",
+                *(arg for k, v in self.settings.items() for arg in ("-c", f"{k}={v}")),
             ],
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -71,6 +71,7 @@ async def run(opts: Options) -> ScenarioResult:
         "connects/s",
         {t: value(data, t, "connects_per_s") for t in data},
         goal=f"≥ {GOAL_PER_S:,.0f}/s",
+        key="churn",
     )
     service = figure.values.get("service")
     figure.passed = None if service is None else service >= GOAL_PER_S

@@ -66,6 +66,7 @@ async def run(opts: Options) -> ScenarioResult:
         "KiB",
         {t: value(data, t, "kib_per_connection") for t in data},
         goal=f"≤ {GOAL_KIB:g} KiB",
+        key="idle",
     )
     service = figure.values.get("service")
     figure.passed = None if service is None else service <= GOAL_KIB

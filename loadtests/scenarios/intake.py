@@ -67,6 +67,7 @@ async def run(opts: Options) -> ScenarioResult:
         "intakes/s",
         {t: value(data, t, "intakes_per_s") for t in data},
         goal=f"≥ {GOAL_PER_S:,.0f}/s",
+        key="intake",
     )
     service = figure.values.get("service")
     figure.passed = None if service is None else service >= GOAL_PER_S

@@ -90,6 +90,7 @@ async def run(opts: Options) -> ScenarioResult:
             "ms",
             {t: value(data, t, "p99_ms") for t in data},
             goal=f"≤ {goal:g} ms",
+            key=f"latency-{label}",
         )
         service = figure.values.get("service")
         lost = data.get("service", {}).get("lost", 0)

@@ -64,6 +64,7 @@ async def run(opts: Options) -> ScenarioResult:
         "msg/s",
         {t: value(data, t, "throughput_msg_s") for t in data},
         goal="≥ 50 % of bare websockets",
+        key="relay",
     )
     ratio = figure.ratio("websockets")
     figure.passed = None if ratio is None else ratio >= GOAL_RATIO

@@ -31,10 +31,16 @@ async def test_scenario_runs_against_the_service(name: str, smoke_opts: Options)
     assert result.figures[0].values["service"] is not None
 
 
-async def test_persistence_compares_group_and_single_commits(smoke_opts: Options) -> None:
-    """The persistence smoke run stores messages in all four configurations."""
+async def test_persistence_compares_full_and_off(smoke_opts: Options) -> None:
+    """The persistence smoke run stores messages with FULL and with OFF, grouped and
+    one commit per message, and SQLite reports the synchronous level each asked for."""
     result = await SCENARIOS["persistence"].run(smoke_opts)
-    assert sorted(result.details) == ["FULL/group", "FULL/single", "NORMAL/group", "NORMAL/single"]
-    for detail in result.details.values():
+    runs = {k: d for k, d in result.details.items() if k != "FULL/OFF"}
+    assert sorted(runs) == ["FULL/group", "FULL/single", "OFF/group", "OFF/single"]
+    for key, detail in runs.items():
         assert "error" not in detail, detail
         assert detail["messages"] > 0
+        assert detail["synchronous"] == key.split("/")[0]
+    assert (runs["FULL/group"]["runs"], runs["OFF/group"]["runs"]) == (4, 4)
+    assert len(result.details["FULL/OFF"]["pair_ratios"]) == 4
+    assert list(result.figures[0].values) == ["FULL", "OFF"]
