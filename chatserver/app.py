@@ -248,11 +248,13 @@ def create_app(
             module.attach(state)
         feature_routes.extend(module.routes())
     routes: list[BaseRoute] = [
+        # First: the router tries routes in order, and a socket's handshake
+        # should not be checked against every HTTP route before its own.
+        WebSocketRoute("/ws/patient", patient_endpoint),
+        WebSocketRoute("/ws/staff", staff_endpoint),
         *http_api.routes(),
         *staff_http.routes(),
         *account_http.routes(),
-        WebSocketRoute("/ws/patient", patient_endpoint),
-        WebSocketRoute("/ws/staff", staff_endpoint),
         *feature_routes,
         *(extra_routes or []),
         *web.routes(),

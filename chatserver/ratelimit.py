@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import math
 import time
-from collections import deque
 
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 
 from chatserver.errors import ChatError, RateLimited, StateConflict
+from chatserver.moving_windows import MovingWindows
 
 # 30 frames a second per connection: typing indicators are throttled to about
 # one a second by the clients, messages come at human speed; 30 leaves room for
@@ -46,8 +44,9 @@ class Limits:
         contact_message_rate: str = CONTACT_MESSAGE_RATE,
         max_messages_per_contact: int = MAX_MESSAGES_PER_CONTACT,
     ) -> None:
-        self.storage = MemoryStorage()
-        self.moving = MovingWindowRateLimiter(self.storage)
+        # The per-address and per-account windows (no timer thread walking every
+        # key: chatserver/moving_windows.py); ``storage.reset()`` clears them.
+        self.storage = MovingWindows()
         self.frame_item: RateLimitItem = parse(frame_rate)
         self.contact_messages = ContactMessages(
             self, parse(contact_message_rate), max_messages_per_contact
@@ -58,12 +57,12 @@ class Limits:
 
     def hit(self, item: RateLimitItem, *key: str) -> bool:
         """Moving-window check for logins and intakes (per address or account)."""
-        return self.moving.hit(item, *key)
+        return self.storage.hit(item, *key)
 
     def allows(self, item: RateLimitItem, *key: str) -> bool:
         """Whether one more :meth:`hit` would pass, without counting one
         (sign-ins count only their failures)."""
-        return self.moving.test(item, *key)
+        return self.storage.test(item, *key)
 
 
 class FrameLimiter:
@@ -103,26 +102,22 @@ class ContactMessages:
     """The per-contact message rate and total cap, on one instance.
 
     The rate is a moving window counted in this instance's memory (several
-    instances each count their own sockets): the send times of the last
-    ``item.amount`` messages per contact, in a deque of its own (no shared
-    storage, lock or key string per message). A contact's window outlives its
-    sockets (a reconnect does not reset it) and is swept once it is empty.
+    instances each count their own sockets), in the app's
+    :class:`~chatserver.moving_windows.MovingWindows`: a contact's window
+    outlives its sockets (a reconnect does not reset it).
 
     The total follows the contact's ``seq`` (which counts every message on
     every instance): seeded at ``hello`` and raised by every ack, so it holds
     across instances within the messages in flight.
     """
 
-    __slots__ = ("_amount", "_hits", "_max", "_period", "_seq", "_sweep_at")
+    __slots__ = ("_item", "_max", "_seq", "_windows")
 
     def __init__(self, limits: Limits, item: RateLimitItem, max_messages: int) -> None:
-        del limits  # (the shared storage is not used: see the class docstring)
-        self._amount = item.amount
-        self._period = float(item.get_expiry())
+        self._windows = limits.storage
+        self._item = item
         self._max = max_messages
         self._seq: dict[str, int] = {}
-        self._hits: dict[str, deque[float]] = {}
-        self._sweep_at = 0.0
 
     def seen(self, contact_id: str, seq: int) -> None:
         """The contact holds at least ``seq`` messages (its welcome, an ack)."""
@@ -141,28 +136,13 @@ class ContactMessages:
                 f"this chat holds {self._max} messages, the most it may",
                 extra={"max_messages": self._max},
             )
-        now = time.monotonic()
-        if now >= self._sweep_at:
-            self._sweep(now)
-        hits = self._hits.get(contact_id)
-        if hits is None:
-            hits = self._hits[contact_id] = deque()
-        horizon = now - self._period
-        while hits and hits[0] <= horizon:
-            hits.popleft()
-        if len(hits) < self._amount:
-            hits.append(now)
+        if self._windows.hit(self._item, "contact-msg", contact_id):
             return None
-        retry_after = max(1, math.ceil(hits[0] + self._period - now))
+        retry_after = max(
+            1, math.ceil(self._windows.retry_in(self._item, "contact-msg", contact_id))
+        )
         return RateLimited(
             "rate_limited",
             "too many messages in this chat, wait a little",
             extra={"retry_after_s": retry_after},
         )
-
-    def _sweep(self, now: float) -> None:
-        """Drop the windows with no message left in them (once a period)."""
-        horizon = now - self._period
-        for cid in [c for c, hits in self._hits.items() if not hits or hits[-1] <= horizon]:
-            del self._hits[cid]
-        self._sweep_at = now + self._period

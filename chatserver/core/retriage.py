@@ -11,7 +11,7 @@ the new level with advice, the assigned staff member without
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import triage
@@ -30,7 +30,7 @@ from chatserver.core.patient_access import patient_reasons
 from chatserver.core.urgency import more_urgent
 from chatserver.core.waiting_room import priority_key
 from chatserver.errors import InvalidInput
-from chatserver.storage.base import Contact
+from chatserver.storage.base import Contact, ContactEvent
 from chatserver.ws import wire
 from triage import screening
 
@@ -115,6 +115,20 @@ def followups_for(patient: Contact, result: triage.TriageResult) -> list[screeni
     if result.level is triage.Level.EMERGENCY:
         return []
     return screening.followups(result, patient.age)
+
+
+def asked_followups(events: Iterable[ContactEvent]) -> dict[str, bool | None]:
+    """Follow-up question ids asked of a contact, each with its answer (None:
+    open), from its events (oldest first; other kinds are skipped)."""
+    out: dict[str, bool | None] = {}
+    for event in events:
+        if event.kind == "followup_asked":
+            for qid in event.data.get("ids", []):
+                out.setdefault(str(qid), None)
+        elif event.kind == "followup":
+            for qid, value in dict(event.data.get("answers", {})).items():
+                out[str(qid)] = bool(value)
+    return out
 
 
 def decide_followups(

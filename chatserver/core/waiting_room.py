@@ -123,7 +123,17 @@ class WaitingRoom:
     :meth:`remove` between loads (an arrival or a pick costs O(log n) to find
     and one list move, not a reload and a sort of the whole queue)."""
 
-    __slots__ = ("_by_id", "_entries", "_keys", "_levels", "_oldest", "_positions", "_red_flags")
+    __slots__ = (
+        "_by_id",
+        "_entries",
+        "_keys",
+        "_levels",
+        "_low",
+        "_oldest",
+        "_positions",
+        "_red_flags",
+        "_removed",
+    )
 
     def __init__(self, entries: Iterable[WaitingEntry] = ()) -> None:
         unique = {e.contact_id: e for e in entries}
@@ -134,8 +144,15 @@ class WaitingRoom:
         for e in self._entries:
             self._levels[e.level] = self._levels.get(e.level, 0) + 1
         self._red_flags = sum(1 for e in self._entries if e.red_flag)
-        # Derived views, rebuilt on demand after a change (None = stale).
+        # Derived views, rebuilt on demand after a change. The position map is
+        # handed out and never changed afterwards; after a change it is rebuilt
+        # from the lowest index changed since (``_low``, None: unchanged), as
+        # the entries before it kept their places, and without the contacts
+        # removed since. An arrival near the end of a long line then costs a
+        # copy of the map, not a renumbering of every entry.
         self._positions: dict[str, int] | None = None
+        self._low: int | None = 0
+        self._removed: list[str] = []
         self._oldest: float | None = None
 
     @property
@@ -166,7 +183,7 @@ class WaitingRoom:
         self._by_id[entry.contact_id] = entry
         self._levels[entry.level] = self._levels.get(entry.level, 0) + 1
         self._red_flags += entry.red_flag
-        self._positions = None
+        self._changed_at(i)
         if self._oldest is not None:
             self._oldest = min(self._oldest, entry.queued_at)
 
@@ -184,10 +201,19 @@ class WaitingRoom:
         else:
             del self._levels[entry.level]
         self._red_flags -= entry.red_flag
-        self._positions = None
+        self._changed_at(i)
+        if self._low:  # (from 0 the map is rebuilt whole: no list needed)
+            self._removed.append(contact_id)
+        else:
+            self._removed.clear()
         if self._oldest == entry.queued_at:
             self._oldest = None
         return True
+
+    def _changed_at(self, index: int) -> None:
+        """An entry was inserted or removed at ``index``: places from there on moved."""
+        if self._low is None or index < self._low:
+            self._low = index
 
     def same_as(self, other: WaitingRoom) -> bool:
         """The same contacts in the same order with the same details."""
@@ -198,14 +224,37 @@ class WaitingRoom:
         return self.positions().get(contact_id)
 
     def positions(self) -> Mapping[str, int]:
-        if self._positions is None:
-            self._positions = {e.contact_id: i for i, e in enumerate(self._entries, 1)}
-        return self._positions
+        """Contact id -> 1-based place; the map is not changed once returned."""
+        low, built = self._low, self._positions
+        if low is None and built is not None:
+            return built
+        if built is None or not low:
+            fresh = {e.contact_id: i for i, e in enumerate(self._entries, 1)}
+        else:
+            fresh = dict(built)
+            for cid in self._removed:
+                fresh.pop(cid, None)
+            for i, e in enumerate(self._entries[low:], low + 1):
+                fresh[e.contact_id] = i
+        self._positions, self._low, self._removed = fresh, None, []
+        return fresh
 
     def changed_since(self, previous: Mapping[str, int]) -> dict[str, int]:
-        """Contacts whose position differs from ``previous`` (new ones included)."""
+        """Contacts whose position differs from ``previous`` (new ones included).
+        When ``previous`` is this room's last :meth:`positions` map, only the
+        entries from the lowest index changed since are compared."""
+        low = 0
+        if previous is self._positions and previous is not None:
+            low = len(self._entries) if self._low is None else self._low
+        current = self.positions()
         get = previous.get
-        return {cid: pos for cid, pos in self.positions().items() if get(cid) != pos}
+        if not low:
+            return {cid: pos for cid, pos in current.items() if get(cid) != pos}
+        return {
+            e.contact_id: i
+            for i, e in enumerate(self._entries[low:], low + 1)
+            if get(e.contact_id) != i
+        }
 
     def summary(self, now: float) -> QueueSummary:
         if self._oldest is None and self._entries:

@@ -30,6 +30,7 @@ from chatserver.core.effects import (
 )
 from chatserver.core.handover import handovers
 from chatserver.core.retriage import (
+    asked_followups,
     decide_followup_answers,
     decide_followups,
     decide_retriage,
@@ -309,15 +310,7 @@ class Conversations:
 
     async def asked_followups(self, contact_id: str) -> dict[str, bool | None]:
         """Follow-up question ids asked of this contact, each with its answer (None: open)."""
-        out: dict[str, bool | None] = {}
-        for event in await self.storage.events(contact_id):
-            if event.kind == "followup_asked":
-                for qid in event.data.get("ids", []):
-                    out.setdefault(str(qid), None)
-            elif event.kind == "followup":
-                for qid, value in dict(event.data.get("answers", {})).items():
-                    out[str(qid)] = bool(value)
-        return out
+        return asked_followups(await self.storage.events(contact_id))
 
     async def followup_answers(
         self, patient: Contact, answers: dict[str, bool]

@@ -25,6 +25,7 @@ from chatserver.hooks import BindContact, ContactNotice, Hooks
 from chatserver.http.params import query_int
 from chatserver.metrics import Metrics
 from chatserver.storage.base import Contact, NewContact, Storage, Unit
+from chatserver.storage.contacts import create_placed
 from chatserver.text_hygiene import SAFE_BODY, SAFE_NAME
 from triage import screening
 
@@ -129,6 +130,32 @@ def refused_intake_safety(req: IntakeRequest) -> dict[str, Any]:
     return out
 
 
+def triage_events(
+    req: IntakeRequest, result: triage.TriageResult
+) -> list[tuple[str, dict[str, Any]]]:
+    """The contact events of an intake's triage, as (kind, data): the screen's
+    answers, and a raise by the safety net (both counted in statistics)."""
+    events: list[tuple[str, dict[str, Any]]] = []
+    if req.answers is not None:
+        yes = screening.yes_answers(req.answers)
+        events.append(("screening", {"answers": dict(req.answers), "yes": yes}))
+    raised = [r for r in result.reasons if r.model is not None]
+    if raised and not any(
+        r.rule_id.startswith(screening.SCREEN_RULE_PREFIX) for r in result.reasons
+    ):
+        events.append(
+            (
+                "model_raise",
+                {
+                    "level": raised[0].level.value,
+                    "model": raised[0].model,
+                    "probability": raised[0].probability,
+                },
+            )
+        )
+    return events
+
+
 def triage_body(c: Contact) -> dict[str, Any]:
     """The patient-facing triage: level, tags and the reasons without quotes."""
     return {"level": c.level, "tags": list(c.tags), "reasons": patient_reasons(c.reasons)}
@@ -186,31 +213,39 @@ class IntakeService:
             await self._check_capacity(queue_id, queue.max_waiting)
         # An emergency acknowledged already on first submission is queued at once.
         token = None if advised else secrets.token_urlsafe(32)
-        contact = await self.storage.create_contact(
-            NewContact(
-                id=secrets.token_hex(16),
-                unit_id=unit.id,
-                queue_id=queue_id,
-                status=ContactStatus.EMERGENCY_ADVISED if advised else ContactStatus.QUEUED,
-                level=level,
-                tags=tuple(sorted(result.tags)),
-                reasons=tuple(r.to_dict() for r in result.reasons),
-                red_flag=emergency,
-                emergency_acknowledged=emergency and not advised,
-                lang=req.lang,
-                age=req.age,
-                name=req.name,
-                text=req.text,
-                would_otherwise=req.would_otherwise,
-                patient_token_hash=hash_secret(token) if token else None,
-                created_at=now,
-                priority_tier=tier_for(level, red_flag=emergency),
-                priority_key=None if advised else priority_key(level, now),
+        questions = [] if advised else followup_body(result, req.age, req.lang)
+        # Written with the contact, in its transaction: one commit per intake.
+        events = triage_events(req, result)
+        if questions:
+            events.append(("followup_asked", {"ids": [q["id"] for q in questions]}))
+        # The place in line is counted in the same write (no read after it).
+        contact, position = await self.storage.write(
+            create_placed(
+                NewContact(
+                    id=secrets.token_hex(16),
+                    unit_id=unit.id,
+                    queue_id=queue_id,
+                    status=ContactStatus.EMERGENCY_ADVISED if advised else ContactStatus.QUEUED,
+                    level=level,
+                    tags=tuple(sorted(result.tags)),
+                    reasons=tuple(r.to_dict() for r in result.reasons),
+                    red_flag=emergency,
+                    emergency_acknowledged=emergency and not advised,
+                    lang=req.lang,
+                    age=req.age,
+                    name=req.name,
+                    text=req.text,
+                    would_otherwise=req.would_otherwise,
+                    patient_token_hash=hash_secret(token) if token else None,
+                    created_at=now,
+                    priority_tier=tier_for(level, red_flag=emergency),
+                    priority_key=None if advised else priority_key(level, now),
+                    events=tuple(events),
+                )
             )
         )
         if bind is not None:
             await bind(contact.id)
-        await self._record_triage_events(contact.id, req, result, now)
         if token is None:
             return 200, {
                 "contact_id": contact.id,
@@ -218,47 +253,11 @@ class IntakeService:
                 "triage": triage_body(contact),
                 "advice": result.advice.to_dict(),
             }
-        body = await self._queued_body(contact, token, result.advice.to_dict())
-        questions = followup_body(result, req.age, req.lang)
+        place = await self.queues.place_at(contact, position)
+        body = await self._queued_body(contact, token, result.advice.to_dict(), place)
         if questions:
             body["followup"] = {"questions": questions}
-            await self.storage.add_event(
-                contact.id,
-                kind="followup_asked",
-                at=now,
-                actor_user_id=None,
-                data={"ids": [q["id"] for q in questions]},
-            )
         return 201, body
-
-    async def _record_triage_events(
-        self, contact_id: str, req: IntakeRequest, result: triage.TriageResult, now: float
-    ) -> None:
-        """The screen's answers, and a raise by the safety net (both counted in statistics)."""
-        if req.answers is not None:
-            yes = screening.yes_answers(req.answers)
-            await self.storage.add_event(
-                contact_id,
-                kind="screening",
-                at=now,
-                actor_user_id=None,
-                data={"answers": dict(req.answers), "yes": yes},
-            )
-        raised = [r for r in result.reasons if r.model is not None]
-        if raised and not any(
-            r.rule_id.startswith(screening.SCREEN_RULE_PREFIX) for r in result.reasons
-        ):
-            await self.storage.add_event(
-                contact_id,
-                kind="model_raise",
-                at=now,
-                actor_user_id=None,
-                data={
-                    "level": raised[0].level.value,
-                    "model": raised[0].model,
-                    "probability": raised[0].probability,
-                },
-            )
 
     async def _acknowledge(
         self, req: IntakeRequest, unit: Unit, now: float
@@ -286,7 +285,8 @@ class IntakeService:
         if contact is None:
             raise StateConflict("already_acknowledged", "this contact is already queued or closed")
         advice = triage.advice_for(contact.level, contact.lang, tags=contact.tags).to_dict()
-        return 201, await self._queued_body(contact, token, advice)
+        place = await self.queues.position_of(contact)
+        return 201, await self._queued_body(contact, token, advice, place)
 
     async def _check_capacity(self, queue_id: str, max_waiting: int | None) -> None:
         if max_waiting is not None and await self.storage.count_waiting(queue_id) >= max_waiting:
@@ -297,14 +297,13 @@ class IntakeService:
             )
 
     async def _queued_body(
-        self, contact: Contact, token: str, advice: dict[str, Any]
+        self, contact: Contact, token: str, advice: dict[str, Any], pos: Place | None
     ) -> dict[str, Any]:
         await self.queues.announce(self.fanout, contact)
         # Staff away are told of a red-flag arrival (chatserver/notify).
         self.hooks.contact_notice(
             ContactNotice("queued", contact.id, contact.unit_id, contact.level, contact.red_flag)
         )
-        pos = await self.queues.position_of(contact)
         return {
             "contact_id": contact.id,
             "status": ContactStatus.QUEUED,

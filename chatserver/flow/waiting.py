@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Container, Iterable, Mapping
+from dataclasses import replace
 
 from chatserver.core.lifecycle import ContactStatus
 from chatserver.core.wait_estimate import WINDOW_S, PickRate, Place
@@ -34,6 +35,7 @@ from chatserver.hooks import Hooks
 from chatserver.logs import get_logger
 from chatserver.metrics import Metrics
 from chatserver.storage.base import Contact, Queue, Storage
+from chatserver.storage.waiting_entries import waiting_entries
 from chatserver.ws import wire
 from chatserver.ws.hub import Hub
 
@@ -226,9 +228,13 @@ class QueueService:
 
     # -- snapshots ---------------------------------------------------------
     async def load_room(self, queue_id: str) -> WaitingRoom:
-        waiting = await self.storage.waiting([queue_id])
-        identified = await self._identified(waiting)
-        room = WaitingRoom(entry_of(c, c.id in identified) for c in waiting)
+        # Read straight into entries (no Contact per row): a reload reads the whole queue.
+        entries = await self.storage.read(waiting_entries(queue_id))
+        ids = [e.contact_id for e in entries]
+        identified = await self.hooks.identities.identified(ids) if ids else set()
+        room = WaitingRoom(
+            replace(e, identified=True) if e.contact_id in identified else e for e in entries
+        )
         self._rooms[queue_id] = room
         return room
 
@@ -290,11 +296,14 @@ class QueueService:
         """
         if contact.status != ContactStatus.QUEUED:
             return None
-        pos = await self.storage.queue_position(contact.id)
-        if pos is None:
+        return await self.place_at(contact, await self.storage.queue_position(contact.id))
+
+    async def place_at(self, contact: Contact, position: int | None) -> Place | None:
+        """:meth:`position_of` for a position already read (None: not waiting)."""
+        if position is None:
             return None
-        est = (await self.rate(contact.queue_id)).estimate(pos, self.clock())
-        return Place(pos, est)
+        est = (await self.rate(contact.queue_id)).estimate(position, self.clock())
+        return Place(position, est)
 
     async def refresh_unit(self, unit_id: str) -> None:
         """Bring the unit's rooms up to date and push what changed."""

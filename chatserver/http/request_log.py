@@ -9,13 +9,13 @@ its query string; no body, header or cookie is ever logged.
 from __future__ import annotations
 
 import re
-import secrets
 import time
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chatserver.logs import get_logger
+from chatserver.security.request_id import new_request_id
 
 log = get_logger("chatserver.http")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -30,7 +30,8 @@ class RequestLog:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if _SANE_ID.match(incoming) else secrets.token_hex(8)
+        # A new id is a process prefix and a counter: no random draw per request.
+        request_id = incoming if _SANE_ID.match(incoming) else new_request_id()
         scope.setdefault("state", {})["request_id"] = request_id
         structlog.contextvars.bind_contextvars(request_id=request_id)
         status = 0

@@ -136,6 +136,10 @@ class NewContact:
     created_at: float
     priority_tier: int
     priority_key: float | None
+    # Contact events recorded with the intake, in its transaction, after its own
+    # ``intake`` event (the screen's answers, a model raise, follow-ups asked):
+    # (kind, data), at ``created_at``, no actor. One commit, not one per event.
+    events: tuple[tuple[str, Mapping[str, Any]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ __all__ = [
     "close",
     "count_waiting",
     "create",
+    "create_placed",
     "events",
     "get",
     "get_by_token_hash",
@@ -115,17 +116,26 @@ def count_waiting(queue_id: str) -> Plan[int]:
     return int(n)
 
 
+# Those ahead in line, in three ranges of the contacts_waiting index: an
+# earlier tier, the same tier with a smaller key, the same key and an earlier
+# arrival. Each is a plain index range, so the count steps over the entries
+# ahead and no others. One row-value comparison over all four columns was not
+# used as a range by SQLite: it compared every waiting entry of the queue
+# (0.6 ms at 6,000 waiting, whatever the place). A NULL priority key compares
+# as unknown, so such contacts count as behind (WAITING_ORDER puts them last).
+_AHEAD = f"SELECT count(*) FROM contacts o WHERE o.{_QUEUED} AND o.queue_id = c.queue_id AND "
+_POSITION = (
+    f"SELECT 1 + ({_AHEAD}o.priority_tier < c.priority_tier)"
+    f" + ({_AHEAD}o.priority_tier = c.priority_tier AND o.priority_key < c.priority_key)"
+    f" + ({_AHEAD}o.priority_tier = c.priority_tier AND o.priority_key = c.priority_key"
+    " AND (o.created_at, o.id) < (c.created_at, c.id))"
+    f" FROM contacts c WHERE c.id = ? AND c.{_QUEUED}"
+)
+
+
 def queue_position(contact_id: str) -> Plan[int | None]:
-    # Counts along the contacts_waiting index: no rows are fetched. A row value
-    # with a NULL priority key compares as unknown, so such contacts count as
-    # behind (WAITING_ORDER puts them last).
-    n = yield value(
-        f"SELECT 1 + (SELECT count(*) FROM contacts o WHERE o.{_QUEUED}"
-        " AND o.queue_id = c.queue_id AND (o.priority_tier, o.priority_key, o.created_at, o.id)"
-        " < (c.priority_tier, c.priority_key, c.created_at, c.id))"
-        f" FROM contacts c WHERE c.id = ? AND c.{_QUEUED}",
-        contact_id,
-    )
+    # Counts along the contacts_waiting index: no rows are fetched.
+    n = yield value(_POSITION, contact_id)
     return None if n is None else int(n)
 
 
@@ -159,7 +169,8 @@ def events(contact_id: str) -> Plan[list[ContactEvent]]:
 
 
 def create(new: NewContact) -> Plan[Contact]:
-    """Insert a contact; ``queued_at`` = ``created_at`` when it is queued."""
+    """Insert a contact and its intake events; ``queued_at`` = ``created_at``
+    when it is queued."""
     if new.status not in INTAKE_STATUSES:
         raise ValueError(f"a new contact cannot have status {new.status!r}")
     unit_id = yield value("SELECT unit_id FROM queues WHERE id = ?", new.queue_id)
@@ -205,7 +216,18 @@ def create(new: NewContact) -> Plan[Contact]:
         actor_user_id=None,
         data={"status": new.status, "level": new.level, "queue_id": new.queue_id},
     )
+    for kind, data in new.events:
+        yield _event(new.id, kind, at=new.created_at, actor_user_id=None, data=data)
     return contact_from_row(row)
+
+
+def create_placed(new: NewContact) -> Plan[tuple[Contact, int | None]]:
+    """:func:`create`, and the new contact's place in line when it is queued,
+    counted in the same transaction (an intake's answer: no read after it)."""
+    contact = yield from create(new)
+    if contact.status != _S.QUEUED:
+        return contact, None
+    return contact, (yield from queue_position(contact.id))
 
 
 def acknowledge_emergency(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar, overload
 
 from . import contacts, directory, handover, login, messages
@@ -212,6 +213,8 @@ class PlannedStorage(ABC):
     # -- contacts ---------------------------------------------------------
 
     async def create_contact(self, new: NewContact) -> Contact:
+        if new.events:
+            new = replace(new, events=tuple((kind, dict(data)) for kind, data in new.events))
         return await self.write(contacts.create(new))
 
     async def get_contact(self, contact_id: str) -> Contact | None:

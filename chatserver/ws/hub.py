@@ -20,7 +20,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from starlette.websockets import WebSocket, WebSocketState
 
@@ -241,6 +241,8 @@ class Hub:
     def __init__(self, metrics: Metrics, instance_id: str) -> None:
         self.metrics = metrics
         self.instance_id = instance_id
+        # The open-connections gauge of each role, looked up once (not per socket).
+        self._open_gauge = {r: metrics.connections.labels(r) for r in get_args(Role)}
         self._by_contact: dict[str, set[Connection]] = defaultdict(set)
         self._by_user: dict[int, set[Connection]] = defaultdict(set)
         self._by_unit: dict[str, set[Connection]] = defaultdict(set)
@@ -258,7 +260,7 @@ class Hub:
     def new_connection(self, ws: WebSocket, role: Role) -> Connection:
         conn = Connection(ws=ws, role=role, instance_id=self.instance_id, started=True)
         self._all.add(conn)
-        self.metrics.connections.labels(role).inc()
+        self._open_gauge[role].inc()
         return conn
 
     def bind_patient(self, conn: Connection, contact_id: str) -> None:
@@ -289,7 +291,7 @@ class Hub:
         if conn not in self._all:
             return
         self._all.discard(conn)
-        self.metrics.connections.labels(conn.role).dec()
+        self._open_gauge[conn.role].dec()
         _discard(self._by_contact, conn.contact_id, conn)
         _discard(self._by_user, conn.user_id, conn)
         _discard(self._by_session, conn.session_hash, conn)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, assert_never
 
 import structlog
@@ -13,6 +13,7 @@ from starlette.websockets import WebSocket
 from chatserver.access.sessions import hash_secret
 from chatserver.core.lifecycle import ContactStatus
 from chatserver.core.patient_access import token_expired
+from chatserver.core.retriage import asked_followups
 from chatserver.errors import (
     CLOSE_HELLO_TIMEOUT,
     CLOSE_NOT_AUTHENTICATED,
@@ -24,7 +25,8 @@ from chatserver.errors import (
 )
 from chatserver.logs import get_logger
 from chatserver.ratelimit import FrameLimiter
-from chatserver.storage.base import Contact, StorageUnavailable
+from chatserver.storage.base import Contact, ContactEvent, StorageUnavailable
+from chatserver.storage.rejoin import PatientRejoin, patient_rejoin
 from chatserver.ws import wire
 from chatserver.ws.admission import admit
 from chatserver.ws.hub import MAX_CONNECTIONS_PER_CONTACT, Connection
@@ -73,6 +75,7 @@ async def _patient_socket(state: AppState, ws: WebSocket) -> None:
     log.info("ws_open")
     # One frame limit for the socket's whole life, from its first frame.
     limiter = state.limits.frame_limiter()
+    contact: Contact | None = None
     try:
         contact = await _await_hello(state, ws, conn, limiter)
         if contact is None:
@@ -85,7 +88,9 @@ async def _patient_socket(state: AppState, ws: WebSocket) -> None:
             state.presence.patient_gone(conn.contact_id)
             if not state.hub.contact_connection_count(conn.contact_id):
                 state.limits.contact_messages.forget(conn.contact_id)
-                await _presence(state, conn.contact_id, connected=False)
+                # Closed is final: nobody is assigned to hear that they left (no read).
+                if contact is None or contact.status != ContactStatus.CLOSED:
+                    await _presence(state, conn.contact_id, connected=False)
 
 
 async def _presence(
@@ -169,7 +174,8 @@ async def _await_hello(
 async def _welcome(state: AppState, conn: Connection, hello: wire.Hello) -> Contact | None:
     if not hello.token:
         return None
-    contact = await state.storage.get_contact_by_token_hash(hash_secret(hello.token))
+    token_hash = hash_secret(hello.token)
+    contact = await state.storage.get_contact_by_token_hash(token_hash)
     if contact is None:
         return None
     # A closed chat's token works only for a while after the close (then 4401).
@@ -188,19 +194,23 @@ async def _welcome(state: AppState, conn: Connection, hello: wire.Hello) -> Cont
     if not rebound:  # one connection counts once (closing it counts it gone once)
         state.presence.patient_back(contact.id)
     # Read after binding: a message committed in between is either in this
-    # history or held live, never lost (duplicates are dropped by seq).
-    contact = await state.storage.get_contact(contact.id) or contact
-    msgs = await state.storage.messages_after(contact.id, hello.last_seq)
+    # history or held live, never lost (duplicates are dropped by seq). One
+    # read for the contact, its history, its place and its follow-ups.
+    view = await state.storage.read(patient_rejoin(contact.id, hello.last_seq))
+    if view is None:  # erased since the lookup (retention): what the lookup saw
+        view = PatientRejoin(contact, [], None, [])
+    contact, msgs = view.contact, view.messages
     welcome = wire.PatientWelcomeFrame(
         contact=contact,
-        queue=await state.queues.position_of(contact),
+        queue=await state.queues.place_at(contact, view.queue_position),
         messages=msgs,
-        # Messages may commit between the two reads above: never report less.
+        # Messages may commit between the contact and messages statements
+        # (PostgreSQL, no shared snapshot): never report less.
         last_seq=max(contact.last_seq, msgs[-1].seq if msgs else 0),
-        followup=await _open_followups(state, contact),
+        followup=_open_followups(contact, view.followup_events),
         extra=state.welcome_extra("patient"),
     )
-    conn.token_hash = hash_secret(hello.token)
+    conn.token_hash = token_hash
     conn.push_now(wire.encode(welcome))
     conn.release(max([hello.last_seq, *(m.seq for m in msgs)]))
     if not rebound and state.hub.contact_connection_count(contact.id) == 1:
@@ -208,15 +218,16 @@ async def _welcome(state: AppState, conn: Connection, hello: wire.Hello) -> Cont
     return contact
 
 
-async def _open_followups(state: AppState, contact: Contact) -> list[Mapping[str, Any]] | None:
+def _open_followups(
+    contact: Contact, events: Sequence[ContactEvent]
+) -> list[Mapping[str, Any]] | None:
     """Follow-up questions asked of a waiting patient and not answered yet (else None).
 
     None once the contact is closed or already at emergency: the questions are moot.
     """
     if contact.status == ContactStatus.CLOSED or contact.level == Level.EMERGENCY:
         return None
-    asked = await state.conversations.asked_followups(contact.id)
-    open_ids = [qid for qid, answer in asked.items() if answer is None]
+    open_ids = [qid for qid, answer in asked_followups(events).items() if answer is None]
     if not open_ids:
         return None
     questions = [screening.CATALOGUE[qid] for qid in open_ids if qid in screening.CATALOGUE]

