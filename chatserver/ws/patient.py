@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, assert_never
@@ -80,6 +81,7 @@ async def _patient_socket(state: AppState, ws: WebSocket) -> None:
         contact = await _await_hello(state, ws, conn, limiter)
         if contact is None:
             return
+        contact = _kept(contact)
         await _serve(state, ws, conn, contact, limiter)
     finally:
         log.info("ws_closed", contact_id=conn.contact_id, close_code=conn.close_code)
@@ -91,6 +93,15 @@ async def _patient_socket(state: AppState, ws: WebSocket) -> None:
                 # Closed is final: nobody is assigned to hear that they left (no read).
                 if contact is None or contact.status != ContactStatus.CLOSED:
                     await _presence(state, conn.contact_id, connected=False)
+
+
+def _kept(contact: Contact) -> Contact:
+    """The contact as the socket keeps it for its whole life, read at ``hello``:
+    what its frames need (id, name, age, lang, status, last_seq), without the
+    intake's complaint and triage reasons (about 1 KiB per waiting patient).
+    Everything that decides on the complaint or the level reads the contact
+    afresh (a level raise, follow-up answers, a repeated hello)."""
+    return dataclasses.replace(contact, text="", reasons=())
 
 
 async def _presence(
