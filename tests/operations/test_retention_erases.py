@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 
 from chatserver.settings import Settings
 from chatserver.storage.sqlite import SqliteStorage
+from chatserver.storage.sqlite_connection import JOURNAL_SIZE_LIMIT_BYTES, WAL_AUTOCHECKPOINT_PAGES
 from tests.helpers import ORIGIN, Seed, intake, receive_until
 
 from .util import Clock, run, sign_in, state_of
@@ -127,4 +128,21 @@ def test_every_connection_has_secure_delete_and_a_journal_size_limit(
 
     found = run(app_client, pragmas)
     assert [sd for sd, _ in found] == [1] * len(found)
-    assert found[0][1] == 4 * 1024 * 1024  # the writer's; readers never write a WAL
+    assert found[0][1] == JOURNAL_SIZE_LIMIT_BYTES  # the writer's; readers never write a WAL
+    assert found[0][1] > WAL_AUTOCHECKPOINT_PAGES * 4096  # reused, not cut and regrown
+
+
+def test_the_writer_checkpoints_at_its_own_threshold(app_client: TestClient) -> None:
+    """The writer's automatic checkpoint runs at WAL_AUTOCHECKPOINT_PAGES, not
+    SQLite's default 1,000 (the persistence benchmark's FULL/OFF depends on it)."""
+    storage = state_of(app_client).storage
+    assert isinstance(storage, SqliteStorage)
+
+    async def threshold() -> int:
+        return int(
+            await storage._writer.connection.run(
+                lambda conn: conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+            )
+        )
+
+    assert run(app_client, threshold) == WAL_AUTOCHECKPOINT_PAGES == 10_000

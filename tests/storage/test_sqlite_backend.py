@@ -9,11 +9,12 @@ import time
 from pathlib import Path
 
 import pytest
+from structlog.testing import capture_logs
 
-from chatserver.storage import StorageError
+from chatserver.storage import StorageError, sqlite_writer
 from chatserver.storage.sqlite import SqliteStorage
 from chatserver.storage.sqlite_connection import ThreadConnection
-from chatserver.storage.sqlite_writer import WriterStats
+from chatserver.storage.sqlite_writer import CHECKPOINT_EVERY_COMMITS, WriterStats
 
 from .factories import T0, new_contact, patient_message, seed
 
@@ -194,7 +195,9 @@ async def test_close_overloads(sqlite_storage: SqliteStorage) -> None:
 
 def test_stats_start_at_zero() -> None:
     """A fresh WriterStats counts nothing."""
-    assert WriterStats() == WriterStats(transactions=0, ops=0, failed_batches=0, largest_batch=0)
+    assert WriterStats() == WriterStats(
+        transactions=0, ops=0, failed_batches=0, largest_batch=0, checkpoints=0
+    )
 
 
 async def test_close_checkpoints_and_instance_is_single_use(tmp_path: Path) -> None:
@@ -229,3 +232,78 @@ async def test_thread_connection_runs_on_aiosqlite_worker(tmp_path: Path) -> Non
         assert name != threading.current_thread().name
     finally:
         await tc.close()
+
+
+def _messages_in_main_file(path: Path) -> int:
+    """Messages in the main database file alone: ``immutable=1`` reads it
+    without the WAL (what a checkpoint has copied so far; before the first
+    one, not even the schema)."""
+    uri = path.resolve().as_uri() + "?immutable=1"
+    conn = sqlite3.connect(uri, uri=True)
+    try:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_schema")}
+        if "messages" not in tables:
+            return 0
+        return int(conn.execute("SELECT count(*) FROM messages").fetchone()[0])
+    finally:
+        conn.close()
+
+
+async def test_writer_checkpoints_after_every_so_many_commits(tmp_path: Path) -> None:
+    """The WAL is copied into the main file by the writer itself after
+    CHECKPOINT_EVERY_COMMITS commits (off the commit path), not at SQLite's
+    1,000 pages inside a COMMIT."""
+    path = tmp_path / "db.sqlite"
+    store = SqliteStorage(path)
+    await store.open()
+    try:
+        await seed(store)
+        await store.create_contact(new_contact("c1"))
+        writer = store._writer
+        before = store.stats.checkpoints
+        short = CHECKPOINT_EVERY_COMMITS - writer._since_checkpoint
+        for i in range(short - 1):  # one commit each: nothing else waits
+            await store.append_message(patient_message("c1", f"m{i}"))
+        assert store.stats.checkpoints == before
+        assert _messages_in_main_file(path) == 0
+        await store.append_message(patient_message("c1", "last"))
+        # The checkpoint runs after the append was answered; the writer takes
+        # the next operation only when it is done.
+        await writer.submit(lambda conn: None)
+        assert store.stats.checkpoints == before + 1
+        assert _messages_in_main_file(path) == short
+    finally:
+        await store.close()
+
+
+async def test_a_failed_checkpoint_is_logged_and_writing_goes_on(
+    sqlite_storage: SqliteStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A checkpoint that fails (here: an injected I/O error) answers nobody
+    wrongly: the commits it followed are stored, a warning names the error
+    type, and the next commits and checkpoints go on."""
+    await seed(sqlite_storage)
+    await sqlite_storage.create_contact(new_contact("c1"))
+
+    def broken(conn: sqlite3.Connection) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(sqlite_writer, "_checkpoint", broken)
+    before = sqlite_storage.stats.checkpoints
+    with capture_logs() as logs:
+        results = [
+            await sqlite_storage.append_message(patient_message("c1", f"m{i}"))
+            for i in range(CHECKPOINT_EVERY_COMMITS + 1)
+        ]
+        await sqlite_storage._writer.submit(lambda conn: None)  # after the checkpoint
+    assert [r.message.seq for r in results] == list(range(1, CHECKPOINT_EVERY_COMMITS + 2))
+    assert [e for e in logs if e["event"] == "wal_checkpoint_failed"] == [
+        {"event": "wal_checkpoint_failed", "error": "OperationalError", "log_level": "warning"}
+    ]
+    assert sqlite_storage.stats.checkpoints == before
+    monkeypatch.undo()
+    for i in range(CHECKPOINT_EVERY_COMMITS):
+        await sqlite_storage.append_message(patient_message("c1", f"n{i}"))
+    await sqlite_storage._writer.submit(lambda conn: None)  # after the checkpoint
+    assert sqlite_storage.stats.checkpoints == before + 1
+    assert len(await sqlite_storage.messages_after("c1", 0)) == 2 * CHECKPOINT_EVERY_COMMITS + 1
