@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,18 +148,24 @@ _runs = itertools.count()
 SEED_CACHE = Path(tempfile.gettempdir()) / "loadtests-seeds"
 
 
+def _serve_argv(chatserver: str, data_dir: Path) -> list[str]:
+    """``chatserver serve`` (uvicorn), or with ``LOADTESTS_SERVER=granian`` the
+    same app under Granian (:mod:`loadtests.granian_service`)."""
+    if os.environ.get("LOADTESTS_SERVER", "uvicorn") == "granian":
+        return [
+            *(sys.executable, "-m", "loadtests.granian_service"),
+            *("--data-dir", str(data_dir), "--host", "127.0.0.1", "--port", "0"),
+        ]
+    return [chatserver, "--data-dir", str(data_dir), "serve", "--host", "127.0.0.1", "--port", "0"]
+
+
 async def start_service(
     chatserver: str, work_dir: Path, log_dir: Path, nurses: int = NURSES
 ) -> tuple[ServerProcess, list[Account]]:
     seed_data, accounts = await asyncio.to_thread(seed, chatserver, SEED_CACHE, nurses)
     data_dir = work_dir / f"service-{next(_runs)}"
     shutil.copytree(seed_data, data_dir)
-    server = ServerProcess(
-        "service",
-        [chatserver, "--data-dir", str(data_dir), "serve", "--host", "127.0.0.1", "--port", "0"],
-        log_dir,
-        env=BENCH_ENV,
-    )
+    server = ServerProcess("service", _serve_argv(chatserver, data_dir), log_dir, env=BENCH_ENV)
     await asyncio.to_thread(server.start)
     return server, accounts
 

@@ -61,7 +61,7 @@ log = get_logger("chatserver.storage.sqlite_writer")
 # conversations (~330 pages each) stay below the backstop of 10,000 pages; at
 # 100 messages/s one message a commit, it is a small checkpoint every 0.24 s.
 # Measured: 8 commits 24,100 msg/s with FULL, 24 or 30 commits 25,100-25,700,
-# 60 or more no better (150: 23,500).
+# 60 or more no better (150: 23,600).
 CHECKPOINT_EVERY_COMMITS = 24
 
 
