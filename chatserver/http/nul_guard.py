@@ -9,6 +9,8 @@ or ``query``, on both engines alike. Limits: docs/security.md "Input limits".
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -29,28 +31,34 @@ class RefuseNul:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        where = _has_nul(scope) if scope["type"] == "http" else None
-        if where is None:
-            await self.app(scope, receive, send)
-            return
-        body = orjson.dumps(
-            {
-                "error": {
-                    "code": "invalid_field",
-                    "message": f"the {where} holds a NUL character",
-                    "fields": {where: "no NUL character"},
-                }
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # A plain method that hands back the next app's coroutine: a WebSocket
+        # keeps no frame of this middleware for its whole life (idle memory).
+        if scope["type"] == "http":
+            where = _has_nul(scope)
+            if where is not None:
+                return _refuse(where, send)
+        return self.app(scope, receive, send)
+
+
+async def _refuse(where: str, send: Send) -> None:
+    body = orjson.dumps(
+        {
+            "error": {
+                "code": "invalid_field",
+                "message": f"the {where} holds a NUL character",
+                "fields": {where: "no NUL character"},
             }
-        )
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 422,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        }
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 422,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

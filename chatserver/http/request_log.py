@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Awaitable
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,15 +26,19 @@ class RequestLog:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
-        incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
-        # A new id is a process prefix and a counter: no random draw per request.
-        request_id = incoming if _SANE_ID.match(incoming) else new_request_id()
-        scope.setdefault("state", {})["request_id"] = request_id
-        structlog.contextvars.bind_contextvars(request_id=request_id)
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        if scope["type"] == "http":
+            return self._http(scope, receive, send, _bind_request_id(scope))
+        if scope["type"] == "websocket":
+            # Bound for the socket's own task (the server runs each connection
+            # in a task of its own, whose context ends with it), and the next
+            # app's coroutine handed back: a WebSocket keeps no frame of this
+            # middleware for its whole life (idle memory). Its frames pass
+            # straight through: no wrapper on the hot path.
+            _bind_request_id(scope)
+        return self.app(scope, receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
         status = 0
         started = time.perf_counter()
 
@@ -48,15 +53,24 @@ class RequestLog:
             await send(message)
 
         try:
-            # WebSocket frames pass straight through: no wrapper on the hot path.
-            await self.app(scope, receive, send_with_id if scope["type"] == "http" else send)
+            await self.app(scope, receive, send_with_id)
         finally:
-            if scope["type"] == "http":
-                log.info(
-                    "http_request",
-                    method=scope.get("method"),
-                    path=scope.get("path"),
-                    status=status,
-                    ms=round((time.perf_counter() - started) * 1000, 2),
-                )
+            log.info(
+                "http_request",
+                method=scope.get("method"),
+                path=scope.get("path"),
+                status=status,
+                ms=round((time.perf_counter() - started) * 1000, 2),
+            )
             structlog.contextvars.unbind_contextvars("request_id")
+
+
+def _bind_request_id(scope: Scope) -> str:
+    """The request's id (the client's ``X-Request-ID`` when it is sane, else a
+    new one), kept in the scope's state and bound to the logging context."""
+    incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+    # A new id is a process prefix and a counter: no random draw per request.
+    request_id = incoming if _SANE_ID.match(incoming) else new_request_id()
+    scope.setdefault("state", {})["request_id"] = request_id
+    structlog.contextvars.bind_contextvars(request_id=request_id)
+    return request_id
