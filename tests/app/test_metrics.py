@@ -6,7 +6,7 @@ from starlette.testclient import TestClient
 
 from chatserver.app import create_app
 from chatserver.settings import Settings
-from tests.helpers import ORIGIN, Seed, intake
+from tests.helpers import ORIGIN, Seed, intake, receive_until
 from tests.poll import wait_until
 
 
@@ -54,11 +54,13 @@ def test_message_and_connection_metrics(client: TestClient) -> None:
     contact = intake(client)
     with client.websocket_connect("/ws/patient", headers={"origin": ORIGIN}) as p:
         p.send_json({"type": "hello", "token": contact["patient_token"], "last_seq": 0})
-        p.receive_json()
+        receive_until(p, "welcome")
         assert sample(client, "chat_open_connections", 'role="patient"') == 1.0
         p.send_json({"type": "message", "client_id": "m", "body": "hej"})
-        p.receive_json()
+        # A push (the place in line) may come before the ack: the count is
+        # there once the ack is.
+        receive_until(p, "ack")
         assert sample(client, "chat_messages_total", 'sender="patient"') == 1.0
         p.send_json({"type": "nonsense"})
-        p.receive_json()
+        receive_until(p, "error")
         assert sample(client, "chat_errors_total", 'code="unknown_type"') == 1.0
