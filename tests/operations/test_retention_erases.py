@@ -133,8 +133,9 @@ def test_every_connection_has_secure_delete_and_a_journal_size_limit(
 
 
 def test_the_writer_checkpoints_at_its_own_threshold(app_client: TestClient) -> None:
-    """The writer's automatic checkpoint runs at WAL_AUTOCHECKPOINT_PAGES, not
-    SQLite's default 1,000 (the persistence benchmark's FULL/OFF depends on it)."""
+    """SQLite's automatic checkpoint on the writer is only the backstop at
+    WAL_AUTOCHECKPOINT_PAGES, not SQLite's default 1,000 (the writer's own
+    checkpoints run off the commit path: tests/storage/test_sqlite_backend.py)."""
     storage = state_of(app_client).storage
     assert isinstance(storage, SqliteStorage)
 
