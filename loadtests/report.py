@@ -23,6 +23,12 @@ METHOD = """\
   WebSocket implementation, `websockets` by default). The
   baselines speak the same frames without storage, triage or auth; like
   `chatserver serve` they refuse permessage-deflate.
+- The relay scenario also runs two *floors* beside the `websockets` baseline:
+  the same bare relay storing every message durably (SQLite WAL,
+  `synchronous=FULL`, group commit) before its ack and relay
+  (`loadtests/baseline_store.py`), once with the service's own storage layer
+  and once with a minimal store (one table, no index). They show what durable
+  acks alone leave of the relay target.
 - Latency is measured from each message's *scheduled* send time to its arrival
   on the other side (no coordinated omission), into HDR histograms (1 µs–60 s,
   3 significant digits). "Generator send lag" shows how late the generator

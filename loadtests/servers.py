@@ -115,12 +115,19 @@ def _server_preexec() -> None:
     raise_nofile()
 
 
+# The relay floors (loadtests/baseline_store.py): the websockets baseline that
+# stores every message durably before acking it.
+FLOORS = {"websockets+service-store": "service", "websockets+minimal-store": "minimal"}
+
+
 def baseline(kind: str, log_dir: Path) -> ServerProcess:
-    """``kind`` is ``websockets`` or ``starlette``."""
+    """``kind`` is ``websockets``, ``starlette`` or one of :data:`FLOORS`."""
     module = {"websockets": "loadtests.baseline_ws", "starlette": "loadtests.baseline_starlette"}
-    return ServerProcess(
-        kind,
-        [sys.executable, "-m", module[kind], "--host", "127.0.0.1", "--port", "0"],
-        log_dir,
-        cwd=Path(__file__).resolve().parent.parent,
-    )
+    argv = [sys.executable, "-m", module.get(kind, "loadtests.baseline_ws")]
+    argv += ["--host", "127.0.0.1", "--port", "0"]
+    if kind in FLOORS:
+        db = log_dir.parent / f"{FLOORS[kind]}-floor.sqlite3"
+        for leftover in log_dir.parent.glob(f"{db.name}*"):  # a fresh file every run
+            leftover.unlink()
+        argv += ["--store", FLOORS[kind], "--db", str(db)]
+    return ServerProcess(kind, argv, log_dir, cwd=Path(__file__).resolve().parent.parent)

@@ -5,15 +5,19 @@ Goal: the service relays at least 50 % of the bare ``websockets`` relay's throug
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from loadtests.conversation import Traffic
 from loadtests.results import Figure, ScenarioResult
 from loadtests.runner import Options
 from loadtests.scenarios.common import CpuWindow, each_target, value
+from loadtests.servers import FLOORS
 from loadtests.targets import Target
 
 NAME = "relay"
+FLOORS_SERVICE, FLOORS_MINIMAL = FLOORS
+RATE = "throughput_msg_s"
 GOAL_RATIO = 0.5
 # Unacked messages per sender. With 1, all 200 senders fall into lockstep (server
 # and generator take turns, each ~50 % busy) and the figure measures the round
@@ -59,6 +63,9 @@ async def run(opts: Options) -> ScenarioResult:
         return await measure_ceiling(target, opts)
 
     data = await each_target(result, opts, measure)
+    floors: dict[str, dict[str, Any]] = {}
+    if "websockets" in opts.targets:  # the floors stand beside the websockets baseline
+        floors = await each_target(result, replace(opts, targets=tuple(FLOORS)), measure)
     figure = Figure(
         f"relay ceiling (closed loop, {WINDOW} unacked per sender)",
         "msg/s",
@@ -69,11 +76,24 @@ async def run(opts: Options) -> ScenarioResult:
     ratio = figure.ratio("websockets")
     figure.passed = None if ratio is None else ratio >= GOAL_RATIO
     result.figures.append(figure)
+    if floors:
+        result.figures.append(
+            Figure(
+                "relay floor: bare websockets relay storing each message durably before its ack",
+                "msg/s",
+                {
+                    "with the service's SQLite store": value(floors, FLOORS_SERVICE, RATE),
+                    "bare websockets": value(data, "websockets", RATE),
+                    "with a minimal SQLite store": value(floors, FLOORS_MINIMAL, RATE),
+                },
+                goal="(context: what durable acks alone leave of the relay target)",
+            )
+        )
     # Throughput per second of server CPU: comparable even when the machine is shared
     # or a per-connection limit caps the service below its ceiling.
     per_cpu = {
         t: round(d["throughput_msg_s"] / d["server_cpu"], 1) if d.get("server_cpu") else None
-        for t, d in data.items()
+        for t, d in {**data, **floors}.items()
     }
     efficiency = Figure(
         "relayed messages per server CPU-second",
@@ -82,7 +102,7 @@ async def run(opts: Options) -> ScenarioResult:
         goal="(reported; ratio shows the service's cost per message)",
     )
     result.figures.append(efficiency)
-    for name, d in data.items():
+    for name, d in {**data, **floors}.items():
         if "latency" in d:
             result.add_latency("relay: send → delivery under saturation", name, d["latency"])
     result.notes.append(

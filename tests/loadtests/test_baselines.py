@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+
 import pytest
 
 from loadtests.results import ScenarioResult
 from loadtests.runner import Options
 from loadtests.scenarios import SCENARIOS
+from loadtests.servers import FLOORS
 
 BASELINE_SCENARIOS = ("relay", "latency", "idle", "churn", "fanout")
 
@@ -35,3 +39,22 @@ async def test_intake_runs_against_the_starlette_baseline(smoke_opts: Options) -
     result = await SCENARIOS["intake"].run(smoke_opts)
     detail = _measured(result, "starlette")
     assert list(detail["statuses"]) == ["201"]
+
+
+async def test_relay_floors_store_every_acked_message(smoke_opts: Options) -> None:
+    """The relay floors (bare websockets storing each message durably first) run
+    beside the websockets baseline, lose nothing, and every acked message is in
+    their SQLite file: they measure real durable writes."""
+    result = await SCENARIOS["relay"].run(smoke_opts)
+    floor = next(f for f in result.figures if f.name.startswith("relay floor"))
+    assert all(v is not None for v in floor.values.values()), floor.values
+    for kind, store in FLOORS.items():
+        detail = _measured(result, kind)
+        assert (detail["lost"], detail["errors"]) == (0, 0)
+        assert detail["acked"] > 0
+        db = smoke_opts.work_dir / f"{store}-floor.sqlite3"
+        with contextlib.closing(sqlite3.connect(db)) as conn:
+            (stored,) = conn.execute("SELECT count(*) FROM messages").fetchone()
+            (level,) = conn.execute("PRAGMA journal_mode").fetchone()
+        assert level == "wal"
+        assert stored >= detail["acked"]
