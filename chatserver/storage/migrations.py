@@ -25,6 +25,7 @@ __all__ = [
     "MigrationError",
     "applied_versions",
     "apply_sqlite",
+    "has_code",
     "list_migrations",
     "parse_filename",
     "pending",
@@ -101,14 +102,15 @@ def split_sql(script: str) -> Iterator[str]:
         if last or sqlite3.complete_statement(current):
             statement = current.strip()
             current = ""
-            if not _has_code(statement):
+            if not has_code(statement):
                 continue
             if not sqlite3.complete_statement(statement.rstrip(";") + ";"):
                 raise MigrationError(f"unterminated SQL at end of script: {statement[:80]!r}")
             yield statement
 
 
-def _has_code(sql: str) -> bool:
+def has_code(sql: str) -> bool:
+    """True unless ``sql`` is only ``--`` comments, blank lines and semicolons."""
     for line in sql.splitlines():
         code = line.split("--", 1)[0].strip().strip(";").strip()
         if code:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from .migrations import Migration
+from .migrations import Migration, has_code
 
 __all__ = ["MIGRATION_LOCK", "applied_versions", "apply_postgres"]
 
@@ -45,8 +45,11 @@ async def apply_postgres(
             )
             if done is None:
                 # A script without parameters runs as one simple-protocol
-                # batch of statements, inside this transaction.
-                await conn.execute(migration.sql)
+                # batch of statements, inside this transaction. A twin with
+                # nothing to do on PostgreSQL is only comments (asyncpg fails
+                # on an empty query), and is recorded as applied all the same.
+                if has_code(migration.sql):
+                    await conn.execute(migration.sql)
                 await conn.execute(
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
                     migration.version,

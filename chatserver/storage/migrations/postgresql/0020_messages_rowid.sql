@@ -1,0 +1,4 @@
+-- 0020: nothing to change on PostgreSQL. The SQLite twin turns `messages` from
+-- a WITHOUT ROWID table into a rowid table with two unique indexes; here
+-- `messages` already is a heap with its primary key and unique constraint as
+-- separate indexes.
