@@ -57,36 +57,44 @@ class ServiceStore:
         await self._storage.add_unit(Unit("bench", "Bench", True, "live", time.time()), [queue])
 
     async def ensure_pair(self, token: str) -> None:
-        from chatserver.storage.base import NewContact  # noqa: PLC0415
-
         pending = self._created.get(token)
         if pending is None:  # the first hello of the pair creates its contact
             pending = self._created[token] = asyncio.get_running_loop().create_future()
-            now = time.time()
-            await self._storage.create_contact(
-                NewContact(
-                    id=token,
-                    unit_id="bench",
-                    queue_id="bench:nurse",
-                    status="queued",
-                    level="standard",
-                    tags=(),
-                    reasons=(),
-                    red_flag=False,
-                    emergency_acknowledged=False,
-                    lang="sv",
-                    age=40,
-                    name="Bench",
-                    text="Bench",
-                    would_otherwise="phone",
-                    patient_token_hash=f"h:{token}",
-                    created_at=now,
-                    priority_tier=1,
-                    priority_key=now,
-                )
-            )
+            try:
+                await self._create(token)
+            except Exception as exc:  # the pair's other hello fails alike
+                pending.set_exception(exc)
+                del self._created[token]
+                raise
             pending.set_result(None)
         await pending
+
+    async def _create(self, token: str) -> None:
+        from chatserver.storage.base import NewContact  # noqa: PLC0415
+
+        now = time.time()
+        await self._storage.create_contact(
+            NewContact(
+                id=token,
+                unit_id="bench",
+                queue_id="bench:nurse",
+                status="queued",
+                level="standard",
+                tags=(),
+                reasons=(),
+                red_flag=False,
+                emergency_acknowledged=False,
+                lang="sv",
+                age=40,
+                name="Bench",
+                text="Bench",
+                would_otherwise="phone",
+                patient_token_hash=f"h:{token}",
+                created_at=now,
+                priority_tier=1,
+                priority_key=now,
+            )
+        )
 
     async def append(self, token: str, side: str, client_id: str, body: str) -> None:
         from chatserver.storage.base import NewMessage  # noqa: PLC0415
@@ -142,13 +150,17 @@ class MinimalStore:
 
     def _run(self, ready: asyncio.Future[None]) -> None:
         assert self._loop is not None
-        conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS messages"
-            " (contact_id TEXT, sender TEXT, client_id TEXT, body TEXT, sent_at REAL)"
-        )
+        try:
+            conn = sqlite3.connect(self._path, isolation_level=None)
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS messages"
+                " (contact_id TEXT, sender TEXT, client_id TEXT, body TEXT, sent_at REAL)"
+            )
+        except sqlite3.Error as exc:  # open() fails instead of waiting forever
+            self._loop.call_soon_threadsafe(ready.set_exception, exc)
+            return
         self._loop.call_soon_threadsafe(ready.set_result, None)
         try:
             while True:

@@ -123,7 +123,7 @@ FLOORS = {"websockets+service-store": "service", "websockets+minimal-store": "mi
 def baseline(kind: str, log_dir: Path) -> ServerProcess:
     """``kind`` is ``websockets``, ``starlette`` or one of :data:`FLOORS`."""
     module = {"websockets": "loadtests.baseline_ws", "starlette": "loadtests.baseline_starlette"}
-    argv = [sys.executable, "-m", module.get(kind, "loadtests.baseline_ws")]
+    argv = [sys.executable, "-m", "loadtests.baseline_ws" if kind in FLOORS else module[kind]]
     argv += ["--host", "127.0.0.1", "--port", "0"]
     if kind in FLOORS:
         db = log_dir.parent / f"{FLOORS[kind]}-floor.sqlite3"
