@@ -70,31 +70,11 @@ class ServiceStore:
         await pending
 
     async def _create(self, token: str) -> None:
-        from chatserver.storage.base import NewContact  # noqa: PLC0415
+        from loadtests.bench_contacts import bench_contact  # noqa: PLC0415
 
-        now = time.time()
-        await self._storage.create_contact(
-            NewContact(
-                id=token,
-                unit_id="bench",
-                queue_id="bench:nurse",
-                status="queued",
-                level="standard",
-                tags=(),
-                reasons=(),
-                red_flag=False,
-                emergency_acknowledged=False,
-                lang="sv",
-                age=40,
-                name="Bench",
-                text="Bench",
-                would_otherwise="phone",
-                patient_token_hash=f"h:{token}",
-                created_at=now,
-                priority_tier=1,
-                priority_key=now,
-            )
-        )
+        at = time.time()
+        contact = bench_contact(token, "bench", "bench:nurse", at, patient_token_hash=f"h:{token}")
+        await self._storage.create_contact(contact)
 
     async def append(self, token: str, side: str, client_id: str, body: str) -> None:
         from chatserver.storage.base import NewMessage  # noqa: PLC0415

@@ -31,6 +31,7 @@ from chatserver.metrics import Metrics
 from chatserver.storage.base import NewContact, Queue, Unit
 from chatserver.storage.sqlite import SqliteStorage
 from chatserver.ws.hub import Hub
+from loadtests.bench_contacts import bench_contact
 
 UNIT = "bench"
 QUEUE = "bench:nurse"
@@ -46,24 +47,12 @@ class _Sink:
 
 
 def _new(n: int, at: float) -> NewContact:
-    return NewContact(
-        id=f"c{n:06d}",
-        unit_id=UNIT,
-        queue_id=QUEUE,
-        status="queued",
-        level="standard",
-        tags=(),
-        reasons=(),
-        red_flag=False,
-        emergency_acknowledged=False,
-        lang="sv",
-        age=40,
-        name="Bench",
-        text="Ont i halsen.",
+    return bench_contact(
+        f"c{n:06d}",
+        UNIT,
+        QUEUE,
+        at,
         would_otherwise="physical_visit",
-        patient_token_hash=None,
-        created_at=at,
-        priority_tier=1,
         priority_key=priority_key("standard", at),
     )
 

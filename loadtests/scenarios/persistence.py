@@ -47,8 +47,9 @@ async def _storage_run(
     per_writer: int,
     duration_s: float,
 ) -> dict[str, Any]:
-    from chatserver.storage.base import NewContact, NewMessage, Queue, Unit  # noqa: PLC0415
+    from chatserver.storage.base import NewMessage, Queue, Unit  # noqa: PLC0415
     from chatserver.storage.sqlite import SqliteStorage  # noqa: PLC0415
+    from loadtests.bench_contacts import bench_contact  # noqa: PLC0415
 
     kwargs: dict[str, Any] = {"synchronous": "NORMAL" if synchronous == "OFF" else synchronous}
     if max_batch is not None:
@@ -63,24 +64,12 @@ async def _storage_run(
         contacts = []
         for i in range(writers):
             contact = await storage.create_contact(
-                NewContact(
-                    id=f"c{i:05d}",
-                    unit_id=UNIT,
-                    queue_id=queue.id,
-                    status="queued",
-                    level="standard",
-                    tags=(),
-                    reasons=(),
-                    red_flag=False,
-                    emergency_acknowledged=False,
-                    lang="sv",
-                    age=40,
-                    name=f"P {i}",
-                    text="Hosta sedan en vecka.",
-                    would_otherwise="phone",
+                bench_contact(
+                    f"c{i:05d}",
+                    UNIT,
+                    queue.id,
+                    now,
                     patient_token_hash=f"h{i:05d}",
-                    created_at=now,
-                    priority_tier=1,
                     priority_key=now + i,
                 )
             )
