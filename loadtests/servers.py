@@ -116,8 +116,15 @@ def _server_preexec() -> None:
 
 
 # The relay floors (loadtests/baseline_store.py): the websockets baseline that
-# stores every message durably before acking it.
-FLOORS = {"websockets+service-store": "service", "websockets+minimal-store": "minimal"}
+# stores every message durably before acking it. Target name → store kind.
+FLOOR_SERVICE = "websockets+service-store"
+FLOOR_MINIMAL = "websockets+minimal-store"
+FLOORS = {FLOOR_SERVICE: "service", FLOOR_MINIMAL: "minimal"}
+
+
+def floor_db(work_dir: Path, kind: str) -> Path:
+    """The SQLite file of the relay floor ``kind`` (a key of :data:`FLOORS`)."""
+    return work_dir / f"{FLOORS[kind]}-floor.sqlite3"
 
 
 def baseline(kind: str, log_dir: Path) -> ServerProcess:
@@ -126,7 +133,7 @@ def baseline(kind: str, log_dir: Path) -> ServerProcess:
     argv = [sys.executable, "-m", "loadtests.baseline_ws" if kind in FLOORS else module[kind]]
     argv += ["--host", "127.0.0.1", "--port", "0"]
     if kind in FLOORS:
-        db = log_dir.parent / f"{FLOORS[kind]}-floor.sqlite3"
+        db = floor_db(log_dir.parent, kind)
         for leftover in log_dir.parent.glob(f"{db.name}*"):  # a fresh file every run
             leftover.unlink()
         argv += ["--store", FLOORS[kind], "--db", str(db)]

@@ -12,11 +12,10 @@ from loadtests.conversation import Traffic
 from loadtests.results import Figure, ScenarioResult
 from loadtests.runner import Options
 from loadtests.scenarios.common import CpuWindow, each_target, value
-from loadtests.servers import FLOORS
+from loadtests.servers import FLOOR_MINIMAL, FLOOR_SERVICE, FLOORS
 from loadtests.targets import Target
 
 NAME = "relay"
-FLOORS_SERVICE, FLOORS_MINIMAL = FLOORS
 RATE = "throughput_msg_s"
 GOAL_RATIO = 0.5
 # Unacked messages per sender. With 1, all 200 senders fall into lockstep (server
@@ -82,9 +81,9 @@ async def run(opts: Options) -> ScenarioResult:
                 "relay floor: bare websockets relay storing each message durably before its ack",
                 "msg/s",
                 {
-                    "with the service's SQLite store": value(floors, FLOORS_SERVICE, RATE),
+                    "with the service's SQLite store": value(floors, FLOOR_SERVICE, RATE),
                     "bare websockets": value(data, "websockets", RATE),
-                    "with a minimal SQLite store": value(floors, FLOORS_MINIMAL, RATE),
+                    "with a minimal SQLite store": value(floors, FLOOR_MINIMAL, RATE),
                 },
                 goal="(context: what durable acks alone leave of the relay target)",
             )
